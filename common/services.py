@@ -1,0 +1,58 @@
+"""Helpers every service uses to turn database refusals into domain errors."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError, RestrictedError
+
+from .exceptions import Conflict
+
+
+def _constraint_message(instance: models.Model, exc: IntegrityError) -> str:
+    name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    for constraint in instance._meta.constraints:
+        if constraint.name == name:
+            return str(constraint.violation_error_message) % {"name": name}
+    return f"This {instance._meta.verbose_name} conflicts with existing data."
+
+
+def validated_save(instance: models.Model, *, update_fields: Iterable[str] | None = None) -> None:
+    """full_clean() then save; a race lost to a concurrent writer becomes a Conflict, not a 500."""
+    instance.full_clean()
+    try:
+        with transaction.atomic():
+            instance.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        raise Conflict(_constraint_message(instance, exc)) from exc
+
+
+def apply_changes(instance: models.Model, changes: dict, *, allowed: Iterable[str]) -> list[str]:
+    """Set the given fields on the instance; returns the names that actually changed."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    changed = []
+    for field, value in changes.items():
+        if getattr(instance, field) != value:
+            setattr(instance, field, value)
+            changed.append(field)
+    return changed
+
+
+def guarded_delete(instance: models.Model) -> None:
+    """Delete, or explain which objects still depend on this one."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        blockers = list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
+        kinds = sorted({b._meta.verbose_name_plural for b in blockers})
+        names = ", ".join(str(b) for b in blockers[:10])
+        more = f" and {len(blockers) - 10} more" if len(blockers) > 10 else ""
+        raise Conflict(
+            f"{instance._meta.verbose_name.capitalize()} '{instance}' is in use by {len(blockers)} "
+            f"{' and '.join(kinds)}: {names}{more}. Reassign or delete them first.",
+            code="in_use",
+            details={"in_use_by": [{"type": b._meta.model_name, "id": b.pk, "name": str(b)} for b in blockers[:50]]},
+        ) from exc

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""The two commands a newcomer needs, on a machine with only Python 3.11:
+
+    python3 dev.py run     # install everything, migrate, load demo data, start web + worker + beat
+    python3 dev.py test    # install everything, run the whole test suite (extra args go to pytest)
+
+Standard library only: it must work before anything is installed.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+REQUIREMENTS = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before the venv exists
+        sys.exit(f"Reservoir needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in REQUIREMENTS)).hexdigest()
+    stamp = VENV / ".requirements.sha256"
+    if not stamp.exists() or stamp.read_text() != digest:
+        print("Installing requirements ...", flush=True)
+        subprocess.run([PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+        subprocess.run([PYTHON, "-m", "pip", "install", "-q", "-r", ROOT / "requirements-dev.txt"], check=True)
+        stamp.write_text(digest)
+
+
+def main() -> None:
+    commands = {
+        "run": [PYTHON, "manage.py", "devstack"],
+        "test": [PYTHON, "-m", "pytest"],
+    }
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    ensure_environment()
+    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
+    os.chdir(ROOT)
+    argv = [str(part) for part in commands[sys.argv[1]]] + sys.argv[2:]
+    try:
+        sys.exit(subprocess.run(argv, env=env).returncode)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from common.admin import ServiceBackedAdmin
+
+from . import services
+from .models import Resource, ResourceStatus, ResourceType
+from .models import Site as SiteModel
+from .selectors import resource_ancestor_ids
+
+
+@admin.register(SiteModel)
+class SiteAdmin(ServiceBackedAdmin):
+    list_display = ["name", "slug", "location", "time_zone", "resource_count"]
+    search_fields = ["name", "slug", "location", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    create_service = staticmethod(services.site_create)
+    update_service = staticmethod(services.site_update)
+    delete_service = staticmethod(services.site_delete)
+    instance_kwarg = "site"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_resource_count=Count("resources"))
+
+    @admin.display(description="Resources", ordering="_resource_count")
+    def resource_count(self, obj):
+        return obj._resource_count
+
+
+@admin.register(ResourceType)
+class ResourceTypeAdmin(ServiceBackedAdmin):
+    list_display = ["name", "site", "swatch", "parameter_count", "resource_count"]
+    list_filter = ["site"]
+    search_fields = ["name", "description"]
+    create_service = staticmethod(services.resource_type_create)
+    update_service = staticmethod(services.resource_type_update)
+    delete_service = staticmethod(services.resource_type_delete)
+    instance_kwarg = "resource_type"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("site").annotate(_resource_count=Count("resources"))
+
+    @admin.display(description="Color", ordering="color")
+    def swatch(self, obj):
+        return format_html(
+            '<span style="display:inline-block;width:1em;height:1em;background:{};border:1px solid #999;'
+            'vertical-align:middle"></span> {}',
+            obj.color,
+            obj.color,
+        )
+
+    @admin.display(description="Parameters")
+    def parameter_count(self, obj):
+        return len(obj.parameter_schema or [])
+
+    @admin.display(description="Resources", ordering="_resource_count")
+    def resource_count(self, obj):
+        return obj._resource_count
+
+
+class ChildrenInline(admin.TabularInline):
+    model = Resource
+    fk_name = "parent"
+    fields = ["name", "resource_type", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "sub-resource"
+    verbose_name_plural = "sub-resources (add one by choosing this resource as its parent)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Resource)
+class ResourceAdmin(ServiceBackedAdmin):
+    list_display = ["name", "site", "resource_type", "status", "parent", "location"]
+    list_filter = ["site", "resource_type", "status"]
+    list_select_related = ["site", "resource_type", "parent"]
+    search_fields = ["name", "description", "specs", "location"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["tree_path", "created", "updated"]
+    fieldsets = [
+        (None, {"fields": ["site", "resource_type", "name", "status", "parent", "tree_path"]}),
+        ("Details", {"fields": ["description", "specs", "attributes", "location"]}),
+        ("History", {"fields": ["created", "updated"], "classes": ["collapse"]}),
+    ]
+    inlines = [ChildrenInline]
+    actions = ["mark_active", "mark_maintenance", "mark_unavailable"]
+    create_service = staticmethod(services.resource_create)
+    update_service = staticmethod(services.resource_update)
+    delete_service = staticmethod(services.resource_delete)
+    instance_kwarg = "resource"
+
+    @admin.display(description="Place in the tree")
+    def tree_path(self, obj):
+        if not obj.pk:
+            return "-"
+        ids = list(reversed(resource_ancestor_ids(obj.pk)))
+        names = dict(Resource.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return format_html_join(
+            " → ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:resources_resource_change", args=[pk]), names[pk]) for pk in ids),
+        )
+
+    def _set_status(self, request, queryset, status):
+        changed = services.resource_bulk_status_set(actor=request.user, resources=queryset, status=status)
+        label = ResourceStatus(status).label.lower()
+        self.message_user(request, f"{changed} resource(s) marked {label}.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected resources active")
+    def mark_active(self, request, queryset):
+        self._set_status(request, queryset, ResourceStatus.ACTIVE)
+
+    @admin.action(description="Mark selected resources in maintenance")
+    def mark_maintenance(self, request, queryset):
+        self._set_status(request, queryset, ResourceStatus.MAINTENANCE)
+
+    @admin.action(description="Mark selected resources unavailable")
+    def mark_unavailable(self, request, queryset):
+        self._set_status(request, queryset, ResourceStatus.UNAVAILABLE)

@@ -1,0 +1,76 @@
+from rest_framework import serializers
+
+from resources.models import Resource, ResourceType, Site
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    resource_count = serializers.IntegerField(read_only=True)
+    slug = serializers.SlugField(max_length=50, required=False, help_text="Derived from the name when omitted.")
+
+    class Meta:
+        model = Site
+        fields = ["id", "name", "slug", "description", "location", "time_zone", "resource_count", "created", "updated"]
+        validators = []  # uniqueness is the model's rule (full_clean in the service)
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class ResourceTypeSerializer(serializers.ModelSerializer):
+    site_name = serializers.CharField(source="site.name", read_only=True, default=None)
+    resource_count = serializers.IntegerField(read_only=True)
+    parameter_schema = serializers.JSONField(
+        required=False,
+        help_text="List of {key, label, type (text/number/boolean/choice), required, choices}.",
+    )
+
+    class Meta:
+        model = ResourceType
+        fields = [
+            "id",
+            "site",
+            "site_name",
+            "name",
+            "color",
+            "description",
+            "parameter_schema",
+            "resource_count",
+            "created",
+            "updated",
+        ]
+        validators = []
+
+
+class ResourceSerializer(serializers.ModelSerializer):
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    type_name = serializers.CharField(source="resource_type.name", read_only=True)
+    type_color = serializers.CharField(source="resource_type.color", read_only=True)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    children = serializers.ListField(
+        source="children_ids",
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Ids of direct sub-resources.",
+    )
+    attributes = serializers.JSONField(required=False, help_text="Free-form JSON object.")
+
+    class Meta:
+        model = Resource
+        fields = [
+            "id",
+            "site",
+            "site_name",
+            "resource_type",
+            "type_name",
+            "type_color",
+            "parent",
+            "parent_name",
+            "children",
+            "name",
+            "description",
+            "specs",
+            "attributes",
+            "location",
+            "status",
+            "created",
+            "updated",
+        ]
+        validators = []

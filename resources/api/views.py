@@ -1,0 +1,44 @@
+from common.api.viewsets import ServiceBackedViewSet
+from resources import selectors, services
+from resources.filters import ResourceFilter, ResourceTypeFilter, SiteFilter
+
+from .serializers import ResourceSerializer, ResourceTypeSerializer, SiteSerializer
+
+
+class SiteViewSet(ServiceBackedViewSet):
+    serializer_class = SiteSerializer
+    filterset_class = SiteFilter
+    ordering_fields = ["name", "slug", "created", "updated"]
+    create_service = staticmethod(services.site_create)
+    update_service = staticmethod(services.site_update)
+    delete_service = staticmethod(services.site_delete)
+    instance_kwarg = "site"
+
+    def get_queryset(self):
+        return selectors.site_list(user=self.request.user)
+
+
+class ResourceTypeViewSet(ServiceBackedViewSet):
+    serializer_class = ResourceTypeSerializer
+    filterset_class = ResourceTypeFilter
+    ordering_fields = ["name", "site__name", "created", "updated"]
+    create_service = staticmethod(services.resource_type_create)
+    update_service = staticmethod(services.resource_type_update)
+    delete_service = staticmethod(services.resource_type_delete)
+    instance_kwarg = "resource_type"
+
+    def get_queryset(self):
+        return selectors.resource_type_list(user=self.request.user)
+
+
+class ResourceViewSet(ServiceBackedViewSet):
+    serializer_class = ResourceSerializer
+    filterset_class = ResourceFilter
+    ordering_fields = ["name", "status", "site__name", "resource_type__name", "created", "updated"]
+    create_service = staticmethod(services.resource_create)
+    update_service = staticmethod(services.resource_update)
+    delete_service = staticmethod(services.resource_delete)
+    instance_kwarg = "resource"
+
+    def get_queryset(self):
+        return selectors.resource_list(user=self.request.user)

@@ -1,0 +1,54 @@
+import django_filters
+from django.db.models import Q
+
+from .models import Resource, ResourceStatus, ResourceType, Site
+
+
+class SearchFilterMixin:
+    search_fields: tuple[str, ...] = ()
+
+    def filter_search(self, queryset, name, value):
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(query)
+
+
+class SiteFilter(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("name", "slug", "description", "location")
+    search = django_filters.CharFilter(method="filter_search", label="Search name, slug, description, location")
+    slug = django_filters.CharFilter()
+
+    class Meta:
+        model = Site
+        fields = ["slug", "time_zone"]
+
+
+class ResourceTypeFilter(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("name", "description")
+    search = django_filters.CharFilter(method="filter_search", label="Search name and description")
+    site = django_filters.NumberFilter(field_name="site_id", label="Types of this site only")
+    is_global = django_filters.BooleanFilter(field_name="site", lookup_expr="isnull", label="Types for all sites")
+    available_at = django_filters.NumberFilter(method="filter_available_at", label="Types usable at this site")
+
+    class Meta:
+        model = ResourceType
+        fields = ["site", "name"]
+
+    def filter_available_at(self, queryset, name, value):
+        return queryset.filter(Q(site_id=value) | Q(site__isnull=True))
+
+
+class ResourceFilter(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("name", "description", "specs", "location")
+    search = django_filters.CharFilter(method="filter_search", label="Search name, description, specs, location")
+    site = django_filters.NumberFilter(field_name="site_id")
+    site_slug = django_filters.CharFilter(field_name="site__slug")
+    type = django_filters.NumberFilter(field_name="resource_type_id", label="Resource type id")
+    status = django_filters.MultipleChoiceFilter(choices=ResourceStatus.choices)
+    parent = django_filters.NumberFilter(field_name="parent_id")
+    is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Top-level resources only")
+
+    class Meta:
+        model = Resource
+        fields = ["site", "site_slug", "type", "status", "parent", "is_root", "name"]

@@ -1,0 +1,146 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from common.models import TimeStampedModel
+
+from .parameters import validate_parameter_schema
+from .validators import validate_color, validate_json_object, validate_time_zone
+
+
+class Site(TimeStampedModel):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResourceType(TimeStampedModel):
+    site = models.ForeignKey(
+        Site,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resource_types",
+        help_text="Leave empty for a type available at every site.",
+    )
+    name = models.CharField(max_length=100)
+    color = models.CharField(max_length=7, default="#4e79a7", validators=[validate_color])
+    description = models.TextField(blank=True)
+    parameter_schema = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_parameter_schema],
+        help_text="Custom booking parameters: a list of {key, label, type, required, choices}.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "name"],
+                nulls_distinct=False,
+                name="resourcetype_unique_name_per_site",
+                violation_error_message="A resource type with this name already exists at this site.",
+            ),
+            models.CheckConstraint(
+                condition=Q(color__regex=r"^#[0-9a-f]{6}$"),
+                name="resourcetype_color_hex",
+                violation_error_message="Enter a color as #rrggbb.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.site.name if self.site_id else 'all sites'})"
+
+    def clean(self) -> None:
+        if self.color:
+            self.color = self.color.lower()
+        if self.pk and self.site_id:
+            elsewhere = self.resources.exclude(site_id=self.site_id)
+            if elsewhere.exists():
+                names = ", ".join(str(r) for r in elsewhere[:5])
+                raise ValidationError(
+                    {"site": f"Resources at other sites use this type ({names}); it must stay available to them."}
+                )
+
+
+class ResourceStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    MAINTENANCE = "maintenance", "In maintenance"
+    UNAVAILABLE = "unavailable", "Unavailable"
+
+
+class Resource(TimeStampedModel):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="resources")
+    resource_type = models.ForeignKey(ResourceType, on_delete=models.PROTECT, related_name="resources")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The resource this one is part of (a GPU's server, a switch's rack).",
+    )
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    specs = models.TextField(blank=True, help_text="Free-text specification (CPU, memory, model...).")
+    attributes = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
+    location = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=ResourceStatus.choices, default=ResourceStatus.ACTIVE)
+
+    class Meta:
+        ordering = ["site__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "name"],
+                name="resource_unique_name_per_site",
+                violation_error_message="A resource with this name already exists at this site.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="resource_not_own_parent",
+                violation_error_message="A resource cannot be its own parent.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ResourceStatus.values),
+                name="resource_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "status"], name="resource_site_status")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.status == ResourceStatus.ACTIVE
+
+    def clean(self) -> None:
+        from .selectors import resource_ancestor_ids
+
+        errors = {}
+        if self.resource_type_id and self.site_id:
+            type_site = self.resource_type.site_id
+            if type_site is not None and type_site != self.site_id:
+                errors["resource_type"] = f"The type '{self.resource_type.name}' belongs to another site."
+        if self.parent_id:
+            if self.pk and self.parent_id == self.pk:
+                errors["parent"] = "A resource cannot be its own parent."
+            elif self.site_id and self.parent.site_id != self.site_id:
+                errors["parent"] = f"The parent '{self.parent.name}' is at another site; parent and child share a site."
+            elif self.pk and self.pk in resource_ancestor_ids(self.parent_id):
+                errors["parent"] = (
+                    f"'{self.parent.name}' is inside '{self.name}'; making it the parent would create a cycle."
+                )
+        if self.pk and self.site_id and self.children.exclude(site_id=self.site_id).exists():
+            errors["site"] = "This resource has sub-resources; move or detach them before changing its site."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,89 @@
+"""Reads of the catalogue. Every list a user sees goes through these, so scoping lives here."""
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+
+from .models import Resource, ResourceType, Site
+
+# A guard against corrupt data: trees are shallow (site > rack > server > GPU).
+MAX_TREE_DEPTH = 64
+
+
+def site_list(*, user) -> QuerySet[Site]:
+    return Site.objects.annotate(resource_count=Count("resources", distinct=True)).order_by("name")
+
+
+def resource_type_list(*, user) -> QuerySet[ResourceType]:
+    return (
+        ResourceType.objects.select_related("site")
+        .annotate(resource_count=Count("resources", distinct=True))
+        .order_by("name", "site__name")
+    )
+
+
+def resource_list(*, user) -> QuerySet[Resource]:
+    return (
+        Resource.objects.select_related("site", "resource_type", "parent")
+        .annotate(
+            children_ids=ArrayAgg("children__id", filter=Q(children__isnull=False), default=[], ordering="children__id")
+        )
+        .order_by("site__name", "name")
+    )
+
+
+def _walk(sql: str, resource_id: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"id": resource_id, "depth": MAX_TREE_DEPTH})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def resource_ancestor_ids(resource_id: int) -> list[int]:
+    """The resource and its ancestors, nearest first."""
+    table = Resource._meta.db_table
+    return _walk(
+        f"""
+        WITH RECURSIVE up(id, parent_id, depth) AS (
+            SELECT id, parent_id, 0 FROM {table} WHERE id = %(id)s
+            UNION ALL
+            SELECT r.id, r.parent_id, up.depth + 1 FROM {table} r JOIN up ON r.id = up.parent_id
+            WHERE up.depth < %(depth)s
+        )
+        SELECT id FROM up ORDER BY depth
+        """,
+        resource_id,
+    )
+
+
+def resource_descendant_ids(resource_id: int) -> list[int]:
+    """The resource and everything below it, breadth first."""
+    table = Resource._meta.db_table
+    return _walk(
+        f"""
+        WITH RECURSIVE down(id, depth) AS (
+            SELECT id, 0 FROM {table} WHERE id = %(id)s
+            UNION ALL
+            SELECT r.id, down.depth + 1 FROM {table} r JOIN down ON r.parent_id = down.id
+            WHERE down.depth < %(depth)s
+        )
+        SELECT id FROM down ORDER BY depth, id
+        """,
+        resource_id,
+    )
+
+
+def resource_tree(*, user, site: Site) -> list[tuple[Resource, int]]:
+    """The site's resources in tree order, each with its depth, for catalogue pages."""
+    resources = list(resource_list(user=user).filter(site=site))
+    by_parent: dict[int | None, list[Resource]] = {}
+    for resource in resources:
+        by_parent.setdefault(resource.parent_id, []).append(resource)
+    ordered: list[tuple[Resource, int]] = []
+
+    def visit(parent_id: int | None, depth: int) -> None:
+        for child in by_parent.get(parent_id, []):
+            ordered.append((child, depth))
+            visit(child.id, depth + 1)
+
+    visit(None, 0)
+    return ordered
