@@ -46,13 +46,19 @@ def guarded_delete(instance: models.Model) -> None:
         with transaction.atomic():
             instance.delete()
     except (ProtectedError, RestrictedError) as exc:
-        blockers = list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
-        kinds = sorted({b._meta.verbose_name_plural for b in blockers})
+        blockers = sorted(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects, key=str)
+        counts: dict[type, int] = {}
+        for blocker in blockers:
+            counts[type(blocker)] = counts.get(type(blocker), 0) + 1
+        kinds = " and ".join(
+            f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+            for model, n in counts.items()
+        )
         names = ", ".join(str(b) for b in blockers[:10])
         more = f" and {len(blockers) - 10} more" if len(blockers) > 10 else ""
         raise Conflict(
-            f"{instance._meta.verbose_name.capitalize()} '{instance}' is in use by {len(blockers)} "
-            f"{' and '.join(kinds)}: {names}{more}. Reassign or delete them first.",
+            f"{str(instance._meta.verbose_name).capitalize()} '{instance}' is in use by {kinds}: {names}{more}. "
+            "Reassign or delete them first.",
             code="in_use",
             details={"in_use_by": [{"type": b._meta.model_name, "id": b.pk, "name": str(b)} for b in blockers[:50]]},
         ) from exc

@@ -3,6 +3,7 @@
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
 
 from .models import Resource, ResourceType, Site
 
@@ -11,14 +12,14 @@ MAX_TREE_DEPTH = 64
 
 
 def site_list(*, user) -> QuerySet[Site]:
-    return Site.objects.annotate(resource_count=Count("resources", distinct=True)).order_by("name")
+    return Site.objects.annotate(resource_count=Count("resources", distinct=True)).order_by(Lower("name"))
 
 
 def resource_type_list(*, user) -> QuerySet[ResourceType]:
     return (
         ResourceType.objects.select_related("site")
         .annotate(resource_count=Count("resources", distinct=True))
-        .order_by("name", "site__name")
+        .order_by(Lower("name"), Lower("site__name"))
     )
 
 
@@ -26,9 +27,9 @@ def resource_list(*, user) -> QuerySet[Resource]:
     return (
         Resource.objects.select_related("site", "resource_type", "parent")
         .annotate(
-            children_ids=ArrayAgg("children__id", filter=Q(children__isnull=False), default=[], ordering="children__id")
+            children_ids=ArrayAgg("children__id", filter=Q(children__isnull=False), default=[], order_by="children__id")
         )
-        .order_by("site__name", "name")
+        .order_by(Lower("site__name"), Lower("name"))
     )
 
 

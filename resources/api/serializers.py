@@ -10,8 +10,10 @@ class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
         fields = ["id", "name", "slug", "description", "location", "time_zone", "resource_count", "created", "updated"]
-        validators = []  # uniqueness is the model's rule (full_clean in the service)
-        extra_kwargs = {"name": {"validators": []}}
+        # Meaning (uniqueness, time zone) is checked by the model's full_clean in the service, so
+        # that every field's error comes back in one response and forms share the same rules.
+        validators = []
+        extra_kwargs = {"name": {"validators": []}, "time_zone": {"validators": []}}
 
 
 class ResourceTypeSerializer(serializers.ModelSerializer):
@@ -37,6 +39,7 @@ class ResourceTypeSerializer(serializers.ModelSerializer):
             "updated",
         ]
         validators = []
+        extra_kwargs = {"color": {"validators": []}}
 
 
 class ResourceSerializer(serializers.ModelSerializer):

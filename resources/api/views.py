@@ -9,6 +9,7 @@ class SiteViewSet(ServiceBackedViewSet):
     serializer_class = SiteSerializer
     filterset_class = SiteFilter
     ordering_fields = ["name", "slug", "created", "updated"]
+    ordering_text_fields = ["name"]
     create_service = staticmethod(services.site_create)
     update_service = staticmethod(services.site_update)
     delete_service = staticmethod(services.site_delete)
@@ -22,6 +23,7 @@ class ResourceTypeViewSet(ServiceBackedViewSet):
     serializer_class = ResourceTypeSerializer
     filterset_class = ResourceTypeFilter
     ordering_fields = ["name", "site__name", "created", "updated"]
+    ordering_text_fields = ["name", "site__name"]
     create_service = staticmethod(services.resource_type_create)
     update_service = staticmethod(services.resource_type_update)
     delete_service = staticmethod(services.resource_type_delete)
@@ -35,6 +37,7 @@ class ResourceViewSet(ServiceBackedViewSet):
     serializer_class = ResourceSerializer
     filterset_class = ResourceFilter
     ordering_fields = ["name", "status", "site__name", "resource_type__name", "created", "updated"]
+    ordering_text_fields = ["name", "site__name", "resource_type__name"]
     create_service = staticmethod(services.resource_create)
     update_service = staticmethod(services.resource_update)
     delete_service = staticmethod(services.resource_delete)
