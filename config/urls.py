@@ -13,6 +13,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", include("resources.urls")),
+    # Served by common.middleware.HealthCheckMiddleware first; named here for reverse().
     path("healthz", common_views.healthz, name="healthz"),
     path("readyz", common_views.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,0 +1,48 @@
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(transactional_db):
+    site = SiteFactory(name="Berlin Lab", slug="berlin", time_zone="Europe/Berlin")
+    server = ResourceTypeFactory(name="GPU server", color="#e15759")
+    gpu = ResourceTypeFactory(name="GPU", color="#f28e2b")
+    dgx = ResourceFactory(site=site, resource_type=server, name="dgx-01")
+    ResourceFactory(site=site, resource_type=gpu, name="dgx-01-gpu0", parent=dgx)
+    ResourceFactory(site=site, resource_type=server, name="old-box", status="unavailable")
+    UserFactory(username="member", password="correct-horse-battery")
+    UserFactory(username="root", password="correct-horse-battery", is_staff=True, is_superuser=True)
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_member_logs_in_and_browses_the_catalogue_tree(page, live_server, demo):
+    log_in(page, live_server, "member")
+    expect(page.get_by_role("heading", name="Berlin Lab")).to_be_visible()
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("dgx-01")
+    expect(rows.nth(1)).to_contain_text("└ dgx-01-gpu0")
+    expect(page.locator("tr[data-resource='old-box']")).to_contain_text("Unavailable")
+    expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+
+
+def test_operator_puts_a_server_into_maintenance_from_the_admin(page, live_server, demo):
+    log_in(page, live_server, "root")
+    page.goto(f"{live_server.url}/admin/resources/resource/")
+    page.get_by_role("row", name="dgx-01 Berlin Lab").get_by_role("checkbox").check()
+    page.select_option("select[name=action]", "mark_maintenance")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_text("1 resource(s) marked in maintenance.")).to_be_visible()
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("tr[data-resource='dgx-01']")).to_contain_text("In maintenance")

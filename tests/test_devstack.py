@@ -1,0 +1,113 @@
+"""The README's first command, end to end: a fresh data folder, embedded PostgreSQL and Redis,
+demo data, web + worker + beat, Ctrl-C, and a second start that keeps the data."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+from django.conf import settings
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, data_dir: Path, port: int):
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+        env.update({"DEBUG": "1", "RESERVOIR_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "devstack", "--port", str(port)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.output.append(line)
+
+    def text(self) -> str:
+        return "".join(self.output)
+
+    def wait_for(self, pattern: str, timeout: float = 120) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.text())
+            if found:
+                return found
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"{pattern!r} never appeared; output:\n{self.text()[-4000:]}")
+
+    def ctrl_c(self) -> int:
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def login(base: str, username: str, password: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(base + "accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        base + "accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": base + "accounts/login/"},
+        timeout=10,
+    )
+    assert response.status_code == 200 and "Log out" in response.text, response.text[:500]
+    return session
+
+
+def test_first_command_runs_the_whole_stack_and_keeps_data(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    stack = Stack(tmp_path / "data", port)
+    try:
+        stack.wait_for(re.escape(f"Reservoir is running at {base}"))
+        logins = dict(re.findall(r"^\s+(admin|siteadmin|user)\s+/ (\S+)$", stack.text(), re.MULTILINE))
+        assert set(logins) == {"admin", "siteadmin", "user"}
+        stack.wait_for(r"celery@\S+ ready")
+        stack.wait_for(r"beat: Starting")
+
+        assert requests.get(base + "readyz", timeout=10).json()["status"] == "ok"
+        catalogue = login(base, "user", logins["user"]).get(base, timeout=10).text
+        for name in ("Berlin Lab", "Boston DC", "dgx-01-gpu3", "Krios-1"):
+            assert name in catalogue
+        admin = login(base, "admin", logins["admin"])
+        resources = admin.get(base + "api/resources/?search=dgx-01&page_size=10", timeout=10).json()
+        assert resources["count"] == 5
+        admin.patch(
+            base + f"api/resources/{resources['results'][0]['id']}/",
+            json={"specs": "kept across restarts"},
+            headers={"X-CSRFToken": admin.cookies["csrftoken"], "Referer": base},
+            timeout=10,
+        ).raise_for_status()
+    finally:
+        code = stack.ctrl_c()
+    assert code == 0, stack.text()[-3000:]
+    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists(), "embedded PostgreSQL still running"
+
+    again = Stack(tmp_path / "data", port)
+    try:
+        again.wait_for(re.escape(f"Reservoir is running at {base}"))
+        assert dict(re.findall(r"^\s+(admin|siteadmin|user)\s+/ (\S+)$", again.text(), re.MULTILINE)) == logins
+        admin = login(base, "admin", logins["admin"])
+        resources = admin.get(base + "api/resources/?search=kept+across", timeout=10).json()
+        assert resources["count"] == 1
+    finally:
+        assert again.ctrl_c() == 0
