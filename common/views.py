@@ -1,5 +1,6 @@
 """Liveness and readiness probes for load balancers and Kubernetes."""
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -25,7 +26,7 @@ def _database_ok() -> str | None:
 
 def _broker_ok() -> str | None:
     try:
-        with celery_app.connection_for_write() as conn:
+        with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001 - same as above
         return f"{type(exc).__name__}: {exc}"

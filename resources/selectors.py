@@ -1,8 +1,8 @@
 """Reads of the catalogue. Every list a user sees goes through these, so scoping lives here."""
 
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet
 from django.db.models.functions import Lower
 
 from .models import Resource, ResourceType, Site
@@ -27,7 +27,7 @@ def resource_list(*, user) -> QuerySet[Resource]:
     return (
         Resource.objects.select_related("site", "resource_type", "parent")
         .annotate(
-            children_ids=ArrayAgg("children__id", filter=Q(children__isnull=False), default=[], order_by="children__id")
+            children_ids=ArraySubquery(Resource.objects.filter(parent=OuterRef("pk")).order_by("pk").values("pk"))
         )
         .order_by(Lower("site__name"), Lower("name"))
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 from django.conf import settings
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -16,7 +16,8 @@ PRODUCTION = {
 
 
 def run_manage(*args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "REDIS_URL"}
+    inherited_only_by_tests = {"REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k not in inherited_only_by_tests}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
