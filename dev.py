@@ -44,13 +44,11 @@ def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     ensure_environment()
-    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
+    os.environ.setdefault("DEBUG", "1")
     os.chdir(ROOT)
     argv = [str(part) for part in commands[sys.argv[1]]] + sys.argv[2:]
-    try:
-        sys.exit(subprocess.run(argv, env=env).returncode)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    # Replace this process, so that Ctrl-C and SIGTERM reach the command itself.
+    os.execv(argv[0], argv)
 
 
 if __name__ == "__main__":

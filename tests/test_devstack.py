@@ -56,7 +56,13 @@ class Stack:
         raise AssertionError(f"{pattern!r} never appeared; output:\n{self.text()[-4000:]}")
 
     def ctrl_c(self) -> int:
+        """What a terminal does: SIGINT to the whole foreground process group."""
         os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+    def terminate(self) -> int:
+        """What a service manager does: SIGTERM to the main process only."""
+        self.process.terminate()
         return self.process.wait(timeout=60)
 
 
@@ -111,4 +117,7 @@ def test_first_command_runs_the_whole_stack_and_keeps_data(tmp_path):
         resources = admin.get(base + "api/resources/?search=kept+across", timeout=10).json()
         assert resources["count"] == 1
     finally:
-        assert again.ctrl_c() == 0
+        assert again.terminate() == 0, again.text()[-3000:]
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, "the web server outlived the stack"
+    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists()

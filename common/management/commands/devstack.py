@@ -24,6 +24,10 @@ def _database_url() -> str:
     return f"postgres://{quote(db.get('USER') or '', safe='')}{password}@{host}{port}/{db['NAME']}"
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Start web, worker and beat together with demo data (development only)."
 
@@ -66,6 +70,7 @@ class Command(BaseCommand):
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
+        signal.signal(signal.SIGTERM, _interrupt)
         children = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env) for name, cmd in commands.items()}
         try:
             url = f"http://{host}:{port}/"
