@@ -1,9 +1,51 @@
-"""Admin plumbing: operators' saves and deletes go through the same services as the API."""
+"""Admin plumbing: operators' screens follow the same roles, scoping and services as the API."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+
+from accounts.access import administers_any_site, can_admin_site, is_global_admin
+from common.exceptions import DomainError
 
 
-class ServiceBackedAdmin(admin.ModelAdmin):
+class RoleScopedAdmin(admin.ModelAdmin):
+    """Global administrators see everything; site administrators see what their sites may see
+    (`visible` selector) and change what belongs to the sites they administer (`site_id_of`)."""
+
+    visible = None  # staticmethod(selector(user=...)) in subclasses
+    global_only = False  # only global administrators add, change or delete
+
+    def site_id_of(self, obj) -> int | None:
+        return obj.site_id
+
+    def get_queryset(self, request):
+        queryset = self.visible(user=request.user)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff and administers_any_site(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        if self.global_only:
+            return is_global_admin(request.user)
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if self.global_only:
+            return is_global_admin(request.user)
+        if obj is None:
+            return self.has_module_permission(request)
+        return can_admin_site(request.user, self.site_id_of(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+class ServiceBackedAdmin(RoleScopedAdmin):
+    """Saves and deletes go through the app's services."""
+
     create_service = update_service = delete_service = None  # staticmethod(service) in subclasses
     instance_kwarg = ""
 
@@ -14,7 +56,8 @@ class ServiceBackedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             fresh = type(obj).objects.get(pk=obj.pk)
-            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self._model_fields(form)}
+            fields = self._model_fields(form)
+            changes = {name: fields[name] for name in form.changed_data if name in fields}
             self.update_service(actor=request.user, **{self.instance_kwarg: fresh}, **changes)
         else:
             created = self.create_service(actor=request.user, **self._model_fields(form))
@@ -28,3 +71,12 @@ class ServiceBackedAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+    def run_service(self, request, call, success: str) -> None:
+        """For admin actions: report a refused or conflicting change as a message, not an error page."""
+        try:
+            call()
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, success, messages.SUCCESS)

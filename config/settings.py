@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "mozilla_django_oidc",
     "common",
+    "accounts",
     "resources",
     "reservations",
     "webhooks",
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "common.request_context.RequestContextMiddleware",
+    "audit.middleware.AuditRefusalsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -118,11 +122,37 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# OpenID Connect (Keycloak). Read now so that .env files can carry them; login wiring arrives
-# with the identity work and uses these names.
-OIDC_ISSUER = env_str("OIDC_ISSUER")
-OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+# --- OpenID Connect (Keycloak) ------------------------------------------------------------------
+# Endpoints come from the issuer's discovery document (accounts/oidc/discovery.py).
+OIDC_ISSUER = (env_str("OIDC_ISSUER") or "").rstrip("/") or None
+OIDC_ENABLED = bool(OIDC_ISSUER)
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "reservoir")
 OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+if OIDC_ENABLED and not OIDC_RP_CLIENT_SECRET:
+    raise ImproperlyConfigured("OIDC_RP_CLIENT_SECRET must be set when OIDC_ISSUER is.")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for the id_token_hint of the provider logout
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc.views.provider_logout_url"
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?error=sso"
+# How Keycloak claims map to access (see README, "Login and roles").
+OIDC_ADMIN_ROLE = env_str("OIDC_ADMIN_ROLE", "reservoir-admin")
+OIDC_SITE_GROUP_PREFIX = env_str("OIDC_SITE_GROUP_PREFIX", "/sites/")
+OIDC_SITE_ADMIN_GROUP = env_str("OIDC_SITE_ADMIN_GROUP", "admins")
+OIDC_API_AUDIENCE = env_list("OIDC_API_AUDIENCE", [OIDC_RP_CLIENT_ID])
+OIDC_DISCOVERY_TTL = env_int("OIDC_DISCOVERY_TTL", 3600)
+
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
+if not (LOCAL_LOGIN_ENABLED or OIDC_ENABLED):
+    raise ImproperlyConfigured("Enable LOCAL_LOGIN_ENABLED or set OIDC_ISSUER: nobody could log in.")
+AUTHENTICATION_BACKENDS = [
+    *(["django.contrib.auth.backends.ModelBackend"] if LOCAL_LOGIN_ENABLED else []),
+    *(["accounts.oidc.backend.KeycloakBackend"] if OIDC_ENABLED else []),
+]
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 # --- I18N / time --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -145,10 +175,10 @@ STORAGES = {
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["common.api.permissions.StaffWritesAuthenticatedReads"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "common.api.filters.NaturalOrderingFilter",

@@ -1,12 +1,14 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common import views as common_views
 
 api_patterns = [
     path("", include("resources.api.urls")),
+    path("", include("accounts.api.urls")),
+    path("", include("audit.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -16,9 +18,10 @@ urlpatterns = [
     # Served by common.middleware.HealthCheckMiddleware first; named here for reverse().
     path("healthz", common_views.healthz, name="healthz"),
     path("readyz", common_views.readyz, name="readyz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
+    path("", include("audit.urls")),
+    # One login page for everything, so that SSO and the password switch apply to the admin too.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
-    path("api/auth/", include("rest_framework.urls")),
 ]

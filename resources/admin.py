@@ -1,18 +1,32 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from accounts.access import administered_site_ids, is_global_admin, scope_to_sites
 from common.admin import ServiceBackedAdmin
 
-from . import services
+from . import selectors, services
 from .models import Resource, ResourceStatus, ResourceType
 from .models import Site as SiteModel
 from .selectors import resource_ancestor_ids
 
 
+class CatalogueAdmin(ServiceBackedAdmin):
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Choices are what this operator may use: sites they administer, types and parents they see.
+        if db_field.name == "site":
+            kwargs["queryset"] = scope_to_sites(SiteModel.objects.all(), administered_site_ids(request.user), "pk")
+        elif db_field.name == "resource_type":
+            kwargs["queryset"] = selectors.visible_resource_types(user=request.user).select_related("site")
+        elif db_field.name == "parent":
+            kwargs["queryset"] = selectors.visible_resources(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(SiteModel)
-class SiteAdmin(ServiceBackedAdmin):
+class SiteAdmin(CatalogueAdmin):
+    visible = staticmethod(selectors.visible_sites)
     list_display = ["name", "slug", "location", "time_zone", "resource_count"]
     search_fields = ["name", "slug", "location", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -20,6 +34,15 @@ class SiteAdmin(ServiceBackedAdmin):
     update_service = staticmethod(services.site_update)
     delete_service = staticmethod(services.site_delete)
     instance_kwarg = "site"
+
+    def site_id_of(self, obj):
+        return obj.pk
+
+    def has_add_permission(self, request):
+        return is_global_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_global_admin(request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_resource_count=Count("resources"))
@@ -30,7 +53,8 @@ class SiteAdmin(ServiceBackedAdmin):
 
 
 @admin.register(ResourceType)
-class ResourceTypeAdmin(ServiceBackedAdmin):
+class ResourceTypeAdmin(CatalogueAdmin):
+    visible = staticmethod(selectors.visible_resource_types)
     list_display = ["name", "site", "swatch", "parameter_count", "resource_count"]
     list_filter = ["site"]
     search_fields = ["name", "description"]
@@ -74,9 +98,16 @@ class ChildrenInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return True  # the resource's own admin decided who sees this page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Resource)
-class ResourceAdmin(ServiceBackedAdmin):
+class ResourceAdmin(CatalogueAdmin):
+    visible = staticmethod(selectors.visible_resources)
     list_display = ["name", "site", "resource_type", "status", "parent", "location"]
     list_filter = ["site", "resource_type", "status"]
     list_select_related = ["site", "resource_type", "parent"]
@@ -108,9 +139,14 @@ class ResourceAdmin(ServiceBackedAdmin):
         )
 
     def _set_status(self, request, queryset, status):
-        changed = services.resource_bulk_status_set(actor=request.user, resources=queryset, status=status)
         label = ResourceStatus(status).label.lower()
-        self.message_user(request, f"{changed} resource(s) marked {label}.", messages.SUCCESS)
+        selected = list(queryset)
+        changed = sum(r.status != status for r in selected)
+        self.run_service(
+            request,
+            lambda: services.resource_bulk_status_set(actor=request.user, resources=selected, status=status),
+            f"{changed} resource(s) marked {label}.",
+        )
 
     @admin.action(description="Mark selected resources active")
     def mark_active(self, request, queryset):

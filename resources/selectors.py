@@ -2,8 +2,10 @@
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, OuterRef, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
+
+from accounts.access import scope_to_sites, scope_to_sites_or_global, visible_site_ids
 
 from .models import Resource, ResourceType, Site
 
@@ -11,21 +13,38 @@ from .models import Resource, ResourceType, Site
 MAX_TREE_DEPTH = 64
 
 
+def visible_sites(*, user) -> QuerySet[Site]:
+    return scope_to_sites(Site.objects.all(), visible_site_ids(user), field="pk")
+
+
+def visible_resource_types(*, user) -> QuerySet[ResourceType]:
+    return scope_to_sites_or_global(ResourceType.objects.all(), visible_site_ids(user))
+
+
+def visible_resources(*, user) -> QuerySet[Resource]:
+    return scope_to_sites(Resource.objects.all(), visible_site_ids(user))
+
+
 def site_list(*, user) -> QuerySet[Site]:
-    return Site.objects.annotate(resource_count=Count("resources", distinct=True)).order_by(Lower("name"))
+    return visible_sites(user=user).annotate(resource_count=Count("resources", distinct=True)).order_by(Lower("name"))
 
 
 def resource_type_list(*, user) -> QuerySet[ResourceType]:
+    visible = visible_site_ids(user)
+    types = visible_resource_types(user=user)
+    # A shared type's count covers only the resources this user may see.
+    counted = Q() if visible is None else Q(resources__site_id__in=visible)
     return (
-        ResourceType.objects.select_related("site")
-        .annotate(resource_count=Count("resources", distinct=True))
+        types.select_related("site")
+        .annotate(resource_count=Count("resources", filter=counted, distinct=True))
         .order_by(Lower("name"), Lower("site__name"))
     )
 
 
 def resource_list(*, user) -> QuerySet[Resource]:
     return (
-        Resource.objects.select_related("site", "resource_type", "parent")
+        visible_resources(user=user)
+        .select_related("site", "resource_type", "parent")
         .annotate(
             children_ids=ArraySubquery(Resource.objects.filter(parent=OuterRef("pk")).order_by("pk").values("pk"))
         )

@@ -3,6 +3,9 @@
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.access import require_global_admin, require_site_admin
+from audit.models import Severity
+from common.events import publish, snapshot
 from common.services import apply_changes, guarded_delete, validated_save
 
 from .models import Resource, ResourceStatus, ResourceType, Site
@@ -22,9 +25,16 @@ RESOURCE_FIELDS = (
 )
 
 
+def _delete(*, actor, instance, action: str, site_id: int | None) -> None:
+    with transaction.atomic():
+        publish(action, actor=actor, instance=instance, site_id=site_id, before=snapshot(instance))
+        guarded_delete(instance)
+
+
 # --- Sites ------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def site_create(
     *,
     actor,
@@ -34,6 +44,7 @@ def site_create(
     location: str = "",
     time_zone: str = "UTC",
 ) -> Site:
+    require_global_admin(actor, "create sites")
     site = Site(
         name=name,
         slug=slug or slugify(name)[:50],
@@ -42,23 +53,36 @@ def site_create(
         time_zone=time_zone,
     )
     validated_save(site)
+    publish("site.created", actor=actor, instance=site, site_id=site.pk, after=snapshot(site))
     return site
 
 
 @transaction.atomic
 def site_update(*, actor, site: Site, **changes) -> Site:
+    require_site_admin(actor, site.pk, "change this site")
+    before = snapshot(site)
     if apply_changes(site, changes, allowed=SITE_FIELDS):
         validated_save(site)
+        publish("site.updated", actor=actor, instance=site, site_id=site.pk, before=before, after=snapshot(site))
     return site
 
 
 def site_delete(*, actor, site: Site) -> None:
-    guarded_delete(site)
+    require_global_admin(actor, "delete sites")
+    _delete(actor=actor, instance=site, action="site.deleted", site_id=site.pk)
 
 
 # --- Resource types ---------------------------------------------------------------------------
 
 
+def _require_type_admin(actor, site: Site | None) -> None:
+    if site is None:
+        require_global_admin(actor, "manage resource types shared by all sites")
+    else:
+        require_site_admin(actor, site.pk, "manage its resource types")
+
+
+@transaction.atomic
 def resource_type_create(
     *,
     actor,
@@ -68,6 +92,7 @@ def resource_type_create(
     description: str = "",
     parameter_schema: list | None = None,
 ) -> ResourceType:
+    _require_type_admin(actor, site)
     resource_type = ResourceType(
         site=site,
         name=name,
@@ -76,18 +101,37 @@ def resource_type_create(
         parameter_schema=parameter_schema if parameter_schema is not None else [],
     )
     validated_save(resource_type)
+    publish(
+        "resource_type.created",
+        actor=actor,
+        instance=resource_type,
+        site_id=resource_type.site_id,
+        after=snapshot(resource_type),
+    )
     return resource_type
 
 
 @transaction.atomic
 def resource_type_update(*, actor, resource_type: ResourceType, **changes) -> ResourceType:
+    _require_type_admin(actor, resource_type.site)
+    before = snapshot(resource_type)
     if apply_changes(resource_type, changes, allowed=RESOURCE_TYPE_FIELDS):
+        _require_type_admin(actor, resource_type.site)  # and of the site it moves to
         validated_save(resource_type)
+        publish(
+            "resource_type.updated",
+            actor=actor,
+            instance=resource_type,
+            site_id=resource_type.site_id,
+            before=before,
+            after=snapshot(resource_type),
+        )
     return resource_type
 
 
 def resource_type_delete(*, actor, resource_type: ResourceType) -> None:
-    guarded_delete(resource_type)
+    _require_type_admin(actor, resource_type.site)
+    _delete(actor=actor, instance=resource_type, action="resource_type.deleted", site_id=resource_type.site_id)
 
 
 # --- Resources --------------------------------------------------------------------------------
@@ -114,6 +158,7 @@ def resource_create(
     location: str = "",
     status: str = ResourceStatus.ACTIVE,
 ) -> Resource:
+    require_site_admin(actor, site.pk, "add resources to it")
     if parent is not None:
         _lock_sites(site.pk)
         parent.refresh_from_db()
@@ -129,18 +174,28 @@ def resource_create(
         status=status,
     )
     validated_save(resource)
+    publish("resource.created", actor=actor, instance=resource, site_id=resource.site_id, after=snapshot(resource))
     return resource
 
 
 @transaction.atomic
 def resource_update(*, actor, resource: Resource, **changes) -> Resource:
-    old_site_id = resource.site_id
+    require_site_admin(actor, resource.site_id, "change its resources")
+    before = snapshot(resource)
     changed = apply_changes(resource, changes, allowed=RESOURCE_FIELDS)
     if not changed:
         return resource
+    if "site" in changed:
+        require_site_admin(actor, resource.site_id, "move resources to it")
     if {"parent", "site"} & set(changed):
-        _lock_sites(old_site_id, resource.site_id)
+        _lock_sites(before["site"], resource.site_id)
     validated_save(resource)
+    after = snapshot(resource)
+    action = "resource.status_changed" if changed == ["status"] else "resource.updated"
+    severity = Severity.WARNING if "status" in changed and resource.status != ResourceStatus.ACTIVE else Severity.INFO
+    publish(
+        action, actor=actor, instance=resource, site_id=resource.site_id, before=before, after=after, severity=severity
+    )
     return resource
 
 
@@ -150,7 +205,7 @@ def resource_status_set(*, actor, resource: Resource, status: str) -> Resource:
 
 @transaction.atomic
 def resource_bulk_status_set(*, actor, resources, status: str) -> int:
-    """Set one status on many resources; returns how many changed."""
+    """Set one status on many resources; returns how many changed. All or nothing."""
     changed = 0
     for resource in resources:
         if resource.status != status:
@@ -160,4 +215,5 @@ def resource_bulk_status_set(*, actor, resources, status: str) -> int:
 
 
 def resource_delete(*, actor, resource: Resource) -> None:
-    guarded_delete(resource)
+    require_site_admin(actor, resource.site_id, "delete its resources")
+    _delete(actor=actor, instance=resource, action="resource.deleted", site_id=resource.site_id)

@@ -1,19 +1,38 @@
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
-
-CATALOGUE_PERMISSIONS = [
-    f"{action}_{model}"
-    for action in ("add", "change", "delete", "view")
-    for model in ("site", "resourcetype", "resource")
-]
+from accounts.models import Membership, Role
+from tests.factories import SiteFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _client(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api_for():
+    return _client
+
+
+# --- The cast: one of each role, around two sites ----------------------------------------------
+
+
+@pytest.fixture
+def site_a(db):
+    return SiteFactory(name="Berlin Lab", slug="berlin")
+
+
+@pytest.fixture
+def site_b(db):
+    return SiteFactory(name="Boston DC", slug="boston")
 
 
 @pytest.fixture
@@ -22,22 +41,24 @@ def admin_user(db):
 
 
 @pytest.fixture
-def staff_user(db):
-    user = UserFactory(username="operator", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=CATALOGUE_PERMISSIONS))
+def site_admin(site_a):
+    user = UserFactory(username="siteadmin", is_staff=True)
+    Membership.objects.create(site=site_a, user=user, role=Role.ADMIN)
     return user
 
 
 @pytest.fixture
-def plain_user(db):
-    return UserFactory(username="member")
+def member(site_a):
+    user = UserFactory(username="member")
+    Membership.objects.create(site=site_a, user=user, role=Role.MEMBER)
+    return user
 
 
-def _client(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+@pytest.fixture
+def outsider(site_b):
+    user = UserFactory(username="outsider")
+    Membership.objects.create(site=site_b, user=user, role=Role.MEMBER)
+    return user
 
 
 @pytest.fixture
@@ -51,15 +72,15 @@ def admin_api(admin_user):
 
 
 @pytest.fixture
-def staff_api(staff_user):
-    return _client(staff_user)
+def site_admin_api(site_admin):
+    return _client(site_admin)
 
 
 @pytest.fixture
-def user_api(plain_user):
-    return _client(plain_user)
+def member_api(member):
+    return _client(member)
 
 
 @pytest.fixture
-def api_for():
-    return _client
+def outsider_api(outsider):
+    return _client(outsider)

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from audit.services import record_refusal
 from common.exceptions import DomainError
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -45,7 +46,15 @@ def _invalid(errors: dict) -> Response:
     )
 
 
+def _record_refused_write(exc, context) -> None:
+    request = context.get("request")
+    refused = isinstance(exc, exceptions.PermissionDenied) or (isinstance(exc, DomainError) and exc.status_code == 403)
+    if refused and request is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        record_refusal(request, str(getattr(exc, "message", None) or getattr(exc, "detail", exc)))
+
+
 def exception_handler(exc, context):
+    _record_refused_write(exc, context)
     if isinstance(exc, DjangoValidationError):
         return _invalid(_django_errors(exc))
 

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from common.api.serializers import ScopedRelationsMixin
+from resources import selectors
 from resources.models import Resource, ResourceType, Site
 
 
@@ -16,7 +18,8 @@ class SiteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}, "time_zone": {"validators": []}}
 
 
-class ResourceTypeSerializer(serializers.ModelSerializer):
+class ResourceTypeSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+    scoped_relations = {"site": selectors.visible_sites}
     site_name = serializers.CharField(source="site.name", read_only=True, default=None)
     resource_count = serializers.IntegerField(read_only=True)
     parameter_schema = serializers.JSONField(
@@ -42,7 +45,12 @@ class ResourceTypeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"color": {"validators": []}}
 
 
-class ResourceSerializer(serializers.ModelSerializer):
+class ResourceSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+    scoped_relations = {
+        "site": selectors.visible_sites,
+        "resource_type": selectors.visible_resource_types,
+        "parent": selectors.visible_resources,
+    }
     site_name = serializers.CharField(source="site.name", read_only=True)
     type_name = serializers.CharField(source="resource_type.name", read_only=True)
     type_color = serializers.CharField(source="resource_type.color", read_only=True)

@@ -1,6 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import Membership, Role
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,7 +15,8 @@ def demo(transactional_db):
     dgx = ResourceFactory(site=site, resource_type=server, name="dgx-01")
     ResourceFactory(site=site, resource_type=gpu, name="dgx-01-gpu0", parent=dgx)
     ResourceFactory(site=site, resource_type=server, name="old-box", status="unavailable")
-    UserFactory(username="member", password="correct-horse-battery")
+    member = UserFactory(username="member", password="correct-horse-battery")
+    Membership.objects.create(site=site, user=member, role=Role.MEMBER)
     UserFactory(username="root", password="correct-horse-battery", is_staff=True, is_superuser=True)
 
 

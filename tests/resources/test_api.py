@@ -1,15 +1,14 @@
 import pytest
 
 from resources.models import Resource, ResourceType, Site
-from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory
+from tests.factories import ResourceFactory, ResourceTypeFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def catalogue():
-    berlin = SiteFactory(name="Berlin Lab", slug="berlin")
-    boston = SiteFactory(name="Boston DC", slug="boston")
+def catalogue(site_a, site_b):
+    berlin, boston = site_a, site_b
     server = ResourceTypeFactory(name="GPU server", color="#e15759")
     gpu = ResourceTypeFactory(name="GPU", color="#f28e2b")
     microscope = ResourceTypeFactory(site=berlin, name="Microscope")
@@ -35,37 +34,9 @@ def names(response) -> list[str]:
     return [item["name"] for item in response.json()["results"]]
 
 
-class TestAccess:
-    @pytest.mark.parametrize("url", ["/api/sites/", "/api/resource-types/", "/api/resources/"])
-    def test_anonymous_gets_nothing(self, anon_api, url):
-        response = anon_api.get(url)
-        assert response.status_code == 403
-        assert response.json() == {
-            "detail": "Authentication credentials were not provided.",
-            "code": "not_authenticated",
-            "errors": {},
-        }
-
-    def test_signed_in_user_reads_but_cannot_write(self, user_api, catalogue):
-        assert user_api.get("/api/resources/").status_code == 200
-        response = user_api.post("/api/sites/", {"name": "Paris"}, format="json")
-        assert response.status_code == 403
-        assert response.json()["code"] == "permission_denied"
-        assert user_api.patch(f"/api/resources/{catalogue['dgx'].pk}/", {"status": "maintenance"}).status_code == 403
-        assert user_api.delete(f"/api/resource-types/{catalogue['gpu'].pk}/").status_code == 403
-        assert Resource.objects.get(pk=catalogue["dgx"].pk).status == "active"
-
-    def test_staff_without_the_model_permission_cannot_write(self, api_for, catalogue):
-        from tests.factories import UserFactory
-
-        client = api_for(UserFactory(is_staff=True))
-        assert client.get("/api/resources/").status_code == 200
-        assert client.post("/api/sites/", {"name": "Paris"}, format="json").status_code == 403
-
-
 class TestSites:
-    def test_create_derives_the_slug(self, staff_api):
-        response = staff_api.post(
+    def test_create_derives_the_slug(self, admin_api):
+        response = admin_api.post(
             "/api/sites/", {"name": "Paris Lab", "time_zone": "Europe/Paris", "location": "Saclay"}, format="json"
         )
         assert response.status_code == 201, response.content
@@ -74,8 +45,8 @@ class TestSites:
         assert body["resource_count"] == 0
         assert Site.objects.get(slug="paris-lab").time_zone == "Europe/Paris"
 
-    def test_invalid_time_zone_and_duplicate_name_are_field_errors(self, staff_api, catalogue):
-        response = staff_api.post("/api/sites/", {"name": "Berlin Lab", "time_zone": "Berlin"}, format="json")
+    def test_invalid_time_zone_and_duplicate_name_are_field_errors(self, admin_api, catalogue):
+        response = admin_api.post("/api/sites/", {"name": "Berlin Lab", "time_zone": "Berlin"}, format="json")
         assert response.status_code == 400
         body = response.json()
         assert body["code"] == "invalid"
@@ -83,17 +54,17 @@ class TestSites:
         assert body["errors"]["name"] == ["Site with this Name already exists."]
         assert body["detail"].startswith("Invalid input:")
 
-    def test_a_site_with_resources_cannot_be_deleted(self, staff_api, catalogue):
-        response = staff_api.delete(f"/api/sites/{catalogue['boston'].pk}/")
+    def test_a_site_with_resources_cannot_be_deleted(self, admin_api, catalogue):
+        response = admin_api.delete(f"/api/sites/{catalogue['boston'].pk}/")
         assert response.status_code == 409
         assert response.json()["code"] == "in_use"
         assert "hgx-02" in response.json()["detail"]
 
 
 class TestResourceTypes:
-    def test_create_with_a_parameter_schema(self, staff_api, catalogue):
+    def test_create_with_a_parameter_schema(self, admin_api, catalogue):
         schema = [{"key": "os_image", "label": "OS", "type": "choice", "required": True, "choices": ["a", "b"]}]
-        response = staff_api.post(
+        response = admin_api.post(
             "/api/resource-types/",
             {"name": "FPGA", "color": "#AABBCC", "site": catalogue["berlin"].pk, "parameter_schema": schema},
             format="json",
@@ -104,8 +75,8 @@ class TestResourceTypes:
         assert body["site_name"] == "Berlin Lab"
         assert body["parameter_schema"] == schema
 
-    def test_bad_schema_and_color_are_explained(self, staff_api):
-        response = staff_api.post(
+    def test_bad_schema_and_color_are_explained(self, admin_api):
+        response = admin_api.post(
             "/api/resource-types/",
             {"name": "FPGA", "color": "blue", "parameter_schema": [{"key": "k", "label": "K", "type": "choice"}]},
             format="json",
@@ -115,8 +86,8 @@ class TestResourceTypes:
         assert errors["color"] == ["Enter a color as #rrggbb, for example #1f77b4."]
         assert errors["parameter_schema"] == ["Parameter 1 (k): a choice parameter needs a non-empty list of choices."]
 
-    def test_deleting_a_type_in_use_is_a_conflict_naming_the_resources(self, staff_api, catalogue):
-        response = staff_api.delete(f"/api/resource-types/{catalogue['gpu'].pk}/")
+    def test_deleting_a_type_in_use_is_a_conflict_naming_the_resources(self, admin_api, catalogue):
+        response = admin_api.delete(f"/api/resource-types/{catalogue['gpu'].pk}/")
         assert response.status_code == 409
         body = response.json()
         assert body["detail"] == (
@@ -126,16 +97,16 @@ class TestResourceTypes:
         assert [item["name"] for item in body["in_use_by"]] == ["dgx-01-gpu0", "dgx-01-gpu1"]
         assert ResourceType.objects.filter(pk=catalogue["gpu"].pk).exists()
 
-    def test_available_at_lists_site_and_global_types(self, user_api, catalogue):
-        response = user_api.get(f"/api/resource-types/?available_at={catalogue['boston'].pk}")
+    def test_available_at_lists_site_and_global_types(self, admin_api, catalogue):
+        response = admin_api.get(f"/api/resource-types/?available_at={catalogue['boston'].pk}")
         assert names(response) == ["GPU", "GPU server"]
-        response = user_api.get(f"/api/resource-types/?available_at={catalogue['berlin'].pk}")
+        response = admin_api.get(f"/api/resource-types/?available_at={catalogue['berlin'].pk}")
         assert names(response) == ["GPU", "GPU server", "Microscope"]
 
 
 class TestResources:
-    def test_detail_exposes_tree_type_and_site(self, user_api, catalogue):
-        response = user_api.get(f"/api/resources/{catalogue['dgx'].pk}/")
+    def test_detail_exposes_tree_type_and_site(self, admin_api, catalogue):
+        response = admin_api.get(f"/api/resources/{catalogue['dgx'].pk}/")
         assert response.status_code == 200
         body = response.json()
         assert body["site_name"] == "Berlin Lab"
@@ -143,13 +114,13 @@ class TestResources:
         assert body["type_color"] == "#e15759"
         assert body["parent"] is None
         assert body["children"] == [g.pk for g in catalogue["gpus"]]
-        gpu = user_api.get(f"/api/resources/{catalogue['gpus'][0].pk}/").json()
+        gpu = admin_api.get(f"/api/resources/{catalogue['gpus'][0].pk}/").json()
         assert gpu["parent"] == catalogue["dgx"].pk
         assert gpu["parent_name"] == "dgx-01"
         assert gpu["children"] == []
 
-    def test_create_update_delete(self, staff_api, catalogue):
-        response = staff_api.post(
+    def test_create_update_delete(self, admin_api, catalogue):
+        response = admin_api.post(
             "/api/resources/",
             {
                 "site": catalogue["berlin"].pk,
@@ -165,29 +136,29 @@ class TestResources:
         assert created["status"] == "active"
         assert created["parent"] == catalogue["dgx"].pk
         assert created["children"] == []
-        parent = staff_api.get(f"/api/resources/{catalogue['dgx'].pk}/").json()
+        parent = admin_api.get(f"/api/resources/{catalogue['dgx'].pk}/").json()
         assert created["id"] in parent["children"]
 
-        response = staff_api.patch(f"/api/resources/{created['id']}/", {"specs": "A100 80GB"}, format="json")
+        response = admin_api.patch(f"/api/resources/{created['id']}/", {"specs": "A100 80GB"}, format="json")
         assert response.status_code == 200
         assert response.json()["specs"] == "A100 80GB"
 
-        assert staff_api.delete(f"/api/resources/{created['id']}/").status_code == 204
+        assert admin_api.delete(f"/api/resources/{created['id']}/").status_code == 204
         assert not Resource.objects.filter(pk=created["id"]).exists()
 
-    def test_patch_of_status_alone(self, staff_api, catalogue):
-        response = staff_api.patch(f"/api/resources/{catalogue['dgx'].pk}/", {"status": "maintenance"}, format="json")
+    def test_patch_of_status_alone(self, admin_api, catalogue):
+        response = admin_api.patch(f"/api/resources/{catalogue['dgx'].pk}/", {"status": "maintenance"}, format="json")
         assert response.status_code == 200
         assert response.json()["status"] == "maintenance"
         assert Resource.objects.get(pk=catalogue["dgx"].pk).status == "maintenance"
 
-    def test_unknown_status_is_a_field_error(self, staff_api, catalogue):
-        response = staff_api.patch(f"/api/resources/{catalogue['dgx'].pk}/", {"status": "broken"}, format="json")
+    def test_unknown_status_is_a_field_error(self, admin_api, catalogue):
+        response = admin_api.patch(f"/api/resources/{catalogue['dgx'].pk}/", {"status": "broken"}, format="json")
         assert response.status_code == 400
         assert response.json()["errors"] == {"status": ['"broken" is not a valid choice.']}
 
-    def test_cross_site_parent_is_a_400_on_the_parent_field(self, staff_api, catalogue):
-        response = staff_api.post(
+    def test_cross_site_parent_is_a_400_on_the_parent_field(self, admin_api, catalogue):
+        response = admin_api.post(
             "/api/resources/",
             {
                 "site": catalogue["boston"].pk,
@@ -202,15 +173,15 @@ class TestResources:
             "parent": ["The parent 'dgx-01' is at another site; parent and child share a site."]
         }
 
-    def test_cycle_is_a_400(self, staff_api, catalogue):
-        response = staff_api.patch(
+    def test_cycle_is_a_400(self, admin_api, catalogue):
+        response = admin_api.patch(
             f"/api/resources/{catalogue['dgx'].pk}/", {"parent": catalogue["gpus"][0].pk}, format="json"
         )
         assert response.status_code == 400
         assert "would create a cycle" in response.json()["errors"]["parent"][0]
 
-    def test_duplicate_name_is_a_400(self, staff_api, catalogue):
-        response = staff_api.post(
+    def test_duplicate_name_is_a_400(self, admin_api, catalogue):
+        response = admin_api.post(
             "/api/resources/",
             {"site": catalogue["berlin"].pk, "resource_type": catalogue["server"].pk, "name": "dgx-01"},
             format="json",
@@ -220,26 +191,26 @@ class TestResources:
             "non_field_errors": ["A resource with this name already exists at this site."]
         }
 
-    def test_missing_fields_and_wrong_types(self, staff_api):
-        response = staff_api.post("/api/resources/", {"attributes": [1]}, format="json")
+    def test_missing_fields_and_wrong_types(self, admin_api):
+        response = admin_api.post("/api/resources/", {"attributes": [1]}, format="json")
         assert response.status_code == 400
         errors = response.json()["errors"]
         assert errors["name"] == ["This field is required."]
         assert errors["site"] == ["This field is required."]
         assert errors["resource_type"] == ["This field is required."]
 
-    def test_non_object_attributes_are_refused(self, staff_api, catalogue):
-        response = staff_api.patch(f"/api/resources/{catalogue['dgx'].pk}/", {"attributes": [1, 2]}, format="json")
+    def test_non_object_attributes_are_refused(self, admin_api, catalogue):
+        response = admin_api.patch(f"/api/resources/{catalogue['dgx'].pk}/", {"attributes": [1, 2]}, format="json")
         assert response.status_code == 400
         assert response.json()["errors"] == {"attributes": ["Must be a JSON object of key: value."]}
 
-    def test_malformed_json_is_a_400(self, staff_api):
-        response = staff_api.generic("POST", "/api/resources/", "{not json", content_type="application/json")
+    def test_malformed_json_is_a_400(self, admin_api):
+        response = admin_api.generic("POST", "/api/resources/", "{not json", content_type="application/json")
         assert response.status_code == 400
         assert response.json()["code"] == "parse_error"
 
-    def test_missing_object_is_a_404_in_the_same_shape(self, user_api):
-        response = user_api.get("/api/resources/999999/")
+    def test_missing_object_is_a_404_in_the_same_shape(self, admin_api):
+        response = admin_api.get("/api/resources/999999/")
         assert response.status_code == 404
         assert response.json() == {"detail": "No Resource matches the given query.", "code": "not_found", "errors": {}}
 
@@ -257,29 +228,29 @@ class TestFiltering:
             ("ordering=-name&site_slug=berlin", ["Krios-1", "dgx-01-gpu1", "dgx-01-gpu0", "dgx-01"]),
         ],
     )
-    def test_filters(self, user_api, catalogue, query, expected):
-        assert names(user_api.get(f"/api/resources/?{query}")) == expected
+    def test_filters(self, admin_api, catalogue, query, expected):
+        assert names(admin_api.get(f"/api/resources/?{query}")) == expected
 
-    def test_filter_by_ids(self, user_api, catalogue):
-        assert names(user_api.get(f"/api/resources/?site={catalogue['boston'].pk}")) == ["hgx-02"]
-        assert names(user_api.get(f"/api/resources/?type={catalogue['gpu'].pk}")) == ["dgx-01-gpu0", "dgx-01-gpu1"]
-        assert names(user_api.get(f"/api/resources/?parent={catalogue['dgx'].pk}")) == ["dgx-01-gpu0", "dgx-01-gpu1"]
+    def test_filter_by_ids(self, admin_api, catalogue):
+        assert names(admin_api.get(f"/api/resources/?site={catalogue['boston'].pk}")) == ["hgx-02"]
+        assert names(admin_api.get(f"/api/resources/?type={catalogue['gpu'].pk}")) == ["dgx-01-gpu0", "dgx-01-gpu1"]
+        assert names(admin_api.get(f"/api/resources/?parent={catalogue['dgx'].pk}")) == ["dgx-01-gpu0", "dgx-01-gpu1"]
 
-    def test_bad_filter_values_are_400s(self, user_api, catalogue):
-        response = user_api.get("/api/resources/?site=abc&status=broken")
+    def test_bad_filter_values_are_400s(self, admin_api, catalogue):
+        response = admin_api.get("/api/resources/?site=abc&status=broken")
         assert response.status_code == 400
         errors = response.json()["errors"]
         assert errors["site"] == ["Enter a number."]
         assert "broken is not one of the available choices" in errors["status"][0]
 
-    def test_pagination(self, user_api, catalogue):
-        body = user_api.get("/api/resources/?page_size=2&ordering=name").json()
+    def test_pagination(self, admin_api, catalogue):
+        body = admin_api.get("/api/resources/?page_size=2&ordering=name").json()
         assert body["count"] == 5
         assert [r["name"] for r in body["results"]] == ["dgx-01", "dgx-01-gpu0"]
         assert body["next"].endswith("page=2&page_size=2") or "page=2" in body["next"]
 
-    def test_list_query_count_does_not_grow_with_rows(self, user_api, catalogue, django_assert_max_num_queries):
+    def test_list_query_count_does_not_grow_with_rows(self, admin_api, catalogue, django_assert_max_num_queries):
         for _ in range(30):
             ResourceFactory(site=catalogue["berlin"], resource_type=catalogue["gpu"], parent=catalogue["dgx"])
         with django_assert_max_num_queries(4):
-            assert user_api.get("/api/resources/?page_size=100").status_code == 200
+            assert admin_api.get("/api/resources/?page_size=100").status_code == 200

@@ -5,10 +5,11 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts import services as account_services
+from accounts.models import Role
 from resources import services
 from resources.models import Resource, ResourceStatus, ResourceType, Site
 
@@ -89,20 +90,11 @@ RESOURCES = [
     ("boston", "Compute node", "cn-02", None, "unavailable", "2x EPYC 9654, 768 GB", {"note": "PSU failure"}),
 ]
 
+# username, names, global administrator, {site slug: role}
 USERS = [
-    {"username": "admin", "first_name": "Ada", "last_name": "Admin", "superuser": True},
-    {"username": "siteadmin", "first_name": "Sam", "last_name": "Siteadmin", "staff": True},
-    {"username": "user", "first_name": "Uma", "last_name": "User"},
-]
-SITEADMIN_PERMISSIONS = [
-    "view_site",
-    "view_resourcetype",
-    "add_resourcetype",
-    "change_resourcetype",
-    "view_resource",
-    "add_resource",
-    "change_resource",
-    "delete_resource",
+    {"username": "admin", "first_name": "Ada", "last_name": "Admin", "superuser": True, "sites": {}},
+    {"username": "siteadmin", "first_name": "Sam", "last_name": "Siteadmin", "sites": {"berlin": Role.ADMIN}},
+    {"username": "user", "first_name": "Uma", "last_name": "User", "sites": {"berlin": Role.MEMBER}},
 ]
 
 
@@ -152,7 +144,7 @@ class Command(BaseCommand):
                     "first_name": data["first_name"],
                     "last_name": data["last_name"],
                     "email": f"{data['username']}@example.org",
-                    "is_staff": data.get("staff", False) or data.get("superuser", False),
+                    "is_staff": data.get("superuser", False),
                     "is_superuser": data.get("superuser", False),
                 },
             )
@@ -160,10 +152,9 @@ class Command(BaseCommand):
                 saved[data["username"]] = secrets.token_urlsafe(9)
                 user.set_password(saved[data["username"]])
                 user.save(update_fields=["password"])
-            if data.get("staff"):
-                user.user_permissions.add(
-                    *Permission.objects.filter(content_type__app_label="resources", codename__in=SITEADMIN_PERMISSIONS)
-                )
+            if created:
+                for slug, role in data["sites"].items():
+                    account_services.membership_set(actor=None, site=Site.objects.get(slug=slug), user=user, role=role)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(saved, indent=2))
         path.chmod(0o600)

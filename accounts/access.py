@@ -1,0 +1,72 @@
+"""Who may see and change what. The one place where roles and site membership are interpreted.
+
+Roles: a global administrator (is_superuser) does everything; a site administrator manages the
+resources, types, members (and later bookings and webhooks) of their sites; a member sees their
+sites and books there. `actor=None` is the system itself (migrations, demo data, scheduled tasks).
+"""
+
+from django.db.models import Q, QuerySet
+
+from common.exceptions import PermissionDenied
+
+from .models import Membership, Role
+
+
+def is_global_admin(user) -> bool:
+    return user is None or bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def site_roles(user) -> dict[int, str]:
+    """{site id: role} for a signed-in, active user."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    return dict(Membership.objects.filter(user=user).values_list("site_id", "role"))
+
+
+def visible_site_ids(user) -> set[int] | None:
+    """Sites whose objects the user may see; None means every site."""
+    if is_global_admin(user):
+        return None
+    return set(site_roles(user))
+
+
+def administered_site_ids(user) -> set[int] | None:
+    """Sites the user administers; None means every site."""
+    if is_global_admin(user):
+        return None
+    return {site_id for site_id, role in site_roles(user).items() if role == Role.ADMIN}
+
+
+def administers_any_site(user) -> bool:
+    ids = administered_site_ids(user)
+    return ids is None or bool(ids)
+
+
+def can_admin_site(user, site_id: int | None) -> bool:
+    ids = administered_site_ids(user)
+    if ids is None:
+        return True
+    return site_id is not None and site_id in ids
+
+
+def scope_to_sites(queryset: QuerySet, site_ids: set[int] | None, field: str = "site") -> QuerySet:
+    if site_ids is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": site_ids})
+
+
+def scope_to_sites_or_global(queryset: QuerySet, site_ids: set[int] | None, field: str = "site") -> QuerySet:
+    """Objects of the given sites plus those that belong to no site (global resource types)."""
+    if site_ids is None:
+        return queryset
+    return queryset.filter(Q(**{f"{field}__in": site_ids}) | Q(**{f"{field}__isnull": True}))
+
+
+def require_site_admin(actor, site_id: int | None, action: str) -> None:
+    if not can_admin_site(actor, site_id):
+        raise PermissionDenied(f"Only an administrator of this site may {action}.")
+
+
+def require_global_admin(actor, action: str) -> None:
+    if not is_global_admin(actor):
+        raise PermissionDenied(f"Only a global administrator may {action}.")

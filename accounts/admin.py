@@ -1,0 +1,133 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.access import administered_site_ids, is_global_admin, scope_to_sites
+from common.admin import RoleScopedAdmin
+from resources.models import Site
+
+from . import selectors, services
+from .models import ApiToken, Membership, Profile, SshKey
+
+User = get_user_model()
+
+
+@admin.register(Membership)
+class MembershipAdmin(RoleScopedAdmin):
+    visible = staticmethod(selectors.membership_list)
+    list_display = ["user", "site", "role", "source", "updated"]
+    list_filter = ["site", "role", "source"]
+    search_fields = ["user__username", "user__email", "site__name"]
+    fields = ["site", "user", "role"]
+    autocomplete_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["site", "user"] if obj else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "site":
+            kwargs["queryset"] = scope_to_sites(Site.objects.all(), administered_site_ids(request.user), "pk")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        saved = services.membership_set(actor=request.user, site=obj.site, user=obj.user, role=obj.role)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.membership_remove(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.membership_remove(actor=request.user, membership=membership)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["site", "role", "source"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    fields = ["time_zone", "oidc_subject"]
+    readonly_fields = ["oidc_subject"]
+    can_delete = False
+
+
+class SshKeyInline(admin.TabularInline):
+    model = SshKey
+    fields = ["label", "key_type", "bits", "fingerprint", "created"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Global administrators only (Django's own permissions); site administrators manage members
+    through memberships and the Users page."""
+
+    inlines = [ProfileInline, MembershipInline, SshKeyInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "is_superuser", "last_login"]
+
+    def has_module_permission(self, request):
+        return is_global_admin(request.user)
+
+    has_view_permission = has_change_permission = has_add_permission = lambda self, request, obj=None: is_global_admin(
+        request.user
+    )
+
+    def save_model(self, request, obj, form, change):
+        from audit.models import Severity
+        from common.events import publish, snapshot
+
+        before = snapshot(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        publish(
+            "user.updated" if change else "user.created",
+            actor=request.user,
+            instance=obj,
+            site_id=None,
+            before=before,
+            after=snapshot(obj),
+            severity=Severity.WARNING if change and before.get("is_superuser") != obj.is_superuser else Severity.INFO,
+        )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    fields = ["user", "name", "prefix", "created", "expires_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return is_global_admin(request.user)
+
+    has_view_permission = has_change_permission = lambda self, request, obj=None: is_global_admin(request.user)
+
+    def has_add_permission(self, request):
+        return False  # tokens are made by their owner, who is the only one to see the secret
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the record stays
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.api_token_revoke(actor=request.user, token=token)
+        self.message_user(request, f"{queryset.count()} token(s) revoked.")

@@ -1,0 +1,96 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from accounts.models import ApiToken, Membership, Role, SshKey
+from accounts.services import profile_for
+from common.api.serializers import ScopedRelationsMixin
+from resources.selectors import visible_sites
+
+User = get_user_model()
+
+
+class MembershipBriefSerializer(serializers.ModelSerializer):
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    site_slug = serializers.CharField(source="site.slug", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "site", "site_name", "site_slug", "role", "source"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(source="get_full_name", read_only=True)
+    is_global_admin = serializers.BooleanField(source="is_superuser", required=False)
+    memberships = MembershipBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "is_active",
+            "is_global_admin",
+            "last_login",
+            "date_joined",
+            "memberships",
+        ]
+        read_only_fields = ["username", "email", "first_name", "last_name", "last_login", "date_joined"]
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    time_zone = serializers.CharField(required=False, help_text="IANA time zone, e.g. Europe/Berlin.")
+    is_global_admin = serializers.BooleanField(source="is_superuser", read_only=True)
+    memberships = MembershipBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "first_name", "last_name", "time_zone", "is_global_admin", "memberships"]
+        read_only_fields = ["username"]
+        extra_kwargs = {"email": {"validators": []}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["time_zone"] = profile_for(instance).time_zone
+        return data
+
+
+class MembershipSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+    scoped_relations = {"site": visible_sites}
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    username = serializers.SlugRelatedField(
+        source="user", slug_field="username", queryset=User.objects.filter(is_active=True), help_text="Who."
+    )
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "site", "site_name", "username", "role", "source", "created", "updated"]
+        read_only_fields = ["source", "created", "updated"]
+        validators = []
+
+
+class SshKeySerializer(serializers.ModelSerializer):
+    label = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+    class Meta:
+        model = SshKey
+        fields = ["id", "label", "public_key", "key_type", "bits", "fingerprint", "created"]
+        read_only_fields = ["key_type", "bits", "fingerprint", "created"]
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created", "expires_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["prefix", "created", "last_used_at", "revoked_at"]
+
+
+class NewApiTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The secret. Shown only in this response.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]

@@ -1,0 +1,12 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import MembershipViewSet, MeView, MyApiTokenViewSet, MySshKeyViewSet, UserViewSet
+
+router = SimpleRouter()
+router.register("users/me/ssh-keys", MySshKeyViewSet, basename="my-ssh-key")
+router.register("users/me/tokens", MyApiTokenViewSet, basename="my-api-token")
+router.register("users", UserViewSet, basename="user")
+router.register("memberships", MembershipViewSet, basename="membership")
+
+urlpatterns = [path("users/me/", MeView.as_view(), name="me"), *router.urls]

@@ -1,0 +1,75 @@
+"""`Authorization: Bearer <token>` for the API: a personal API token or a Keycloak access token."""
+
+import datetime
+
+import jwt
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from audit import services as audit
+from audit.models import Severity
+
+from . import tokens
+from .models import ApiToken
+from .oidc import jwt as oidc_jwt
+
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def _refuse(message: str, detail: str):
+    audit.record(action="auth.login_failed", severity=Severity.WARNING, message=message)
+    return exceptions.AuthenticationFailed(detail)
+
+
+def user_for_api_token(raw: str):
+    token = ApiToken.objects.select_related("user").filter(digest=tokens.digest(raw)).first()
+    if token is None:
+        raise _refuse("Unknown API token presented.", "Invalid token.")
+    if not token.is_usable:
+        raise _refuse(f"Revoked or expired API token {token.prefix}… of {token.user}.", "Token revoked or expired.")
+    if not token.user.is_active:
+        raise _refuse(f"API token of inactive user {token.user}.", "User inactive.")
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # One write a minute per token at most: busy scripts must not turn every read into a write.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def user_for_access_token(raw: str):
+    if not settings.OIDC_ENABLED:
+        raise _refuse("Bearer JWT presented but OIDC is not configured.", "Invalid token.")
+    try:
+        claims = oidc_jwt.verify(raw)
+    except jwt.PyJWTError as exc:
+        raise _refuse(f"Rejected access token: {exc}", f"Invalid access token: {exc}") from exc
+    User = get_user_model()
+    user = User.objects.filter(profile__oidc_subject=claims["sub"]).first()
+    if user is None:
+        from .oidc.backend import KeycloakBackend
+
+        with transaction.atomic():
+            user = KeycloakBackend().create_user(claims)
+    if not user.is_active:
+        raise _refuse(f"Access token of inactive user {user}.", "User inactive.")
+    return user
+
+
+class BearerAuthentication(authentication.BaseAuthentication):
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <token>'.")
+        raw = parts[1].decode("latin-1")
+        user = user_for_api_token(raw) if tokens.looks_like_token(raw) else user_for_access_token(raw)
+        return user, raw
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'

@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from resources.validators import validate_time_zone
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    oidc_subject = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, help_text="The identity provider's stable id (sub)."
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    ADMIN = "admin", "Site administrator"
+
+
+class MembershipSource(models.TextChoices):
+    LOCAL = "local", "Granted in Reservoir"
+    OIDC = "oidc", "Keycloak group"
+
+
+class Membership(models.Model):
+    site = models.ForeignKey("resources.Site", on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    source = models.CharField(max_length=10, choices=MembershipSource.choices, default=MembershipSource.LOCAL)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "user"],
+                name="membership_one_per_site_and_user",
+                violation_error_message="This user is already a member of this site.",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.site} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the secret is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, help_text="The first characters, to recognise a token.")
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class SshKey(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ssh_keys")
+    label = models.CharField(max_length=100)
+    key_type = models.CharField(max_length=40)
+    bits = models.PositiveIntegerField()
+    public_key = models.TextField(help_text="The key in OpenSSH format: type, base64 data, optional comment.")
+    fingerprint = models.CharField(max_length=60, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.fingerprint})"

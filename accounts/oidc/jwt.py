@@ -1,0 +1,34 @@
+"""Keycloak access tokens presented to the API: verified against the issuer's JWKS."""
+
+import threading
+
+import jwt
+from django.conf import settings
+
+from . import discovery
+
+_clients: dict[str, jwt.PyJWKClient] = {}
+_lock = threading.Lock()
+ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+
+
+def _jwks_client() -> jwt.PyJWKClient:
+    uri = discovery.endpoint("jwks_uri")
+    with _lock:
+        if uri not in _clients:
+            _clients[uri] = jwt.PyJWKClient(uri, cache_keys=True, lifespan=300, timeout=settings.OIDC_TIMEOUT)
+        return _clients[uri]
+
+
+def verify(token: str) -> dict:
+    """The token's claims if signature, issuer, audience and expiry check out; raises jwt errors."""
+    key = _jwks_client().get_signing_key_from_jwt(token)
+    return jwt.decode(
+        token,
+        key.key,
+        algorithms=ALGORITHMS,
+        audience=settings.OIDC_API_AUDIENCE,
+        issuer=settings.OIDC_ISSUER,
+        options={"require": ["exp", "iss", "sub", "aud"]},
+        leeway=30,
+    )

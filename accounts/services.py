@@ -1,0 +1,221 @@
+"""Every write about people: profiles, memberships and roles, SSH keys, API tokens."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import Severity
+from common.events import publish, snapshot
+from common.exceptions import Conflict, PermissionDenied
+from common.services import apply_changes, validated_save
+
+from . import ssh, tokens
+from .access import is_global_admin, require_global_admin, require_site_admin
+from .models import ApiToken, Membership, MembershipSource, Profile, Role, SshKey
+
+User = get_user_model()
+
+USER_FIELDS = ("first_name", "last_name", "email")
+PROFILE_FIELDS = ("time_zone",)
+
+
+def _require_self_or_global_admin(actor, user, action: str) -> None:
+    if actor is not None and actor.pk != user.pk and not is_global_admin(actor):
+        raise PermissionDenied(f"Only the user themself or a global administrator may {action}.")
+
+
+def profile_for(user) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+# --- Profile ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def profile_update(*, actor, user, **changes) -> None:
+    _require_self_or_global_admin(actor, user, "change this profile")
+    profile = profile_for(user)
+    user_changes = {k: v for k, v in changes.items() if k not in PROFILE_FIELDS}
+    profile_changes = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
+    before = {**snapshot(user), **snapshot(profile)}
+    changed = apply_changes(user, user_changes, allowed=USER_FIELDS)
+    changed += apply_changes(profile, profile_changes, allowed=PROFILE_FIELDS)
+    if not changed:
+        return
+    user.full_clean(exclude=["password", "username"])
+    user.save(update_fields=[f for f in changed if f in USER_FIELDS] or None)
+    validated_save(profile)
+    publish(
+        "user.updated",
+        actor=actor,
+        instance=user,
+        site_id=None,
+        before=before,
+        after={**snapshot(user), **snapshot(profile)},
+    )
+
+
+# --- Roles ------------------------------------------------------------------------------------
+
+
+def _sync_staff_flag(user) -> None:
+    """Admin screens are for global and site administrators: keep is_staff derived from roles."""
+    staff = user.is_superuser or user.memberships.filter(role=Role.ADMIN).exists()
+    if user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def membership_set(*, actor, site, user, role: str = Role.MEMBER, source: str = MembershipSource.LOCAL) -> Membership:
+    """Make `user` a member (or administrator) of `site`, or change their role there."""
+    require_site_admin(actor, site.pk, "manage its members")
+    if role not in Role.values:
+        raise ValidationError({"role": f"Role must be one of: {', '.join(Role.values)}."})
+    membership = Membership.objects.select_for_update().filter(site=site, user=user).first()
+    if membership is None:
+        membership = Membership(site=site, user=user, role=role, source=source)
+        validated_save(membership)
+        publish(
+            "membership.created",
+            actor=actor,
+            instance=membership,
+            site_id=site.pk,
+            after=snapshot(membership),
+            severity=Severity.WARNING,
+        )
+    elif membership.role != role or membership.source != source:
+        before = snapshot(membership)
+        membership.role, membership.source = role, source
+        validated_save(membership)
+        publish(
+            "membership.updated",
+            actor=actor,
+            instance=membership,
+            site_id=site.pk,
+            before=before,
+            after=snapshot(membership),
+            severity=Severity.WARNING,
+        )
+    _sync_staff_flag(user)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor, membership: Membership) -> None:
+    require_site_admin(actor, membership.site_id, "manage its members")
+    publish(
+        "membership.deleted",
+        actor=actor,
+        instance=membership,
+        site_id=membership.site_id,
+        before=snapshot(membership),
+        severity=Severity.WARNING,
+    )
+    user = membership.user
+    membership.delete()
+    _sync_staff_flag(user)
+
+
+@transaction.atomic
+def user_set_global_admin(*, actor, user, is_admin: bool) -> None:
+    require_global_admin(actor, "grant or remove global administration")
+    if user.is_superuser == is_admin:
+        return
+    before = snapshot(user)
+    user.is_superuser = is_admin
+    user.save(update_fields=["is_superuser"])
+    _sync_staff_flag(user)
+    publish(
+        "user.role_changed",
+        actor=actor,
+        instance=user,
+        site_id=None,
+        before=before,
+        after=snapshot(user),
+        severity=Severity.CRITICAL,
+    )
+
+
+@transaction.atomic
+def user_set_active(*, actor, user, is_active: bool) -> None:
+    require_global_admin(actor, "activate or deactivate users")
+    if actor is not None and actor.pk == user.pk and not is_active:
+        raise Conflict("You cannot deactivate yourself.")
+    if user.is_active == is_active:
+        return
+    before = snapshot(user)
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    publish(
+        "user.deactivated" if not is_active else "user.activated",
+        actor=actor,
+        instance=user,
+        site_id=None,
+        before=before,
+        after=snapshot(user),
+        severity=Severity.WARNING,
+    )
+
+
+# --- SSH keys ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ssh_key_add(*, actor, user, public_key: str, label: str = "") -> SshKey:
+    _require_self_or_global_admin(actor, user, "add SSH keys to this account")
+    try:
+        parsed = ssh.parse_public_key(public_key)
+    except ValidationError as exc:
+        raise ValidationError({"public_key": exc.messages}) from exc
+    if SshKey.objects.filter(fingerprint=parsed.fingerprint).exists():
+        raise ValidationError({"public_key": f"This key ({parsed.fingerprint}) is already registered."})
+    key = SshKey(
+        user=user,
+        label=(label or parsed.comment or parsed.key_type)[:100],
+        key_type=parsed.key_type,
+        bits=parsed.bits,
+        public_key=parsed.public_key,
+        fingerprint=parsed.fingerprint,
+    )
+    validated_save(key)
+    publish("ssh_key.created", actor=actor, instance=key, site_id=None, after=snapshot(key))
+    return key
+
+
+@transaction.atomic
+def ssh_key_delete(*, actor, key: SshKey) -> None:
+    _require_self_or_global_admin(actor, key.user, "remove SSH keys of this account")
+    publish("ssh_key.deleted", actor=actor, instance=key, site_id=None, before=snapshot(key))
+    key.delete()
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, actor, user, name: str, expires_at: datetime.datetime | None = None) -> tuple[ApiToken, str]:
+    """Returns the token and its secret; the secret is never stored and cannot be shown again."""
+    _require_self_or_global_admin(actor, user, "create API tokens for this account")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    secret = tokens.generate()
+    token = ApiToken(user=user, name=name, prefix=secret[:10], digest=tokens.digest(secret), expires_at=expires_at)
+    validated_save(token)
+    publish("api_token.created", actor=actor, instance=token, site_id=None, after=snapshot(token))
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken) -> None:
+    _require_self_or_global_admin(actor, token.user, "revoke this token")
+    if token.revoked_at is not None:
+        return
+    before = snapshot(token)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    publish("api_token.revoked", actor=actor, instance=token, site_id=None, before=before, after=snapshot(token))

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+from .oidc import views as oidc_views
+
+urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", oidc_views.LogoutView.as_view(), name="logout"),
+    path("oidc/authenticate/", oidc_views.LoginView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc_views.CallbackView.as_view(), name="oidc_authentication_callback"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/ssh-keys/<int:pk>/delete/", views.ssh_key_delete, name="ssh-key-delete"),
+    path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("users/", views.user_list, name="user-list"),
+    path("users/<int:pk>/", views.user_detail, name="user-detail"),
+]

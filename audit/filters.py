@@ -1,0 +1,42 @@
+import django_filters
+from django.db.models import Q
+
+from .models import AuditEntry, Severity
+
+
+class AuditEntryFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte", label="From (ISO 8601)")
+    until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt", label="Until (ISO 8601)")
+    actor = django_filters.CharFilter(field_name="actor_username", label="Actor username")
+    actor_id = django_filters.NumberFilter()
+    action = django_filters.CharFilter()
+    category = django_filters.CharFilter()
+    object_type = django_filters.CharFilter()
+    object_id = django_filters.CharFilter()
+    site = django_filters.NumberFilter(field_name="site_id")
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    search = django_filters.CharFilter(method="filter_search", label="Search")
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "since",
+            "until",
+            "actor",
+            "actor_id",
+            "action",
+            "category",
+            "object_type",
+            "object_id",
+            "site",
+            "severity",
+        ]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(object_repr__icontains=value)
+            | Q(message__icontains=value)
+            | Q(actor_username__icontains=value)
+            | Q(action__icontains=value)
+            | Q(request_id=value)
+        )

@@ -1,0 +1,93 @@
+"""Writing the audit log. Called inside the caller's transaction, so an entry exists exactly when
+the change it describes does."""
+
+import datetime
+import decimal
+import uuid
+
+from django.db import models
+
+from common.request_context import current
+
+from .models import AuditEntry, Severity
+
+MASK = "********"
+SECRET_FIELDS = frozenset({"password", "digest", "secret", "token", "client_secret", "signing_secret"})
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(instance: models.Model) -> dict:
+    """Concrete field values as JSON-friendly data (foreign keys as ids), secrets masked."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in ("created", "updated"):
+            continue
+        value = getattr(instance, field.attname)
+        data[field.name] = MASK if field.name in SECRET_FIELDS and value else _plain(value)
+    return data
+
+
+def diff(before: dict | None, after: dict | None) -> dict:
+    before, after = before or {}, after or {}
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def record(
+    *,
+    action: str,
+    actor=None,
+    instance: models.Model | None = None,
+    site_id: int | None = None,
+    changes: dict | None = None,
+    severity: str = Severity.INFO,
+    message: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEntry:
+    context = current()
+    if instance is not None:
+        object_type = object_type or instance._meta.label_lower
+        object_id = object_id or str(instance.pk or "")
+        object_repr = object_repr or str(instance)[:200]
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        actor_id=actor.pk if authenticated else None,
+        actor_username=actor.get_username() if authenticated else "",
+        action=action,
+        category=action.split(".", 1)[0],
+        severity=severity,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        site_id=site_id,
+        changes=changes or {},
+        message=message,
+        ip=context.ip,
+        user_agent=context.user_agent,
+        request_id=context.request_id,
+    )
+
+
+def record_refusal(request, message: str) -> None:
+    """A write that the user's role does not allow."""
+    user = getattr(request, "user", None)
+    record(
+        action="auth.permission_denied",
+        actor=user,
+        severity=Severity.WARNING,
+        message=f"{request.method} {request.path}: {message}"[:2000],
+    )

@@ -1,0 +1,14 @@
+class ScopedRelationsMixin:
+    """Related objects are looked up among those the requesting user may see, so an id from
+    another site reads as 'does not exist' rather than revealing that it does."""
+
+    scoped_relations: dict[str, object] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:
+            return
+        for field, selector in self.scoped_relations.items():
+            if field in self.fields and not self.fields[field].read_only:
+                self.fields[field].queryset = selector(user=request.user)

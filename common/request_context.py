@@ -1,0 +1,60 @@
+"""Who is asking and from where, for the audit log, without passing the request everywhere."""
+
+import re
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.conf import settings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str = ""
+    ip: str | None = None
+    user_agent: str = ""
+
+
+_NO_REQUEST = RequestContext()
+_current: ContextVar[RequestContext | None] = ContextVar("request_context", default=None)
+
+
+def current() -> RequestContext:
+    return _current.get() or _NO_REQUEST
+
+
+def _client_ip(request) -> str | None:
+    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (kept from X-Request-ID when well-formed), returns it in the
+    response header and makes it, the client IP and the user agent available to services."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _current.set(
+            RequestContext(
+                request_id=request_id,
+                ip=_client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+            )
+        )
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
