@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from accounts.access import administered_site_ids, is_global_admin, scope_to_sites
 from common.admin import RoleScopedAdmin
@@ -72,6 +73,7 @@ class SshKeyInline(admin.TabularInline):
 
 
 admin.site.unregister(User)
+admin.site.unregister(Group)  # access comes from site memberships and Keycloak, not Django groups
 
 
 @admin.register(User)
@@ -104,6 +106,18 @@ class UserAdmin(DjangoUserAdmin):
             after=snapshot(obj),
             severity=Severity.WARNING if change and before.get("is_superuser") != obj.is_superuser else Severity.INFO,
         )
+
+    def delete_model(self, request, obj):
+        from common.events import publish, snapshot
+
+        publish(
+            "user.deleted", actor=request.user, instance=obj, site_id=None, before=snapshot(obj), severity="warning"
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
 
 
 @admin.register(ApiToken)

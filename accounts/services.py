@@ -64,10 +64,11 @@ def profile_update(*, actor, user, **changes) -> None:
 
 def _sync_staff_flag(user) -> None:
     """Admin screens are for global and site administrators: keep is_staff derived from roles."""
-    staff = user.is_superuser or user.memberships.filter(role=Role.ADMIN).exists()
-    if user.is_staff != staff:
-        user.is_staff = staff
-        user.save(update_fields=["is_staff"])
+    # Read from the database: callers may hold other, older copies of this user.
+    superuser = User.objects.filter(pk=user.pk).values_list("is_superuser", flat=True).get()
+    staff = superuser or Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).exists()
+    User.objects.filter(pk=user.pk).exclude(is_staff=staff).update(is_staff=staff)
+    user.is_staff = staff
 
 
 @transaction.atomic

@@ -11,6 +11,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/ssh-keys/<int:pk>/delete/", views.ssh_key_delete, name="ssh-key-delete"),
     path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
-    path("users/", views.user_list, name="user-list"),
-    path("users/<int:pk>/", views.user_detail, name="user-detail"),
+    path("users/", views.user_list, name="people"),
+    path("users/<int:pk>/", views.user_detail, name="person"),
 ]

@@ -145,20 +145,20 @@ def user_detail(request, pk: int):
                 ),
             ):
                 messages.success(request, "Membership saved.")
-                return redirect("user-detail", pk=person.pk)
+                return redirect("person", pk=person.pk)
         elif action == "remove":
             membership = get_object_or_404(person.memberships.all(), pk=request.POST.get("membership"))
             services.membership_remove(actor=request.user, membership=membership)
             messages.success(request, f"Removed from {membership.site}.")
-            return redirect("user-detail", pk=person.pk)
+            return redirect("person", pk=person.pk)
         elif action in ("deactivate", "activate"):
             services.user_set_active(actor=request.user, user=person, is_active=action == "activate")
             messages.success(request, f"{person.username} {action}d.")
-            return redirect("user-detail", pk=person.pk)
+            return redirect("person", pk=person.pk)
         elif action in ("grant_admin", "revoke_admin"):
             services.user_set_global_admin(actor=request.user, user=person, is_admin=action == "grant_admin")
             messages.success(request, "Global administration updated.")
-            return redirect("user-detail", pk=person.pk)
+            return redirect("person", pk=person.pk)
     managed_ids = {site.pk for site in manageable}
     return render(
         request,

@@ -84,3 +84,35 @@ def member_api(member):
 @pytest.fixture
 def outsider_api(outsider):
     return _client(outsider)
+
+
+# --- A real OIDC provider ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    from tests.oidc_provider import start_provider
+
+    provider = start_provider()
+    yield provider
+    provider.process.terminate()
+    provider.process.wait(10)
+
+
+@pytest.fixture
+def oidc(settings, oidc_provider):
+    """Reservoir configured against the provider, as OIDC_ISSUER & co. would in production."""
+    from accounts.oidc import discovery
+
+    settings.OIDC_ISSUER = oidc_provider.issuer
+    settings.OIDC_ENABLED = True
+    settings.OIDC_RP_CLIENT_ID = "reservoir"
+    settings.OIDC_RP_CLIENT_SECRET = "test-client-secret"
+    settings.OIDC_API_AUDIENCE = ["reservoir"]
+    settings.AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        "accounts.oidc.backend.KeycloakBackend",
+    ]
+    discovery.clear_cache()
+    yield oidc_provider
+    discovery.clear_cache()

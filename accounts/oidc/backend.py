@@ -9,11 +9,14 @@ from accounts.models import Profile
 
 from . import claims as claim_mapping
 from . import discovery
+from . import jwt as oidc_jwt
 
 
 def oidc_setting(attr, *args):
     """mozilla-django-oidc settings, with the provider endpoints taken from discovery."""
     if attr in discovery.ENDPOINT_SETTINGS:
+        if not settings.OIDC_ENABLED:
+            return None
         return discovery.endpoint(discovery.ENDPOINT_SETTINGS[attr])
     return import_from_settings(attr, *args)
 
@@ -40,6 +43,10 @@ class KeycloakBackend(OIDCAuthenticationBackend):
         if not settings.OIDC_ENABLED:
             return None
         return super().authenticate(request, **kwargs)
+
+    def retrieve_matching_jwk(self, token):
+        # The provider's keys are cached (the parent fetches them at every login).
+        return oidc_jwt.signing_key(token)
 
     def get_userinfo(self, access_token, id_token, payload):
         # Keycloak puts roles and groups in the tokens; userinfo may or may not repeat them.

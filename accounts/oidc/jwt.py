@@ -20,9 +20,21 @@ def _jwks_client() -> jwt.PyJWKClient:
         return _clients[uri]
 
 
+def signing_key(token: str) -> jwt.PyJWK:
+    """The provider key that signed `token`, by its kid; a token without kid (allowed when the
+    provider has a single key) gets that single key."""
+    client = _jwks_client()
+    if jwt.get_unverified_header(token).get("kid"):
+        return client.get_signing_key_from_jwt(token)
+    keys = client.get_signing_keys()
+    if len(keys) != 1:
+        raise jwt.InvalidTokenError("The token names no key (kid) and the provider has several.")
+    return keys[0]
+
+
 def verify(token: str) -> dict:
     """The token's claims if signature, issuer, audience and expiry check out; raises jwt errors."""
-    key = _jwks_client().get_signing_key_from_jwt(token)
+    key = signing_key(token)
     return jwt.decode(
         token,
         key.key,

@@ -41,12 +41,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             entries = AuditEntry.objects.select_for_update().filter(timestamp__lt=cutoff).order_by("id")
             ids = []
-            with gzip.open(path, "wt", encoding="utf-8") as archive:
-                for row in entries.values(*FIELDS).iterator(chunk_size=5000):
-                    archive.write(json.dumps(row, cls=DjangoJSONEncoder, sort_keys=True) + "\n")
-                    ids.append(row["id"])
-                archive.flush()
-                os.fsync(archive.fileobj.fileno())
+            with open(path, "wb") as raw:
+                with gzip.GzipFile(fileobj=raw, mode="wb") as archive:
+                    for row in entries.values(*FIELDS).iterator(chunk_size=5000):
+                        archive.write((json.dumps(row, cls=DjangoJSONEncoder, sort_keys=True) + "\n").encode())
+                        ids.append(row["id"])
+                raw.flush()
+                os.fsync(raw.fileno())  # on disk before the rows are gone
             if not ids:
                 path.unlink()
                 self.stdout.write("Nothing older than the retention period.")
