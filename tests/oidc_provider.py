@@ -44,11 +44,12 @@ def keycloak_claims(username: str, *, realm_roles=(), client_roles=(), groups=()
     }
 
 
-def start_provider() -> Provider:
+def start_provider(*, token_max_age: int | None = None) -> Provider:
     port = free_port()
+    extra = ["--token-max-age", str(token_max_age)] if token_max_age else []
     env = {**os.environ, "AUTHLIB_INSECURE_TRANSPORT": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1"],
+        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1", *extra],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

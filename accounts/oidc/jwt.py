@@ -42,5 +42,5 @@ def verify(token: str) -> dict:
         audience=settings.OIDC_API_AUDIENCE,
         issuer=settings.OIDC_ISSUER,
         options={"require": ["exp", "iss", "sub", "aud"]},
-        leeway=30,
+        leeway=settings.OIDC_CLOCK_SKEW,
     )

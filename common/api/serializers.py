@@ -7,8 +7,8 @@ class ScopedRelationsMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is None:
-            return
+        if request is None or request.method in ("GET", "HEAD", "OPTIONS"):
+            return  # only input is looked up; reads need no scoped choices
         for field, selector in self.scoped_relations.items():
             if field in self.fields and not self.fields[field].read_only:
                 self.fields[field].queryset = selector(user=request.user)

@@ -1,5 +1,6 @@
 """Login through a real OpenID Connect provider process with Keycloak-shaped claims."""
 
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -161,6 +162,28 @@ class TestBearerAccessTokens:
         discovery.clear_cache()
         response = api_for().get("/api/users/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
         assert response.status_code == 401
+
+
+def test_an_expired_access_token_is_refused(client, oidc, settings, sites, api_for):
+    from accounts.oidc import discovery
+    from tests.oidc_provider import start_provider
+
+    short_lived = start_provider(token_max_age=1)
+    try:
+        settings.OIDC_ISSUER = short_lived.issuer
+        settings.OIDC_CLOCK_SKEW = 0
+        discovery.clear_cache()
+        short_lived.set_user("kc-jo", **keycloak_claims("jo"))
+        sso_login(client, short_lived, "kc-jo")
+        token = client.session["oidc_id_token"]
+        assert api_for().get("/api/users/me/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+        time.sleep(2)
+        response = api_for().get("/api/users/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 401
+        assert "expired" in response.json()["detail"].lower()
+    finally:
+        short_lived.process.terminate()
+        short_lived.process.wait(10)
 
 
 def test_without_oidc_the_sso_endpoints_do_not_exist(client):

@@ -129,3 +129,13 @@ class TestAuditPage:
         assert "user.updated" in html and "Europe/Berlin" in html
         assert "/api/audit-log/export/?category=user" in html
         assert page(client, "/audit/?since=not-a-date").count("data-action") == 0
+
+
+def test_a_refused_write_from_a_page_is_audited(client, member, site_a):
+    from audit.models import AuditEntry
+
+    client.force_login(member)
+    response = client.post("/users/1/", {"action": "deactivate"})
+    assert response.status_code == 403
+    refusal = AuditEntry.objects.get(action="auth.permission_denied")
+    assert refusal.actor_username == "member" and "POST /users/1/" in refusal.message
