@@ -1,11 +1,13 @@
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+
+from common.filters import SearchFilterMixin
 
 from .models import Role
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("username", "email", "first_name", "last_name")
     search = django_filters.CharFilter(method="filter_search", label="Search username, email, name")
     site = django_filters.NumberFilter(field_name="memberships__site_id", distinct=True, label="Member of site")
     role = django_filters.ChoiceFilter(field_name="memberships__role", choices=Role.choices, distinct=True)
@@ -15,11 +17,3 @@ class UserFilter(django_filters.FilterSet):
     class Meta:
         model = get_user_model()
         fields = ["search", "site", "role", "is_active", "is_global_admin"]
-
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(
-            Q(username__icontains=value)
-            | Q(email__icontains=value)
-            | Q(first_name__icontains=value)
-            | Q(last_name__icontains=value)
-        )

@@ -1,10 +1,12 @@
 import django_filters
-from django.db.models import Q
+
+from common.filters import SearchFilterMixin
 
 from .models import AuditEntry, Severity
 
 
-class AuditEntryFilter(django_filters.FilterSet):
+class AuditEntryFilter(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("object_repr", "message", "actor_username", "action", "request_id")
     since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte", label="From (ISO 8601)")
     until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt", label="Until (ISO 8601)")
     actor = django_filters.CharFilter(field_name="actor_username", label="Actor username")
@@ -31,12 +33,3 @@ class AuditEntryFilter(django_filters.FilterSet):
             "site",
             "severity",
         ]
-
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(
-            Q(object_repr__icontains=value)
-            | Q(message__icontains=value)
-            | Q(actor_username__icontains=value)
-            | Q(action__icontains=value)
-            | Q(request_id=value)
-        )

@@ -1,17 +1,9 @@
 import django_filters
 from django.db.models import Q
 
+from common.filters import SearchFilterMixin
+
 from .models import Resource, ResourceStatus, ResourceType, Site
-
-
-class SearchFilterMixin:
-    search_fields: tuple[str, ...] = ()
-
-    def filter_search(self, queryset, name, value):
-        query = Q()
-        for field in self.search_fields:
-            query |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(query)
 
 
 class SiteFilter(SearchFilterMixin, django_filters.FilterSet):
