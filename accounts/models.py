@@ -9,6 +9,8 @@ from resources.validators import validate_time_zone
 class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    email_notifications = models.BooleanField(default=True, help_text="Also send notifications by email.")
+    reminder_minutes = models.PositiveIntegerField(default=15, help_text="Remind me this long before a booking starts.")
     oidc_subject = models.CharField(
         max_length=255, null=True, blank=True, unique=True, help_text="The identity provider's stable id (sub)."
     )

@@ -18,7 +18,7 @@ SECRET_FIELDS = frozenset({"password", "digest", "secret", "token", "client_secr
 def _plain(value):
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
+    if isinstance(value, decimal.Decimal | uuid.UUID | datetime.timedelta):
         return str(value)
     if isinstance(value, models.Model):
         return value.pk

@@ -1,9 +1,21 @@
 """How a change leaves the domain: one call, inside the service's transaction."""
 
+from collections import defaultdict
+from collections.abc import Callable
+
 from django.db import models
 
 from audit import services as audit
 from audit.models import Severity
+
+_subscribers: dict[str, list[Callable]] = defaultdict(list)
+
+
+def subscribe(action: str, handler: Callable) -> None:
+    """Let an app react, in the same transaction, to another app's change without either importing
+    the other (e.g. bookings to a resource going into maintenance). Register in AppConfig.ready()."""
+    if handler not in _subscribers[action]:
+        _subscribers[action].append(handler)
 
 
 def publish(
@@ -16,6 +28,7 @@ def publish(
     after: dict | None = None,
     severity: str = Severity.INFO,
     message: str = "",
+    options: dict | None = None,
 ) -> None:
     """Record that `instance` was created, changed or deleted (before/after are audit snapshots)."""
     audit.record(
@@ -27,6 +40,8 @@ def publish(
         severity=severity,
         message=message,
     )
+    for handler in _subscribers.get(action, []):
+        handler(actor=actor, instance=instance, before=before or {}, after=after or {}, **(options or {}))
 
 
 snapshot = audit.snapshot

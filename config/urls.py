@@ -9,6 +9,7 @@ api_patterns = [
     path("", include("resources.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("reservations.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

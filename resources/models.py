@@ -40,6 +40,11 @@ class ResourceType(TimeStampedModel):
         validators=[validate_parameter_schema],
         help_text="Custom booking parameters: a list of {key, label, type, required, choices}.",
     )
+    min_duration = models.DurationField(null=True, blank=True, help_text="Shortest booking, e.g. 00:30:00.")
+    max_duration = models.DurationField(null=True, blank=True, help_text="Longest booking, e.g. 3 days, 00:00:00.")
+    max_horizon = models.DurationField(
+        null=True, blank=True, help_text="How far ahead a booking may start, e.g. 90 days, 00:00:00."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -54,6 +59,13 @@ class ResourceType(TimeStampedModel):
                 condition=Q(color__regex=r"^#[0-9a-f]{6}$"),
                 name="resourcetype_color_hex",
                 violation_error_message="Enter a color as #rrggbb.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_duration__isnull=True)
+                | Q(max_duration__isnull=True)
+                | Q(max_duration__gte=F("min_duration")),
+                name="resourcetype_duration_bounds",
+                violation_error_message="The longest booking cannot be shorter than the shortest.",
             ),
         ]
 

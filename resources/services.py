@@ -1,5 +1,7 @@
 """Every write to the catalogue. Views, the API, the admin and commands all come through here."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -11,7 +13,16 @@ from common.services import apply_changes, guarded_delete, validated_save
 from .models import Resource, ResourceStatus, ResourceType, Site
 
 SITE_FIELDS = ("name", "slug", "description", "location", "time_zone")
-RESOURCE_TYPE_FIELDS = ("site", "name", "color", "description", "parameter_schema")
+RESOURCE_TYPE_FIELDS = (
+    "site",
+    "name",
+    "color",
+    "description",
+    "parameter_schema",
+    "min_duration",
+    "max_duration",
+    "max_horizon",
+)
 RESOURCE_FIELDS = (
     "site",
     "resource_type",
@@ -91,6 +102,9 @@ def resource_type_create(
     color: str = "#4e79a7",
     description: str = "",
     parameter_schema: list | None = None,
+    min_duration: timedelta | None = None,
+    max_duration: timedelta | None = None,
+    max_horizon: timedelta | None = None,
 ) -> ResourceType:
     _require_type_admin(actor, site)
     resource_type = ResourceType(
@@ -99,6 +113,9 @@ def resource_type_create(
         color=color,
         description=description,
         parameter_schema=parameter_schema if parameter_schema is not None else [],
+        min_duration=min_duration,
+        max_duration=max_duration,
+        max_horizon=max_horizon,
     )
     validated_save(resource_type)
     publish(
@@ -179,7 +196,9 @@ def resource_create(
 
 
 @transaction.atomic
-def resource_update(*, actor, resource: Resource, **changes) -> Resource:
+def resource_update(*, actor, resource: Resource, cancel_future_bookings: bool = False, **changes) -> Resource:
+    """`cancel_future_bookings`: with a status change away from active, cancel the resource's
+    future bookings instead of only telling their owners."""
     require_site_admin(actor, resource.site_id, "change its resources")
     before = snapshot(resource)
     changed = apply_changes(resource, changes, allowed=RESOURCE_FIELDS)
@@ -191,25 +210,34 @@ def resource_update(*, actor, resource: Resource, **changes) -> Resource:
         _lock_sites(before["site"], resource.site_id)
     validated_save(resource)
     after = snapshot(resource)
-    action = "resource.status_changed" if changed == ["status"] else "resource.updated"
+    action = "resource.status_changed" if "status" in changed else "resource.updated"
     severity = Severity.WARNING if "status" in changed and resource.status != ResourceStatus.ACTIVE else Severity.INFO
     publish(
-        action, actor=actor, instance=resource, site_id=resource.site_id, before=before, after=after, severity=severity
+        action,
+        actor=actor,
+        instance=resource,
+        site_id=resource.site_id,
+        before=before,
+        after=after,
+        severity=severity,
+        options={"cancel_future_bookings": cancel_future_bookings} if "status" in changed else None,
     )
     return resource
 
 
-def resource_status_set(*, actor, resource: Resource, status: str) -> Resource:
-    return resource_update(actor=actor, resource=resource, status=status)
+def resource_status_set(*, actor, resource: Resource, status: str, cancel_future_bookings: bool = False) -> Resource:
+    return resource_update(actor=actor, resource=resource, status=status, cancel_future_bookings=cancel_future_bookings)
 
 
 @transaction.atomic
-def resource_bulk_status_set(*, actor, resources, status: str) -> int:
+def resource_bulk_status_set(*, actor, resources, status: str, cancel_future_bookings: bool = False) -> int:
     """Set one status on many resources; returns how many changed. All or nothing."""
     changed = 0
     for resource in resources:
         if resource.status != status:
-            resource_status_set(actor=actor, resource=resource, status=status)
+            resource_status_set(
+                actor=actor, resource=resource, status=status, cancel_future_bookings=cancel_future_bookings
+            )
             changed += 1
     return changed
 

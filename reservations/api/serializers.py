@@ -1,0 +1,148 @@
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from common.api.serializers import ScopedRelationsMixin
+from reservations.models import Reservation
+from resources.selectors import visible_resources
+
+User = get_user_model()
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset: a naive time would be guessed in some zone, so it is refused."""
+
+    default_error_messages = {"naive": "Give the time with a UTC offset, e.g. 2026-12-01T09:00:00+01:00."}
+
+    def to_internal_value(self, value):
+        if (
+            isinstance(value, str)
+            and value
+            and not value.endswith(("Z", "z"))
+            and not any(sign in value[10:] for sign in "+-")
+        ):
+            self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+    scoped_relations = {"resource": visible_resources}
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    resource_name = serializers.CharField(source="resource.name", read_only=True)
+    site = serializers.IntegerField(source="resource.site_id", read_only=True)
+    site_name = serializers.CharField(source="resource.site.name", read_only=True)
+    type_name = serializers.CharField(source="resource.resource_type.name", read_only=True)
+    color = serializers.CharField(source="resource.resource_type.color", read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="Site administrators may book for another member; defaults to you.",
+    )
+    parameters = serializers.JSONField(required=False, help_text="Values for the resource type's custom parameters.")
+    details_visible = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Reservation
+        fields = [
+            "id",
+            "resource",
+            "resource_name",
+            "site",
+            "site_name",
+            "type_name",
+            "color",
+            "owner",
+            "title",
+            "description",
+            "start",
+            "end",
+            "parameters",
+            "status",
+            "series",
+            "created_by",
+            "cancelled_at",
+            "cancelled_by",
+            "details_visible",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["status", "series", "created_by", "cancelled_at", "cancelled_by", "created", "updated"]
+        validators = []
+
+    def get_details_visible(self, obj) -> bool:
+        visible = self.context.get("details_visible")
+        return True if visible is None else visible(obj)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not data["details_visible"]:
+            # Colleagues see that the time is taken, not by whom or for what.
+            data.update(title="Booked", description="", parameters={}, owner=None, created_by=None, cancelled_by=None)
+        return data
+
+
+class SeriesCreateSerializer(ReservationSerializer):
+    rrule = serializers.CharField(help_text="RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10 (COUNT or UNTIL).")
+    skip_conflicts = serializers.BooleanField(default=False, help_text="Book the free occurrences, report the others.")
+
+    class Meta(ReservationSerializer.Meta):
+        fields = [*ReservationSerializer.Meta.fields, "rrule", "skip_conflicts"]
+
+
+class SkippedOccurrenceSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    conflicts = serializers.ListField(child=serializers.DictField())
+
+
+class SeriesResultSerializer(serializers.Serializer):
+    series = serializers.IntegerField()
+    created = ReservationSerializer(many=True)
+    skipped = SkippedOccurrenceSerializer(many=True)
+
+
+class IntervalSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    resource = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    bookable = serializers.BooleanField()
+    busy = IntervalSerializer(many=True)
+    free = IntervalSerializer(many=True)
+    bookings = ReservationSerializer(many=True)
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    min_length = serializers.DurationField(required=False, help_text="Only free slots at least this long (HH:MM:SS).")
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": "The end must be after the start."})
+        if attrs["end"] - attrs["start"] > timedelta(days=92):
+            raise serializers.ValidationError({"end": "Ask for at most 92 days at a time."})
+        return attrs
+
+
+class FirstFreeQuerySerializer(serializers.Serializer):
+    site = serializers.IntegerField()
+    type = serializers.IntegerField()
+    duration = serializers.DurationField(help_text="HH:MM:SS or 'D HH:MM:SS'")
+    after = AwareDateTimeField()
+    before = AwareDateTimeField()
+
+
+class FirstFreeSerializer(serializers.Serializer):
+    found = serializers.BooleanField()
+    resource = serializers.IntegerField(allow_null=True)
+    resource_name = serializers.CharField(allow_null=True)
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)

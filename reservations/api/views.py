@@ -1,0 +1,138 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.response import Response
+
+from reservations import selectors, services
+from reservations.filters import ReservationFilter
+from resources.selectors import visible_resources
+
+from .serializers import (
+    AvailabilityQuerySerializer,
+    AvailabilitySerializer,
+    FirstFreeQuerySerializer,
+    FirstFreeSerializer,
+    ReservationSerializer,
+    SeriesCreateSerializer,
+    SeriesResultSerializer,
+)
+
+SCOPE = OpenApiParameter(
+    "scope",
+    str,
+    enum=list(services.SCOPES),
+    description="For an occurrence of a series: this one, this and the following ones, or all remaining.",
+)
+
+
+class ReservationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Bookings of the sites you may see. DELETE cancels (the booking stays, marked cancelled)."""
+
+    serializer_class = ReservationSerializer
+    filterset_class = ReservationFilter
+    ordering_fields = ["start", "end", "created"]
+
+    def get_queryset(self):
+        return selectors.reservation_list(user=self.request.user).order_by("start", "pk")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "details_visible": selectors.details_visible_to(self.request.user)}
+
+    def _scope(self) -> str:
+        return self.request.query_params.get("scope", "this")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.reservation_create(actor=self.request.user, **data)
+
+    @extend_schema(parameters=[SCOPE])
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(parameters=[SCOPE])
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        changed = services.series_update(
+            actor=self.request.user, reservation=serializer.instance, scope=self._scope(), **serializer.validated_data
+        )
+        serializer.instance = next(r for r in changed if r.pk == serializer.instance.pk)
+
+    @extend_schema(parameters=[SCOPE], responses={200: ReservationSerializer(many=True)})
+    def destroy(self, request, *args, **kwargs):
+        cancelled = services.series_cancel(actor=request.user, reservation=self.get_object(), scope=self._scope())
+        return Response(self.get_serializer(cancelled, many=True).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=SeriesCreateSerializer, responses={201: SeriesResultSerializer})
+    @action(detail=False, methods=["post"])
+    def series(self, request):
+        """Create a recurring booking (all occurrences or none, unless skip_conflicts)."""
+        serializer = SeriesCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        result = services.series_create(actor=request.user, **serializer.validated_data)
+        context = self.get_serializer_context()
+        body = {
+            "series": result.series.pk,
+            "created": ReservationSerializer(result.created, many=True, context=context).data,
+            "skipped": result.skipped,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[AvailabilityQuerySerializer], responses={200: AvailabilitySerializer})
+@api_view(["GET"])
+def resource_availability(request, pk: int):
+    """Busy intervals (the resource's and its tree's bookings) and free slots in [start, end)."""
+    resource = get_object_or_404(visible_resources(user=request.user).select_related("site"), pk=pk)
+    query = AvailabilityQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    start, end = query.validated_data["start"], query.validated_data["end"]
+    found = selectors.resource_availability(
+        resource=resource, start=start, end=end, min_length=query.validated_data.get("min_length")
+    )
+    context = {"request": request, "details_visible": selectors.details_visible_to(request.user)}
+    return Response(
+        {
+            "resource": resource.pk,
+            "start": start,
+            "end": end,
+            "bookable": resource.is_bookable,
+            "busy": [{"start": i.start, "end": i.end} for i in found["busy"]],
+            "free": [{"start": i.start, "end": i.end} for i in found["free"]],
+            "bookings": ReservationSerializer(found["bookings"], many=True, context=context).data,
+        }
+    )
+
+
+@extend_schema(parameters=[FirstFreeQuerySerializer], responses={200: FirstFreeSerializer})
+@api_view(["GET"])
+def first_free_slot(request):
+    """The earliest free slot of `duration` among a site's active resources of one type."""
+    query = FirstFreeQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    q = query.validated_data
+    candidates = visible_resources(user=request.user).filter(site_id=q["site"], resource_type_id=q["type"])
+    found = selectors.first_free_slot(
+        resources=candidates.order_by("name"), duration=q["duration"], after=q["after"], before=q["before"]
+    )
+    if found is None:
+        return Response({"found": False, "resource": None, "resource_name": None, "start": None, "end": None})
+    resource, start = found
+    return Response(
+        {
+            "found": True,
+            "resource": resource.pk,
+            "resource_name": resource.name,
+            "start": start,
+            "end": start + q["duration"],
+        }
+    )

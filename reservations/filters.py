@@ -1,0 +1,29 @@
+import django_filters
+
+from common.filters import SearchFilterMixin
+
+from .models import Reservation, ReservationStatus
+
+
+class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("title", "description", "resource__name")
+    search = django_filters.CharFilter(method="filter_search", label="Search title, description, resource")
+    resource = django_filters.NumberFilter(field_name="resource_id")
+    site = django_filters.NumberFilter(field_name="resource__site_id")
+    type = django_filters.NumberFilter(field_name="resource__resource_type_id", label="Resource type id")
+    owner = django_filters.CharFilter(field_name="owner__username", label="Owner username")
+    status = django_filters.MultipleChoiceFilter(choices=ReservationStatus.choices)
+    series = django_filters.NumberFilter(field_name="series_id")
+    start = django_filters.IsoDateTimeFilter(field_name="end", lookup_expr="gt", label="Overlapping from (ISO 8601)")
+    end = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt", label="Overlapping until (ISO 8601)")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Only my bookings")
+
+    class Meta:
+        model = Reservation
+        fields = ["resource", "site", "type", "owner", "status", "series", "start", "end", "mine"]
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value and user is not None:
+            return queryset.filter(owner_id=user.pk)
+        return queryset

@@ -1,0 +1,90 @@
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+
+from common.models import TimeStampedModel
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class ReservationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Series(TimeStampedModel):
+    """A recurring booking: an RFC 5545 RRULE expanded in the site's time zone."""
+
+    resource = models.ForeignKey("resources.Resource", on_delete=models.PROTECT, related_name="series")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="series")
+    rrule = models.CharField(max_length=500, help_text="e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10")
+    time_zone = models.CharField(max_length=64)
+    first_start = models.DateTimeField()
+    duration = models.DurationField()
+    title = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Series'} ({self.rrule})"
+
+
+class Reservation(TimeStampedModel):
+    """A half-open interval [start, end) on one resource."""
+
+    resource = models.ForeignKey("resources.Resource", on_delete=models.PROTECT, related_name="reservations")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reservations")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.CONFIRMED)
+    series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.PROTECT, related_name="occurrences")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    ending_soon_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="reservation_end_after_start",
+                violation_error_message="The end must be after the start.",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ReservationStatus.values), name="reservation_status_valid"),
+            ExclusionConstraint(
+                name="reservation_no_overlap",
+                expressions=[
+                    ("resource", RangeOperators.EQUAL),
+                    (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status=ReservationStatus.CONFIRMED),
+                violation_error_message="This resource is already booked at that time.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "start"], name="reservation_owner_start"),
+            models.Index(fields=["status", "start"], name="reservation_status_start"),
+            models.Index(fields=["status", "end"], name="reservation_status_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Booking'} of {self.resource} {self.start:%Y-%m-%d %H:%M} to {self.end:%H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ReservationStatus.CONFIRMED

@@ -1,0 +1,378 @@
+"""Every write to bookings. Two confirmed bookings of one resource tree never overlap: the tree's
+root row is locked while we look for clashes (so writers of one tree take turns), and the
+exclusion constraint refuses same-resource overlaps whatever happens."""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from common.events import publish, snapshot
+from common.exceptions import Conflict
+from common.services import apply_changes, validated_save
+from notifications.services import notify
+from resources.models import Resource
+from resources.selectors import resource_ancestor_ids
+
+from . import recurrence, rules
+from .models import Reservation, ReservationStatus, Series
+from .selectors import details_visible_to, tree_ids
+
+EDITABLE = ("resource", "start", "end", "title", "description", "parameters", "owner")
+
+
+# --- Conflicts ------------------------------------------------------------------------------------
+
+
+def _lock_trees(*resources: Resource) -> None:
+    roots = sorted({resource_ancestor_ids(r.pk)[-1] for r in resources})
+    list(Resource.objects.select_for_update().filter(pk__in=roots).order_by("pk").values_list("pk", flat=True))
+
+
+def _describe(clashes, actor) -> list[dict]:
+    visible = details_visible_to(actor) if actor is not None else (lambda r: True)
+    return [
+        {
+            "id": c.pk,
+            "resource": c.resource_id,
+            "resource_name": c.resource.name,
+            "start": c.start.isoformat(),
+            "end": c.end.isoformat(),
+            "owner": c.owner.get_username() if visible(c) else None,
+        }
+        for c in clashes
+    ]
+
+
+def _conflict(clashes, actor, prefix: str = "") -> Conflict:
+    described = _describe(clashes, actor)
+    first = clashes[0]
+    by = f" by {described[0]['owner']}" if described[0]["owner"] else ""
+    more = f" and {len(clashes) - 1} more" if len(clashes) > 1 else ""
+    return Conflict(
+        f"{prefix}{first.resource.name} is already booked{by} from {rules.local(first.start, first.resource)} "
+        f"to {rules.local(first.end, first.resource)}{more}.",
+        code="overlap",
+        details={"conflicts": described},
+    )
+
+
+def _clashes(resource: Resource, start: datetime, end: datetime, exclude: list[int] = ()) -> list[Reservation]:
+    return list(
+        Reservation.objects.filter(
+            resource_id__in=tree_ids(resource.pk), status=ReservationStatus.CONFIRMED, start__lt=end, end__gt=start
+        )
+        .exclude(pk__in=exclude)
+        .select_related("resource", "resource__site", "owner")
+        .order_by("start")[:20]
+    )
+
+
+def _save(reservation: Reservation, actor) -> None:
+    try:
+        validated_save(reservation)
+    except Conflict as exc:
+        # Lost a race on the exclusion constraint (the lock makes this rare): report with what.
+        clashes = _clashes(reservation.resource, reservation.start, reservation.end, [reservation.pk or 0])
+        raise (_conflict(clashes, actor) if clashes else exc) from exc
+
+
+def _tell_owner(reservation: Reservation, actor, kind: str, verb: str) -> None:
+    if actor is None or actor.pk == reservation.owner_id:
+        return
+    where = reservation.resource
+    notify(
+        user=reservation.owner,
+        kind=kind,
+        title=f"{actor.get_full_name() or actor.get_username()} {verb} your booking of {reservation.resource.name}",
+        body=f"From {rules.local(reservation.start, where)} to {rules.local(reservation.end, where)}.",
+        url=f"/reservations/{reservation.pk}/",
+    )
+
+
+# --- Single bookings --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reservation_create(
+    *,
+    actor,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    owner=None,
+    title: str = "",
+    description: str = "",
+    parameters: dict | None = None,
+) -> Reservation:
+    owner = owner or actor
+    rules.require_can_book(actor=actor, resource=resource, owner=owner)
+    cleaned = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
+    _lock_trees(resource)
+    clashes = _clashes(resource, start, end)
+    if clashes:
+        raise _conflict(clashes, actor)
+    reservation = Reservation(
+        resource=resource,
+        owner=owner,
+        created_by=actor,
+        title=title,
+        description=description,
+        start=start,
+        end=end,
+        parameters=cleaned,
+    )
+    _save(reservation, actor)
+    publish(
+        "reservation.created",
+        actor=actor,
+        instance=reservation,
+        site_id=resource.site_id,
+        after=snapshot(reservation),
+    )
+    _tell_owner(reservation, actor, "reservation.created", "made")
+    return reservation
+
+
+@transaction.atomic
+def reservation_update(*, actor, reservation: Reservation, **changes) -> Reservation:
+    return _apply_update(actor=actor, reservation=reservation, changes=changes, move_with=[reservation.pk])
+
+
+def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: list[int]) -> Reservation:
+    """`move_with`: bookings moving in the same operation (a series), which it may not collide with."""
+    rules.require_can_change(actor=actor, reservation=reservation)
+    if reservation.status != ReservationStatus.CONFIRMED:
+        raise Conflict("This booking is cancelled; make a new one instead.", code="cancelled")
+    before = snapshot(reservation)
+    old_resource = reservation.resource
+    changed = apply_changes(reservation, changes, allowed=EDITABLE)
+    if not changed:
+        return reservation
+    if "owner" in changed or "resource" in changed:
+        rules.require_can_book(actor=actor, resource=reservation.resource, owner=reservation.owner)
+    if before["end"] and reservation.end <= timezone.now() and {"start", "end", "resource"} & set(changed):
+        raise Conflict("This booking is over; its time can no longer change.", code="finished")
+    reservation.parameters = rules.check(
+        actor=actor,
+        resource=reservation.resource,
+        start=reservation.start,
+        end=reservation.end,
+        parameters=reservation.parameters,
+        start_changed="start" in changed or "resource" in changed,
+    )
+    if {"start", "end", "resource"} & set(changed):
+        _lock_trees(old_resource, reservation.resource)
+        clashes = _clashes(reservation.resource, reservation.start, reservation.end, move_with)
+        if clashes:
+            raise _conflict(clashes, actor)
+    if "start" in changed:
+        reservation.reminder_sent_at = None
+    if "end" in changed:
+        reservation.ending_soon_sent_at = None
+    _save(reservation, actor)
+    publish(
+        "reservation.updated",
+        actor=actor,
+        instance=reservation,
+        site_id=reservation.resource.site_id,
+        before=before,
+        after=snapshot(reservation),
+    )
+    _tell_owner(reservation, actor, "reservation.updated", "changed")
+    return reservation
+
+
+@transaction.atomic
+def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> Reservation:
+    rules.require_can_change(actor=actor, reservation=reservation)
+    if reservation.status == ReservationStatus.CANCELLED:
+        return reservation
+    before = snapshot(reservation)
+    reservation.status = ReservationStatus.CANCELLED
+    reservation.cancelled_at = timezone.now()
+    reservation.cancelled_by = actor
+    reservation.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated"])
+    publish(
+        "reservation.cancelled",
+        actor=actor,
+        instance=reservation,
+        site_id=reservation.resource.site_id,
+        before=before,
+        after=snapshot(reservation),
+        message=reason,
+    )
+    _tell_owner(reservation, actor, "reservation.cancelled", "cancelled")
+    return reservation
+
+
+# --- Series ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SeriesResult:
+    series: Series
+    created: list[Reservation] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+
+
+@transaction.atomic
+def series_create(
+    *,
+    actor,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    rrule: str,
+    owner=None,
+    title: str = "",
+    description: str = "",
+    parameters: dict | None = None,
+    skip_conflicts: bool = False,
+) -> SeriesResult:
+    """All occurrences or none; with `skip_conflicts`, the free ones, and a report of the others."""
+    owner = owner or actor
+    rules.require_can_book(actor=actor, resource=resource, owner=owner)
+    duration = end - start
+    starts = recurrence.occurrences(rrule, start, resource.site.time_zone)
+    cleaned = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
+    for occurrence in starts[1:]:
+        rules.check(actor=actor, resource=resource, start=occurrence, end=occurrence + duration, parameters=cleaned)
+    _lock_trees(resource)
+    existing = list(
+        Reservation.objects.filter(
+            resource_id__in=tree_ids(resource.pk),
+            status=ReservationStatus.CONFIRMED,
+            start__lt=starts[-1] + duration,
+            end__gt=starts[0],
+        ).select_related("resource", "resource__site", "owner")
+    )
+    series = Series.objects.create(
+        resource=resource,
+        owner=owner,
+        rrule=rrule,
+        time_zone=resource.site.time_zone,
+        first_start=start,
+        duration=duration,
+        title=title,
+    )
+    result = SeriesResult(series=series)
+    refused = []
+    for occurrence in starts:
+        occurrence_end = occurrence + duration
+        clashes = [b for b in existing if b.start < occurrence_end and b.end > occurrence]
+        if clashes:
+            refused.append((occurrence, clashes))
+            continue
+        result.created.append(
+            Reservation(
+                resource=resource,
+                owner=owner,
+                created_by=actor,
+                title=title,
+                description=description,
+                start=occurrence,
+                end=occurrence_end,
+                parameters=cleaned,
+                series=series,
+            )
+        )
+    if refused and not skip_conflicts:
+        occurrence, clashes = refused[0]
+        error = _conflict(clashes, actor, prefix=f"Occurrence {rules.local(occurrence, resource)}: ")
+        error.details["refused_occurrences"] = [o.isoformat() for o, _ in refused]
+        raise error
+    if not result.created:
+        raise Conflict("Every occurrence of this series collides with existing bookings.", code="overlap")
+    result.skipped = [
+        {"start": o.isoformat(), "end": (o + duration).isoformat(), "conflicts": _describe(c, actor)}
+        for o, c in refused
+    ]
+    try:
+        with transaction.atomic():
+            Reservation.objects.bulk_create(result.created)
+    except IntegrityError as exc:
+        raise Conflict("Another booking took one of these slots a moment ago; try again.", code="overlap") from exc
+    publish(
+        "reservation.series_created",
+        actor=actor,
+        instance=series,
+        site_id=resource.site_id,
+        after={**snapshot(series), "occurrences": len(result.created), "skipped": len(result.skipped)},
+    )
+    for reservation in result.created:
+        publish(
+            "reservation.created",
+            actor=actor,
+            instance=reservation,
+            site_id=resource.site_id,
+            after=snapshot(reservation),
+        )
+    if result.created:
+        _tell_owner(
+            result.created[0],
+            actor,
+            "reservation.created",
+            f"made {len(result.created)} bookings in a series starting with",
+        )
+    return result
+
+
+SCOPES = ("this", "following", "all")
+
+
+def _targets(reservation: Reservation, scope: str) -> list[Reservation]:
+    if scope not in SCOPES:
+        raise ValidationError({"scope": f"Scope must be one of: {', '.join(SCOPES)}."})
+    if scope == "this" or reservation.series_id is None:
+        return [reservation]
+    occurrences = Reservation.objects.filter(series_id=reservation.series_id, status=ReservationStatus.CONFIRMED)
+    if scope == "following":
+        occurrences = occurrences.filter(start__gte=reservation.start)
+    else:
+        occurrences = occurrences.filter(end__gt=timezone.now())
+    return list(occurrences.select_related("resource", "resource__site", "owner").order_by("start"))
+
+
+def _shift_local(moment: datetime, old_anchor: datetime, new_anchor: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+    """Move `moment` by the wall-clock distance between the anchors (09:00 stays 09:00 across DST)."""
+    wall = moment.astimezone(tz).replace(tzinfo=None)
+    delta = new_anchor.astimezone(tz).replace(tzinfo=None) - old_anchor.astimezone(tz).replace(tzinfo=None)
+    return (wall + delta).replace(tzinfo=tz)
+
+
+@transaction.atomic
+def series_update(*, actor, reservation: Reservation, scope: str = "this", **changes) -> list[Reservation]:
+    """Change one occurrence, this and the following ones, or the whole (remaining) series: a new
+    start moves each by the same wall-clock distance, a new end sets each one's length."""
+    targets = _targets(reservation, scope)
+    if len(targets) == 1:
+        return [reservation_update(actor=actor, reservation=reservation, **changes)]
+    tz = zoneinfo.ZoneInfo(reservation.resource.site.time_zone)
+    new_start = changes.pop("start", reservation.start)
+    new_end = changes.pop("end", None)
+    length = (new_end - new_start) if new_end is not None else None
+    ids = [t.pk for t in targets]
+    plans = []
+    for target in targets:
+        start = _shift_local(target.start, reservation.start, new_start, tz)
+        end = start + (length if length is not None else target.end - target.start)
+        plans.append((target, {**changes, "start": start, "end": end}))
+    # Moving later, the last occurrence goes first (and earlier, the first): no step of the move
+    # lands on a slot another occurrence still holds.
+    plans.sort(key=lambda plan: plan[0].start, reverse=new_start >= reservation.start)
+    return [_apply_update(actor=actor, reservation=t, changes=c, move_with=ids) for t, c in plans]
+
+
+@transaction.atomic
+def series_cancel(*, actor, reservation: Reservation, scope: str = "this") -> list[Reservation]:
+    return [reservation_cancel(actor=actor, reservation=target) for target in _targets(reservation, scope)]
+
+
+def future_bookings_of(resource: Resource):
+    return Reservation.objects.filter(
+        resource_id__in=tree_ids(resource.pk), status=ReservationStatus.CONFIRMED, end__gt=timezone.now()
+    ).select_related("resource", "resource__site", "owner")

@@ -1,0 +1,144 @@
+import pytest
+from django.utils.dateparse import parse_datetime
+
+from reservations.models import Reservation
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def post(api, resource, start, end, **extra):
+    return api.post(
+        "/api/reservations/",
+        {"resource": resource.pk, "start": start.isoformat(), "end": end.isoformat(), **extra},
+        format="json",
+    )
+
+
+class TestCrud:
+    def test_create_read_update_cancel(self, member_api, tree):
+        response = post(member_api, tree["gpu0"], at(1, 9), at(1, 10), title="training")
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert body["owner"] == "member" and body["resource_name"] == "dgx-01-gpu0"
+        assert body["start"].endswith("Z") and body["color"] == "#f28e2b"
+        rid = body["id"]
+        response = member_api.patch(f"/api/reservations/{rid}/", {"end": at(1, 11).isoformat()}, format="json")
+        assert response.status_code == 200
+        response = member_api.delete(f"/api/reservations/{rid}/")
+        assert response.status_code == 200
+        assert response.json()[0]["status"] == "cancelled"
+        assert Reservation.objects.get(pk=rid).status == "cancelled"
+
+    def test_conflict_is_409_with_the_conflicting_booking(self, member_api, site_admin_api, tree):
+        post(member_api, tree["gpu0"], at(1, 9), at(1, 10))
+        response = post(site_admin_api, tree["server"], at(1, 9, 30), at(1, 12))
+        assert response.status_code == 409
+        body = response.json()
+        assert body["code"] == "overlap"
+        assert body["conflicts"][0]["resource_name"] == "dgx-01-gpu0"
+        assert body["conflicts"][0]["owner"] == "member"  # a site administrator may know who
+
+    def test_invalid_input_is_400_per_field(self, member_api, tree):
+        response = member_api.post(
+            "/api/reservations/",
+            {"resource": tree["microscope"].pk, "start": "2030-01-01T10:00:00", "end": "soon"},
+            format="json",
+        )
+        assert response.status_code == 400
+        errors = response.json()["errors"]
+        assert errors["start"] == ["Give the time with a UTC offset, e.g. 2026-12-01T09:00:00+01:00."]
+        assert "end" in errors
+        response = post(member_api, tree["microscope"], at(1, 9), at(1, 10))
+        assert response.status_code == 400
+        assert response.json()["errors"]["parameters"] == ["sample: This parameter is required."]
+
+    def test_outsiders_cannot_see_or_book(self, outsider_api, member_api, tree):
+        rid = post(member_api, tree["gpu0"], at(1, 9), at(1, 10)).json()["id"]
+        assert outsider_api.get(f"/api/reservations/{rid}/").status_code == 404
+        response = post(outsider_api, tree["gpu0"], at(2, 9), at(2, 10))
+        assert response.status_code == 400
+        assert "does not exist" in response.json()["errors"]["resource"][0]
+
+    def test_colleagues_see_busy_time_not_details(self, member_api, api_for, second_member, tree):
+        post(member_api, tree["gpu0"], at(1, 9), at(1, 10), title="secret project", parameters={})
+        seen = api_for(second_member).get("/api/reservations/").json()["results"][0]
+        assert seen["title"] == "Booked" and seen["owner"] is None and seen["details_visible"] is False
+        assert (
+            api_for(second_member)
+            .patch(f"/api/reservations/{seen['id']}/", {"title": "mine now"}, format="json")
+            .status_code
+            == 403
+        )
+
+
+class TestFilters:
+    def test_window_mine_resource_and_status(self, member_api, site_admin_api, tree):
+        post(member_api, tree["gpu0"], at(1, 9), at(1, 10), title="a")
+        post(member_api, tree["gpu1"], at(1, 9), at(1, 10), title="b")
+        post(site_admin_api, tree["server"], at(2, 9), at(2, 10), title="c")
+
+        def titles(query):
+            return [r["title"] for r in member_api.get(f"/api/reservations/?{query}").json()["results"]]
+
+        window = f"start={at(1, 9, 30).isoformat()}&end={at(1, 11).isoformat()}".replace("+", "%2B")
+        assert titles(window) == ["a", "b"]
+        assert titles("mine=true") == ["a", "b"]
+        assert titles(f"resource={tree['gpu1'].pk}") == ["b"]
+        assert titles("owner=siteadmin") == ["Booked"]
+        assert titles("status=cancelled") == []
+
+
+class TestSeriesApi:
+    def test_series_with_skipped_occurrences(self, member_api, tree):
+        post(member_api, tree["gpu0"], at(8, 9), at(8, 10))
+        response = member_api.post(
+            "/api/reservations/series/",
+            {
+                "resource": tree["gpu0"].pk,
+                "start": at(7, 9).isoformat(),
+                "end": at(7, 10).isoformat(),
+                "rrule": "FREQ=DAILY;COUNT=3",
+                "skip_conflicts": True,
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert len(body["created"]) == 2 and len(body["skipped"]) == 1
+        series_id = body["series"]
+        cancel = member_api.delete(f"/api/reservations/{body['created'][0]['id']}/?scope=all")
+        assert len(cancel.json()) == 2
+        assert not Reservation.objects.filter(series_id=series_id, status="confirmed").exists()
+
+
+class TestAvailability:
+    def test_busy_and_free_across_the_tree(self, member_api, tree):
+        post(member_api, tree["gpu0"], at(1, 9), at(1, 10))
+        post(member_api, tree["gpu1"], at(1, 9, 30), at(1, 11))
+        window = f"start={at(1, 8).isoformat()}&end={at(1, 12).isoformat()}".replace("+", "%2B")
+
+        def spans(items):
+            return [(parse_datetime(i["start"]), parse_datetime(i["end"])) for i in items]
+
+        body = member_api.get(f"/api/resources/{tree['server'].pk}/availability/?{window}").json()
+        assert spans(body["busy"]) == [(at(1, 9), at(1, 11))]
+        assert spans(body["free"]) == [(at(1, 8), at(1, 9)), (at(1, 11), at(1, 12))]
+        assert len(body["bookings"]) == 2 and body["bookable"] is True
+        gpu0 = member_api.get(f"/api/resources/{tree['gpu0'].pk}/availability/?{window}&min_length=02:00:00").json()
+        assert spans(gpu0["free"]) == [(at(1, 10), at(1, 12))]
+
+    def test_first_free_slot_across_a_type(self, member_api, tree, site_a):
+        post(member_api, tree["gpu0"], at(1, 8), at(1, 12))
+        post(member_api, tree["gpu1"], at(1, 8), at(1, 10))
+        query = (
+            f"site={site_a.pk}&type={tree['gpu0'].resource_type_id}&duration=02:00:00"
+            f"&after={at(1, 8).isoformat()}&before={at(1, 18).isoformat()}"
+        ).replace("+", "%2B")
+        body = member_api.get(f"/api/availability/first-free/?{query}").json()
+        assert body["found"] and body["resource_name"] == "dgx-01-gpu1"
+
+    def test_bad_window(self, member_api, tree):
+        response = member_api.get(f"/api/resources/{tree['gpu0'].pk}/availability/?start=x&end=y")
+        assert response.status_code == 400
