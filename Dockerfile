@@ -2,6 +2,11 @@
 # Production image: gunicorn for web; the same image runs the Celery worker and beat
 # (docker run IMAGE celery -A config worker / beat). Configured only by the environment.
 
+FROM node:20-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --omit=dev
+
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY requirements.txt .
@@ -19,6 +24,7 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index /wheels/* && rm -rf /wheels
 WORKDIR /app
 COPY --chown=reservoir:reservoir . .
+COPY --from=assets --chown=reservoir:reservoir /src/node_modules /app/node_modules
 # collectstatic needs settings that parse, not servers that answer: these values never reach runtime.
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=build DATABASE_URL=postgres://build/build \
     CELERY_BROKER_URL=redis://build:6379/0 python manage.py collectstatic --noinput \

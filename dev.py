@@ -9,6 +9,7 @@ Standard library only: it must work before anything is installed.
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -36,6 +37,26 @@ def ensure_environment() -> None:
         stamp.write_text(digest)
 
 
+def ensure_browser_packages() -> None:
+    """FullCalendar and friends, from package-lock.json, with npm (Node.js) when it is there."""
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / ".lock.sha256"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print(
+            "npm (Node.js) is not installed: the calendar's drag-and-drop will be missing; "
+            "booking forms still work. Install Node.js and run this command again.",
+            flush=True,
+        )
+        return
+    print("Installing browser packages (npm ci) ...", flush=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
+    stamp.write_text(digest)
+
+
 def main() -> None:
     commands = {
         "run": [PYTHON, "manage.py", "devstack"],
@@ -44,6 +65,7 @@ def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     ensure_environment()
+    ensure_browser_packages()
     os.environ.setdefault("DEBUG", "1")
     os.chdir(ROOT)
     argv = [str(part) for part in commands[sys.argv[1]]] + sys.argv[2:]

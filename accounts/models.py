@@ -11,6 +11,9 @@ class Profile(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     email_notifications = models.BooleanField(default=True, help_text="Also send notifications by email.")
     reminder_minutes = models.PositiveIntegerField(default=15, help_text="Remind me this long before a booking starts.")
+    calendar_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="Secret part of the iCalendar feed URLs."
+    )
     oidc_subject = models.CharField(
         max_length=255, null=True, blank=True, unique=True, help_text="The identity provider's stable id (sub)."
     )

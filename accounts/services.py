@@ -1,6 +1,7 @@
 """Every write about people: profiles, memberships and roles, SSH keys, API tokens."""
 
 import datetime
+import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -220,3 +221,19 @@ def api_token_revoke(*, actor, token: ApiToken) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     publish("api_token.revoked", actor=actor, instance=token, site_id=None, before=before, after=snapshot(token))
+
+
+@transaction.atomic
+def calendar_token_rotate(*, actor, user) -> str:
+    """A new secret for the user's iCalendar feed URLs; the old URLs stop working."""
+    _require_self_or_global_admin(actor, user, "reset this calendar link")
+    profile = profile_for(user)
+    profile.calendar_token = secrets.token_urlsafe(32)
+    profile.save(update_fields=["calendar_token"])
+    publish("user.calendar_token_rotated", actor=actor, instance=user, site_id=None)
+    return profile.calendar_token
+
+
+def calendar_token_for(user) -> str:
+    profile = profile_for(user)
+    return profile.calendar_token or calendar_token_rotate(actor=user, user=user)

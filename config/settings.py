@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.request_context.RequestContextMiddleware",
+    "accounts.middleware.UserTimezoneMiddleware",
     "audit.middleware.AuditRefusalsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -163,6 +165,12 @@ USE_TZ = True
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
+# Browser libraries come from npm (package.json / package-lock.json, installed by dev.py and the
+# Dockerfile) and are served from node_modules under /static/vendor/.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    *([("vendor", BASE_DIR / "node_modules")] if (BASE_DIR / "node_modules").is_dir() else []),
+]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("audit.api.urls")),
     path("", include("reservations.api.urls")),
+    path("", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -21,6 +22,8 @@ urlpatterns = [
     path("readyz", common_views.readyz, name="readyz"),
     path("", include("accounts.urls")),
     path("", include("audit.urls")),
+    path("", include("notifications.urls")),
+    path("", include("reservations.urls")),
     # One login page for everything, so that SSO and the password switch apply to the admin too.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views, views_ical
+
+urlpatterns = [
+    path("calendar/", views.calendar_home, name="calendar"),
+    path("calendar/<slug:slug>/", views.site_calendar, name="site-calendar"),
+    path("calendar/<slug:slug>/timeline/", views.timeline, name="timeline"),
+    path("resources/<int:pk>/calendar/", views.resource_calendar, name="resource-calendar"),
+    path("reservations/mine/", views.my_bookings, name="my-bookings"),
+    path("reservations/new/", views.reservation_new, name="reservation-new"),
+    path("reservations/<int:pk>/", views.reservation_detail, name="reservation-detail"),
+    path("reservations/<int:pk>/cancel/", views.reservation_cancel, name="reservation-cancel"),
+    path("ical/mine/<str:token>.ics", views_ical.my_feed, name="ical-mine"),
+    path("ical/resources/<int:pk>/<str:token>.ics", views_ical.resource_feed, name="ical-resource"),
+]

@@ -1,0 +1,261 @@
+import json
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import can_admin_site
+from accounts.services import calendar_token_for
+from common.forms import run_form_service
+from resources.selectors import resource_tree, visible_resources, visible_sites
+
+from . import selectors, services
+from .forms import ReservationForm
+from .models import ReservationStatus
+
+
+def _resources_json(resources) -> str:
+    return json.dumps(
+        [
+            {
+                "id": r.pk,
+                "name": r.name,
+                "type": r.resource_type.name,
+                "color": r.resource_type.color,
+                "status": r.status,
+                "schema": r.resource_type.parameter_schema or [],
+            }
+            for r in resources
+        ]
+    )
+
+
+@login_required
+def calendar_home(request):
+    site = visible_sites(user=request.user).order_by("name").first()
+    if site is None:
+        return render(request, "reservations/no_sites.html")
+    return redirect("site-calendar", slug=site.slug)
+
+
+@login_required
+def site_calendar(request, slug: str):
+    site = get_object_or_404(visible_sites(user=request.user), slug=slug)
+    tree = resource_tree(user=request.user, site=site)
+    return render(
+        request,
+        "reservations/calendar.html",
+        {
+            "site": site,
+            "sites": visible_sites(user=request.user).order_by("name"),
+            "tree": tree,
+            "resources_json": _resources_json(r for r, _ in tree),
+            "resource": None,
+        },
+    )
+
+
+@login_required
+def resource_calendar(request, pk: int):
+    resource = get_object_or_404(visible_resources(user=request.user).select_related("site", "resource_type"), pk=pk)
+    return render(
+        request,
+        "reservations/calendar.html",
+        {
+            "site": resource.site,
+            "sites": visible_sites(user=request.user).order_by("name"),
+            "tree": [],
+            "resources_json": _resources_json([resource]),
+            "resource": resource,
+            "ical_url": request.build_absolute_uri(
+                reverse("ical-resource", args=[resource.pk, calendar_token_for(request.user)])
+            ),
+        },
+    )
+
+
+@login_required
+def timeline(request, slug: str):
+    """Rows = resources (grouped by type, as a tree), columns = days; bookings as colored bars."""
+    site = get_object_or_404(visible_sites(user=request.user), slug=slug)
+    try:
+        first = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        first = timezone.localdate()
+    days = max(1, min(int(request.GET.get("days", 7) or 7), 31))
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = start + timedelta(days=days)
+    span = (end - start).total_seconds()
+    tree = resource_tree(user=request.user, site=site)
+    bookings = selectors.reservation_list(user=request.user).filter(
+        resource__site=site, status=ReservationStatus.CONFIRMED, start__lt=end, end__gt=start
+    )
+    visible = selectors.details_visible_to(request.user)
+    bars: dict[int, list[dict]] = {}
+    for booking in bookings:
+        left = max((booking.start - start).total_seconds(), 0) / span * 100
+        right = min((booking.end - start).total_seconds(), span) / span * 100
+        bars.setdefault(booking.resource_id, []).append(
+            {
+                "booking": booking,
+                "left": f"{left:.3f}",
+                "width": f"{max(right - left, 0.3):.3f}",
+                "label": booking.title if visible(booking) and booking.title else "Booked",
+            }
+        )
+    # Top-level resources grouped by type, each followed by its sub-resources.
+    blocks: list[list] = []
+    for resource, depth in tree:
+        if depth == 0:
+            blocks.append([])
+        blocks[-1].append((resource, depth, bars.get(resource.pk, [])))
+    blocks.sort(key=lambda block: (block[0][0].resource_type.name.lower(), block[0][0].name.lower()))
+    rows = [row for block in blocks for row in block]
+    return render(
+        request,
+        "reservations/timeline.html",
+        {
+            "site": site,
+            "rows": rows,
+            "days": [start + timedelta(days=i) for i in range(days)],
+            "start": start,
+            "previous": (first - timedelta(days=days)).isoformat(),
+            "next": (first + timedelta(days=days)).isoformat(),
+            "span_days": days,
+        },
+    )
+
+
+@login_required
+def my_bookings(request):
+    now = timezone.now()
+    mine = selectors.reservation_list(user=request.user).filter(owner=request.user)
+    return render(
+        request,
+        "reservations/my_bookings.html",
+        {
+            "upcoming": mine.filter(status=ReservationStatus.CONFIRMED, end__gt=now).order_by("start")[:200],
+            "past": mine.filter(Q(end__lte=now) | Q(status=ReservationStatus.CANCELLED)).order_by("-start")[:50],
+            "ical_url": request.build_absolute_uri(reverse("ical-mine", args=[calendar_token_for(request.user)])),
+        },
+    )
+
+
+def _parse_local(value: str | None):
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.replace(tzinfo=None, second=0, microsecond=0)
+
+
+@login_required
+def reservation_new(request):
+    resources = visible_resources(user=request.user).filter(status="active").select_related("resource_type", "site")
+    chosen = resources.filter(pk=request.POST.get("resource") or request.GET.get("resource") or 0).first()
+    schema = chosen.resource_type.parameter_schema if chosen else []
+    if request.method == "POST":
+        form = ReservationForm(request.POST, resources=resources, schema=schema)
+        created = {}
+
+        def create(data):
+            start = timezone.make_aware(data["start"]) if timezone.is_naive(data["start"]) else data["start"]
+            end = timezone.make_aware(data["end"]) if timezone.is_naive(data["end"]) else data["end"]
+            common = {
+                "actor": request.user,
+                "resource": data["resource"],
+                "start": start,
+                "end": end,
+                "title": data["title"],
+                "description": data["description"],
+                "parameters": form.parameters(),
+            }
+            rule = form.rrule()
+            if rule:
+                created["series"] = services.series_create(rrule=rule, **common)
+            else:
+                created["booking"] = services.reservation_create(**common)
+
+        if run_form_service(form, create):
+            if "series" in created:
+                result = created["series"]
+                messages.success(request, f"Booked {len(result.created)} occurrences.")
+                return redirect("reservation-detail", pk=result.created[0].pk)
+            messages.success(request, "Booked.")
+            return redirect("reservation-detail", pk=created["booking"].pk)
+    else:
+        form = ReservationForm(
+            resources=resources,
+            schema=schema,
+            initial={
+                "resource": chosen,
+                "start": _parse_local(request.GET.get("start")),
+                "end": _parse_local(request.GET.get("end")),
+            },
+        )
+    return render(request, "reservations/form.html", {"form": form, "chosen": chosen, "booking": None})
+
+
+@login_required
+def reservation_detail(request, pk: int):
+    booking = get_object_or_404(selectors.reservation_list(user=request.user), pk=pk)
+    visible = selectors.details_visible_to(request.user)(booking)
+    can_change = booking.owner_id == request.user.pk or can_admin_site(request.user, booking.resource.site_id)
+    if not visible:
+        raise Http404("No booking you may see here.")
+    form = None
+    if can_change and booking.status == ReservationStatus.CONFIRMED:
+        resources = visible_resources(user=request.user).filter(status="active").select_related("resource_type")
+        schema = booking.resource.resource_type.parameter_schema or []
+        initial = {
+            "resource": booking.resource,
+            "start": timezone.localtime(booking.start).replace(tzinfo=None),
+            "end": timezone.localtime(booking.end).replace(tzinfo=None),
+            "title": booking.title,
+            "description": booking.description,
+            **{f"param_{k}": v for k, v in booking.parameters.items()},
+        }
+        if request.method == "POST":
+            form = ReservationForm(request.POST, resources=resources, schema=schema, with_repeat=False)
+
+            def update(data):
+                start = timezone.make_aware(data["start"])
+                end = timezone.make_aware(data["end"])
+                services.series_update(
+                    actor=request.user,
+                    reservation=booking,
+                    scope=request.POST.get("scope", "this"),
+                    resource=data["resource"],
+                    start=start,
+                    end=end,
+                    title=data["title"],
+                    description=data["description"],
+                    parameters=form.parameters(),
+                )
+
+            if run_form_service(form, update):
+                messages.success(request, "Booking changed.")
+                return redirect("reservation-detail", pk=booking.pk)
+        else:
+            form = ReservationForm(initial=initial, resources=resources, schema=schema, with_repeat=False)
+    return render(request, "reservations/detail.html", {"booking": booking, "form": form, "can_change": can_change})
+
+
+@login_required
+@require_POST
+def reservation_cancel(request, pk: int):
+    booking = get_object_or_404(selectors.reservation_list(user=request.user), pk=pk)
+    cancelled = services.series_cancel(actor=request.user, reservation=booking, scope=request.POST.get("scope", "this"))
+    messages.success(request, f"Cancelled {len(cancelled)} booking(s).")
+    return redirect("reservation-detail", pk=booking.pk)

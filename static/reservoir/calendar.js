@@ -1,0 +1,188 @@
+// The booking calendar: FullCalendar's standard views fed by the REST API. The server decides;
+// a refused change snaps back with the server's message.
+(function () {
+  "use strict";
+  const element = document.getElementById("calendar");
+  if (!element || !window.FullCalendar) return;
+
+  const resources = JSON.parse(element.dataset.resources);
+  const byId = Object.fromEntries(resources.map((r) => [String(r.id), r]));
+  const fixedResource = element.dataset.resource;
+  const message = document.getElementById("calendar-message");
+  const dialog = document.getElementById("booking-dialog");
+  const form = document.getElementById("booking-form");
+  const errorBox = document.getElementById("booking-error");
+  const resourceSelect = document.getElementById("booking-resource");
+  const parameterBox = document.getElementById("booking-parameters");
+  let selection = null;
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) {
+      let text = (data && data.detail) || `The server refused (${response.status}).`;
+      if (data && data.errors) {
+        const fields = Object.entries(data.errors).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`);
+        if (fields.length) text = fields.join(" · ");
+      }
+      throw new Error(text);
+    }
+    return data;
+  }
+
+  function say(text) {
+    message.textContent = text || "";
+  }
+
+  function toEvent(r) {
+    return {
+      id: String(r.id),
+      title: `${r.title || "Booking"} · ${r.resource_name}`,
+      start: r.start,
+      end: r.end,
+      backgroundColor: r.color,
+      borderColor: r.color,
+      editable: r.details_visible,
+      extendedProps: { reservation: r },
+    };
+  }
+
+  async function loadEvents(info, success, failure) {
+    const params = new URLSearchParams({ start: info.startStr, end: info.endStr, status: "confirmed", page_size: "1000" });
+    if (fixedResource) params.set("resource", fixedResource);
+    else params.set("site", element.dataset.site);
+    try {
+      const data = await api("GET", `/api/reservations/?${params}`);
+      success(data.results.map(toEvent));
+    } catch (error) {
+      failure(error);
+      say(error.message);
+    }
+  }
+
+  function renderParameters(resource) {
+    parameterBox.innerHTML = "";
+    (resource ? resource.schema : []).forEach((p) => {
+      const label = document.createElement("label");
+      label.textContent = p.label + (p.required ? " *" : "");
+      label.htmlFor = `param-${p.key}`;
+      let input;
+      if (p.type === "choice") {
+        input = document.createElement("select");
+        input.append(new Option("---", ""));
+        p.choices.forEach((c) => input.append(new Option(c, c)));
+      } else {
+        input = document.createElement("input");
+        input.type = p.type === "number" ? "number" : p.type === "boolean" ? "checkbox" : "text";
+      }
+      input.id = `param-${p.key}`;
+      input.dataset.key = p.key;
+      input.dataset.kind = p.type;
+      parameterBox.append(label, input);
+    });
+  }
+
+  function parameterValues() {
+    const values = {};
+    parameterBox.querySelectorAll("[data-key]").forEach((input) => {
+      const kind = input.dataset.kind;
+      if (kind === "boolean") values[input.dataset.key] = input.checked;
+      else if (input.value !== "") values[input.dataset.key] = kind === "number" ? Number(input.value) : input.value;
+    });
+    return values;
+  }
+
+  resources.forEach((r) => {
+    const option = new Option(`${r.name} (${r.type})`, r.id);
+    option.disabled = r.status !== "active";
+    resourceSelect.append(option);
+  });
+  resourceSelect.addEventListener("change", () => renderParameters(byId[resourceSelect.value]));
+  document.getElementById("booking-cancel").addEventListener("click", () => {
+    dialog.close();
+    calendar.unselect();
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errorBox.hidden = true;
+    const body = {
+      resource: Number(resourceSelect.value),
+      start: selection.start.toISOString(),
+      end: selection.end.toISOString(),
+      title: document.getElementById("booking-title").value,
+      parameters: parameterValues(),
+    };
+    const repeat = document.getElementById("booking-repeat").value;
+    try {
+      if (repeat) {
+        body.rrule = `FREQ=${repeat};COUNT=${document.getElementById("booking-count").value || 2}`;
+        const result = await api("POST", "/api/reservations/series/", body);
+        say(result.skipped.length ? `${result.skipped.length} occurrence(s) skipped.` : "");
+      } else {
+        await api("POST", "/api/reservations/", body);
+        say("");
+      }
+      dialog.close();
+      calendar.unselect();
+      calendar.refetchEvents();
+    } catch (error) {
+      errorBox.textContent = error.message;
+      errorBox.hidden = false;
+    }
+  });
+
+  async function move(info) {
+    try {
+      await api("PATCH", `/api/reservations/${info.event.id}/`, {
+        start: info.event.start.toISOString(),
+        end: info.event.end.toISOString(),
+      });
+      say("");
+    } catch (error) {
+      info.revert();
+      say(error.message);
+    }
+  }
+
+  const calendar = new FullCalendar.Calendar(element, {
+    initialView: "timeGridWeek",
+    headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
+    nowIndicator: true,
+    firstDay: 1,
+    allDaySlot: false,
+    slotDuration: "00:30:00",
+    scrollTime: "08:00:00",
+    selectable: true,
+    selectMirror: true,
+    editable: true,
+    eventResizableFromStart: false,
+    events: loadEvents,
+    select(info) {
+      selection = info;
+      errorBox.hidden = true;
+      document.getElementById("booking-when").textContent = `${info.start.toLocaleString()} – ${info.end.toLocaleString()}`;
+      if (fixedResource) resourceSelect.value = fixedResource;
+      resourceSelect.disabled = Boolean(fixedResource);
+      renderParameters(byId[resourceSelect.value]);
+      dialog.showModal();
+    },
+    eventDrop: move,
+    eventResize: move,
+    eventClick(info) {
+      if (info.event.extendedProps.reservation.details_visible) window.location.href = `/reservations/${info.event.id}/`;
+    },
+  });
+  calendar.render();
+  window.reservoirCalendar = calendar;
+})();

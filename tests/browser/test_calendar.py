@@ -1,0 +1,133 @@
+"""A real person on the calendar: drag to book, a conflict refused, a booking moved, a weekly series."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.models import Membership, Role
+from reservations.models import Reservation
+from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def scene(transactional_db):
+    site = SiteFactory(name="Berlin Lab", slug="berlin", time_zone="Europe/Berlin")
+    server = ResourceFactory(site=site, resource_type=ResourceTypeFactory(name="GPU server"), name="dgx-01")
+    gpu_type = ResourceTypeFactory(name="GPU", color="#f28e2b")
+    gpu = ResourceFactory(site=site, resource_type=gpu_type, name="dgx-01-gpu0", parent=server)
+    user = UserFactory(username="member", password="correct-horse-battery", first_name="Mia")
+    Membership.objects.create(site=site, user=user, role=Role.MEMBER)
+    day = timezone.now().astimezone(BERLIN).date() + timedelta(days=2)
+    return {"server": server, "gpu": gpu, "user": user, "day": day}
+
+
+def when(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
+
+
+@pytest.fixture
+def calendar(browser, live_server, scene):
+    context = browser.new_context(timezone_id="Europe/Berlin", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("member")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/resources/{scene['gpu'].pk}/calendar/")
+    page.wait_for_selector(".fc-timegrid-slot-lane")
+    page.evaluate(f"window.reservoirCalendar.gotoDate('{scene['day'].isoformat()}')")
+    page.wait_for_selector(f".fc-timegrid-col[data-date='{scene['day'].isoformat()}']")
+    yield page
+    context.close()
+
+
+def point(page, day, hh_mm: str, edge: str = "top"):
+    column = page.locator(f".fc-timegrid-col[data-date='{day.isoformat()}']").bounding_box()
+    slot = page.locator(f".fc-timegrid-slot-lane[data-time='{hh_mm}:00']").bounding_box()
+    y = slot["y"] + 2 if edge == "top" else slot["y"] + slot["height"] - 2
+    return column["x"] + column["width"] / 2, y
+
+
+def drag(page, start, end):
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0], (start[1] + end[1]) / 2, steps=5)
+    page.mouse.move(*end, steps=5)
+    page.mouse.up()
+
+
+def test_drag_across_free_time_books_it(calendar, scene):
+    page, day = calendar, scene["day"]
+    page.locator(".fc-timegrid-slot-lane[data-time='10:00:00']").scroll_into_view_if_needed()
+    drag(page, point(page, day, "10:00"), point(page, day, "11:30", "bottom"))
+    dialog = page.locator("#booking-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Title").fill("fine-tuning")
+    dialog.get_by_role("button", name="Book").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(".fc-event", has_text="fine-tuning")).to_be_visible()
+    booking = Reservation.objects.get()
+    assert (booking.start, booking.end, booking.title) == (when(day, 10), when(day, 12), "fine-tuning")
+
+
+def test_a_conflict_is_refused_with_the_servers_message(calendar, scene):
+    page, day = calendar, scene["day"]
+    Reservation.objects.create(
+        resource=scene["server"], owner=scene["user"], start=when(day, 10), end=when(day, 11), title="whole box"
+    )
+    page.locator(".fc-timegrid-slot-lane[data-time='10:00:00']").scroll_into_view_if_needed()
+    drag(page, point(page, day, "10:30"), point(page, day, "11:30", "bottom"))
+    dialog = page.locator("#booking-dialog")
+    dialog.get_by_role("button", name="Book").click()
+    expect(dialog.locator("#booking-error")).to_contain_text("dgx-01 is already booked")
+    assert Reservation.objects.count() == 1
+
+
+def test_dragging_a_booking_moves_it_and_a_refused_move_snaps_back(calendar, scene):
+    page, day = calendar, scene["day"]
+    Reservation.objects.create(
+        resource=scene["gpu"], owner=scene["user"], start=when(day, 14), end=when(day, 15), title="movable"
+    )
+    Reservation.objects.create(
+        resource=scene["server"], owner=scene["user"], start=when(day, 18), end=when(day, 19), title="blocker"
+    )
+    page.evaluate("window.reservoirCalendar.refetchEvents()")
+    event = page.locator(".fc-event", has_text="movable")
+    expect(event).to_be_visible()
+    event.scroll_into_view_if_needed()
+    box = event.bounding_box()
+    target = point(page, day, "16:00")
+    drag(page, (box["x"] + box["width"] / 2, box["y"] + 5), (target[0], target[1] + 3))
+    expect(page.locator("#calendar-message")).to_have_text("")
+    page.wait_for_timeout(500)
+    moved = Reservation.objects.get(title="movable")
+    assert (moved.start, moved.end) == (when(day, 16), when(day, 17))
+
+    event = page.locator(".fc-event", has_text="movable")
+    box = event.bounding_box()
+    target = point(page, day, "18:00")
+    drag(page, (box["x"] + box["width"] / 2, box["y"] + 5), (target[0], target[1] + 3))
+    expect(page.locator("#calendar-message")).to_contain_text("dgx-01 is already booked")
+    moved.refresh_from_db()
+    assert moved.start == when(day, 16)
+
+
+def test_a_weekly_series_from_the_dialog(calendar, scene):
+    page, day = calendar, scene["day"]
+    page.locator(".fc-timegrid-slot-lane[data-time='09:00:00']").scroll_into_view_if_needed()
+    drag(page, point(page, day, "09:00"), point(page, day, "09:30", "bottom"))
+    dialog = page.locator("#booking-dialog")
+    dialog.get_by_label("Title").fill("weekly sync")
+    dialog.get_by_label("Repeat").select_option("WEEKLY")
+    dialog.get_by_label("Occurrences").fill("3")
+    dialog.get_by_role("button", name="Book").click()
+    expect(dialog).to_be_hidden()
+    starts = list(Reservation.objects.order_by("start").values_list("start", flat=True))
+    assert starts == [when(day, 9), when(day + timedelta(days=7), 9), when(day + timedelta(days=14), 9)]

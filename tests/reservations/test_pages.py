@@ -1,0 +1,132 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+
+from accounts.services import calendar_token_for, profile_update
+from notifications.models import Notification
+from reservations import services
+from reservations.models import Reservation
+from reservations.tasks import send_due_reminders
+
+from .conftest import BERLIN, at
+
+pytestmark = pytest.mark.django_db
+
+
+def html(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+@pytest.fixture
+def booked(member, site_admin, tree):
+    mine = services.reservation_create(
+        actor=member, resource=tree["gpu0"], start=at(1, 9), end=at(1, 11), title="my training"
+    )
+    theirs = services.reservation_create(
+        actor=site_admin, resource=tree["gpu1"], start=at(1, 12), end=at(1, 13), title="admin secret"
+    )
+    return mine, theirs
+
+
+def test_calendar_pages_render(client, member, tree, booked, site_a):
+    client.force_login(member)
+    assert client.get("/calendar/").url == "/calendar/berlin/"
+    page = html(client, "/calendar/berlin/")
+    assert 'id="calendar"' in page and "dgx-01-gpu0" in page
+    assert "fullcalendar/core/index.global.min.js" in page
+    page = html(client, f"/resources/{tree['gpu0'].pk}/calendar/")
+    assert "/ical/resources/" in page
+
+
+def test_timeline_shows_bars_and_hides_colleagues_details(client, member, tree, booked):
+    profile_update(actor=member, user=member, time_zone="Europe/Berlin")
+    client.force_login(member)
+    page = html(client, f"/calendar/berlin/timeline/?date={at(1, 0).date().isoformat()}&days=1")
+    assert "my training" in page
+    assert "admin secret" not in page and ">Booked<" in page
+    assert "left: 37.500%" in page  # 09:00 is 9/24 of the day (the member's zone is Berlin)
+
+
+def test_my_bookings_lists_upcoming_first(client, member, booked):
+    client.force_login(member)
+    page = html(client, "/reservations/mine/")
+    assert "my training" in page and "admin secret" not in page
+
+
+def test_the_booking_form_works_without_javascript(client, member, tree):
+    profile_update(actor=member, user=member, time_zone="Europe/Berlin")
+    client.force_login(member)
+    page = html(client, f"/reservations/new/?resource={tree['microscope'].pk}")
+    assert "Sample" in page
+    response = client.post(
+        "/reservations/new/",
+        {
+            "resource": tree["microscope"].pk,
+            "start": at(2, 9).strftime("%Y-%m-%dT%H:%M"),
+            "end": at(2, 10).strftime("%Y-%m-%dT%H:%M"),
+            "title": "EM session",
+            "param_sample": "cryo",
+            "repeat": "WEEKLY",
+            "repeat_count": "3",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    bookings = Reservation.objects.order_by("start")
+    assert [b.start for b in bookings] == [at(2, 9), at(9, 9), at(16, 9)]
+    assert bookings[0].parameters == {"sample": "cryo"}
+
+
+def test_form_shows_the_conflict(client, member, tree, booked):
+    client.force_login(member)
+    page = client.post(
+        "/reservations/new/",
+        {
+            "resource": tree["server"].pk,
+            "start": at(1, 10).astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M"),
+            "end": at(1, 12).astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M"),
+        },
+    ).content.decode()
+    assert "is already booked" in page
+
+
+def test_detail_edit_and_cancel(client, member, booked):
+    mine, theirs = booked
+    client.force_login(member)
+    assert client.get(f"/reservations/{theirs.pk}/").status_code == 404
+    client.post(f"/reservations/{mine.pk}/cancel/")
+    mine.refresh_from_db()
+    assert mine.status == "cancelled"
+
+
+def test_ical_feeds(client, member, tree, booked):
+    token = calendar_token_for(member)
+    response = client.get(f"/ical/mine/{token}.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    assert [str(e["summary"]) for e in events] == ["my training: dgx-01-gpu0"]
+    feed = Calendar.from_ical(client.get(f"/ical/resources/{tree['gpu1'].pk}/{token}.ics").content)
+    assert [str(e["summary"]) for e in feed.walk("VEVENT")] == ["Booked: dgx-01-gpu1"]
+    assert client.get("/ical/mine/not-a-token.ics").status_code == 404
+
+
+def test_notifications_and_reminders(client, member, site_admin, tree, api_for, settings, mailoutbox):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    soon = services.reservation_create(
+        actor=site_admin, resource=tree["gpu0"], owner=member, start=at(1, 9), end=at(1, 10)
+    )
+    now = timezone.now()
+    Reservation.objects.filter(pk=soon.pk).update(start=now + timedelta(minutes=10), end=now + timedelta(minutes=70))
+    assert send_due_reminders()["reminders"] == 1
+    assert send_due_reminders()["reminders"] == 0  # once only
+    kinds = list(Notification.objects.filter(user=member).values_list("kind", flat=True))
+    assert sorted(kinds) == ["reservation.created", "reservation.reminder"]
+    api = api_for(member)
+    assert api.get("/api/notifications/unread-count/").json() == {"unread": 2}
+    api.post("/api/notifications/mark-read/", {}, format="json")
+    assert api.get("/api/notifications/unread-count/").json() == {"unread": 0}
+    client.force_login(member)
+    assert "🔔 0" in html(client, "/notifications/")
