@@ -3,6 +3,7 @@ import django_filters
 from common.filters import SearchFilterMixin
 
 from .models import Reservation, ReservationStatus
+from .selectors import in_window
 
 
 class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
@@ -14,13 +15,19 @@ class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
     owner = django_filters.CharFilter(field_name="owner__username", label="Owner username")
     status = django_filters.MultipleChoiceFilter(choices=ReservationStatus.choices)
     series = django_filters.NumberFilter(field_name="series_id")
-    start = django_filters.IsoDateTimeFilter(field_name="end", lookup_expr="gt", label="Overlapping from (ISO 8601)")
-    end = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt", label="Overlapping until (ISO 8601)")
+    start = django_filters.IsoDateTimeFilter(method="filter_window", label="Overlapping from (ISO 8601)")
+    end = django_filters.IsoDateTimeFilter(method="filter_window", label="Overlapping until (ISO 8601)")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Only my bookings")
 
     class Meta:
         model = Reservation
         fields = ["resource", "site", "type", "owner", "status", "series", "start", "end", "mine"]
+
+    def filter_window(self, queryset, name, value):
+        # Both ends are applied together, once, as one range (see selectors.in_window).
+        if name == "end" and self.form.cleaned_data.get("start"):
+            return queryset
+        return in_window(queryset, self.form.cleaned_data.get("start"), self.form.cleaned_data.get("end"))
 
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)

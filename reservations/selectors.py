@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.postgres.fields import RangeBoundary
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import QuerySet
 
 from accounts.access import administered_site_ids, scope_to_sites, visible_site_ids
 from resources.models import Resource, ResourceStatus
 from resources.selectors import resource_ancestor_ids, resource_descendant_ids
 
-from .models import Reservation, ReservationStatus
+from .models import Reservation, ReservationStatus, TsTzRange
 
 
 def reservation_list(*, user) -> QuerySet[Reservation]:
@@ -39,10 +41,19 @@ def tree_ids(resource_id: int) -> set[int]:
     return set(resource_ancestor_ids(resource_id)) | set(resource_descendant_ids(resource_id))
 
 
-def overlapping(resource_ids, start: datetime, end: datetime) -> QuerySet[Reservation]:
-    return Reservation.objects.filter(
-        resource_id__in=resource_ids, status=ReservationStatus.CONFIRMED, start__lt=end, end__gt=start
+def in_window(queryset: QuerySet[Reservation], start: datetime | None, end: datetime | None) -> QuerySet:
+    """Bookings overlapping [start, end). Written as the exclusion constraint's own expression,
+    tstzrange(start, end) && window, so that its GiST index answers it."""
+    if start is None and end is None:
+        return queryset
+    return queryset.alias(span=TsTzRange("start", "end", RangeBoundary())).filter(
+        span__overlap=DateTimeTZRange(start, end, "[)")
     )
+
+
+def overlapping(resource_ids, start: datetime, end: datetime) -> QuerySet[Reservation]:
+    confirmed = Reservation.objects.filter(resource_id__in=resource_ids, status=ReservationStatus.CONFIRMED)
+    return in_window(confirmed, start, end)
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,11 @@ def free_between(busy: list[Interval], start: datetime, end: datetime, min_lengt
 
 
 def resource_availability(*, resource: Resource, start: datetime, end: datetime, min_length=None) -> dict:
-    bookings = list(overlapping(tree_ids(resource.pk), start, end).select_related("resource").order_by("start"))
+    bookings = list(
+        overlapping(tree_ids(resource.pk), start, end)
+        .select_related("resource", "resource__site", "resource__resource_type", "owner")
+        .order_by("start")
+    )
     if resource.status != ResourceStatus.ACTIVE:
         busy = [Interval(start, end)]
     else:

@@ -19,7 +19,7 @@ from resources.selectors import resource_ancestor_ids
 
 from . import recurrence, rules
 from .models import Reservation, ReservationStatus, Series
-from .selectors import details_visible_to, tree_ids
+from .selectors import details_visible_to, overlapping, tree_ids
 
 EDITABLE = ("resource", "start", "end", "title", "description", "parameters", "owner")
 
@@ -62,9 +62,7 @@ def _conflict(clashes, actor, prefix: str = "") -> Conflict:
 
 def _clashes(resource: Resource, start: datetime, end: datetime, exclude: list[int] = ()) -> list[Reservation]:
     return list(
-        Reservation.objects.filter(
-            resource_id__in=tree_ids(resource.pk), status=ReservationStatus.CONFIRMED, start__lt=end, end__gt=start
-        )
+        overlapping(tree_ids(resource.pk), start, end)
         .exclude(pk__in=exclude)
         .select_related("resource", "resource__site", "owner")
         .order_by("start")[:20]
@@ -243,12 +241,9 @@ def series_create(
         rules.check(actor=actor, resource=resource, start=occurrence, end=occurrence + duration, parameters=cleaned)
     _lock_trees(resource)
     existing = list(
-        Reservation.objects.filter(
-            resource_id__in=tree_ids(resource.pk),
-            status=ReservationStatus.CONFIRMED,
-            start__lt=starts[-1] + duration,
-            end__gt=starts[0],
-        ).select_related("resource", "resource__site", "owner")
+        overlapping(tree_ids(resource.pk), starts[0], starts[-1] + duration).select_related(
+            "resource", "resource__site", "owner"
+        )
     )
     series = Series.objects.create(
         resource=resource,

@@ -1,0 +1,133 @@
+"""The calendar at scale: 1,000,000 bookings over 1,000 resources (5 sites of 200).
+
+    DEBUG=1 .venv/bin/python -m bench.calendar_scale [--bookings 1000000] [--requests 100]
+
+Fills a throw-away test database with SQL (generate_series), runs ANALYZE, then measures, in
+process: the week view's data (the API call the calendar page makes for a site of 200 resources:
+queries, SQL time, whole request) and the availability endpoint of one resource.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import time
+from datetime import timedelta
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from accounts.models import Membership, Role  # noqa: E402
+from resources.models import Resource, ResourceType, Site  # noqa: E402
+
+FILL = """
+INSERT INTO reservations_reservation
+    (created, updated, resource_id, owner_id, title, description, start, "end", parameters, status)
+SELECT now(), now(), r.id, %(owner)s, 'job ' || k, '', s.start, s.start + (1 + (k %% 4)) * interval '1 hour',
+       '{}'::jsonb, 'confirmed'
+FROM resources_resource r
+CROSS JOIN generate_series(0, %(per_resource)s - 1) AS k
+CROSS JOIN LATERAL (SELECT %(origin)s::timestamptz + k * interval '17 hours' AS start) s
+"""
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, int(len(ordered) * p) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bookings", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    resources_per_site, sites_count = 200, 5
+    per_resource = args.bookings // (resources_per_site * sites_count)
+
+    config = setup_databases(verbosity=0, interactive=False)
+    try:
+        kind = ResourceType.objects.create(name="GPU", color="#f28e2b")
+        sites = [Site.objects.create(name=f"Site {i}", slug=f"site-{i}") for i in range(sites_count)]
+        for site in sites:
+            Resource.objects.bulk_create(
+                Resource(site=site, resource_type=kind, name=f"{site.slug}-node{n:03d}")
+                for n in range(resources_per_site)
+            )
+        owner = get_user_model().objects.create_user("bench", "bench@example.org")
+        Membership.objects.create(site=sites[0], user=owner, role=Role.MEMBER)
+        # Bookings of 1-4 hours every 17 hours, from a year ago: today is in the middle.
+        origin = timezone.now() - timedelta(hours=17 * per_resource // 2)
+        t0 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(FILL, {"owner": owner.pk, "per_resource": per_resource, "origin": origin})
+            cursor.execute("ANALYZE")
+            cursor.execute("SELECT count(*) FROM reservations_reservation")
+            total = cursor.fetchone()[0]
+        filled = time.perf_counter() - t0
+        print(f"{total:,} bookings over {sites_count * resources_per_site} resources, filled in {filled:.0f} s")
+
+        client = APIClient()
+        client.force_authenticate(owner)
+        site = sites[0]
+        week_start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+
+        def week_url(offset_days: int) -> str:
+            start = week_start + timedelta(days=offset_days)
+            end = start + timedelta(days=7)
+            return (
+                f"/api/reservations/?site={site.pk}&status=confirmed&page_size=1000"
+                f"&start={start.isoformat()}&end={end.isoformat()}".replace("+", "%2B")
+            )
+
+        rng = random.Random(1)
+        request_ms, sql_ms, query_counts, rows = [], [], set(), []
+        client.get(week_url(0))
+        for _ in range(args.requests):
+            url = week_url(rng.randrange(-60, 60))
+            with CaptureQueriesContext(connection) as queries:
+                t = time.perf_counter()
+                response = client.get(url)
+                request_ms.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200
+            rows.append(response.json()["count"])
+            query_counts.add(len(queries.captured_queries))
+            sql_ms.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
+        print(
+            f"week view, site of {resources_per_site} resources ({min(rows)}-{max(rows)} bookings a week): "
+            f"queries per request {sorted(query_counts)}, SQL p50 {statistics.median(sql_ms):.1f} ms "
+            f"p95 {percentile(sql_ms, 0.95):.1f} ms, whole request p50 {statistics.median(request_ms):.1f} ms "
+            f"p95 {percentile(request_ms, 0.95):.1f} ms"
+        )
+
+        resources = list(Resource.objects.filter(site=site).values_list("pk", flat=True))
+        availability_ms = []
+        for _ in range(args.requests):
+            start = week_start + timedelta(days=rng.randrange(-60, 60))
+            url = (
+                f"/api/resources/{rng.choice(resources)}/availability/?start={start.isoformat()}"
+                f"&end={(start + timedelta(days=7)).isoformat()}".replace("+", "%2B")
+            )
+            t = time.perf_counter()
+            response = client.get(url)
+            availability_ms.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, response.content
+        print(
+            f"availability of one resource over a week: p50 {statistics.median(availability_ms):.1f} ms "
+            f"p95 {percentile(availability_ms, 0.95):.1f} ms"
+        )
+    finally:
+        connection.close()
+        teardown_databases(config, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
