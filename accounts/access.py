@@ -8,6 +8,7 @@ sites and books there. `actor=None` is the system itself (migrations, demo data,
 from django.db.models import Q, QuerySet
 
 from common.exceptions import PermissionDenied
+from common.request_context import request_memo
 
 from .models import Membership, Role
 
@@ -17,10 +18,25 @@ def is_global_admin(user) -> bool:
 
 
 def site_roles(user) -> dict[int, str]:
-    """{site id: role} for a signed-in, active user."""
+    """{site id: role} for a signed-in, active user (read once per request)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
-    return dict(Membership.objects.filter(user=user).values_list("site_id", "role"))
+    memo = request_memo()
+    key = ("site_roles", user.pk)
+    if memo is not None and key in memo:
+        return memo[key]
+    roles = dict(Membership.objects.filter(user=user).values_list("site_id", "role"))
+    if memo is not None:
+        memo[key] = roles
+    return roles
+
+
+def forget_site_roles() -> None:
+    """After a membership change: later checks in the same request must see it."""
+    memo = request_memo()
+    if memo is not None:
+        for key in [k for k in memo if isinstance(k, tuple) and k[0] == "site_roles"]:
+            del memo[key]
 
 
 def visible_site_ids(user) -> set[int] | None:

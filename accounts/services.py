@@ -14,7 +14,7 @@ from common.exceptions import Conflict, PermissionDenied
 from common.services import apply_changes, validated_save
 
 from . import ssh, tokens
-from .access import is_global_admin, require_global_admin, require_site_admin
+from .access import forget_site_roles, is_global_admin, require_global_admin, require_site_admin
 from .models import ApiToken, Membership, MembershipSource, Profile, Role, SshKey
 
 User = get_user_model()
@@ -65,6 +65,7 @@ def profile_update(*, actor, user, **changes) -> None:
 
 def _sync_staff_flag(user) -> None:
     """Admin screens are for global and site administrators: keep is_staff derived from roles."""
+    forget_site_roles()
     # Read from the database: callers may hold other, older copies of this user.
     superuser = User.objects.filter(pk=user.pk).values_list("is_superuser", flat=True).get()
     staff = superuser or Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).exists()

@@ -12,6 +12,8 @@ import os
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Its own throw-away database, so that a bench and the test suite can run side by side.
+os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
 
 import django
 

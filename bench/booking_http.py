@@ -21,6 +21,8 @@ from datetime import timedelta
 from urllib.parse import quote
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Its own throw-away database, so that a bench and the test suite can run side by side.
+os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
 
 import django
 

@@ -15,6 +15,8 @@ import time
 from datetime import timedelta
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Its own throw-away database, so that a bench and the test suite can run side by side.
+os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
 
 import django
 

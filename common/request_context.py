@@ -3,7 +3,7 @@
 import re
 import uuid
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
@@ -16,6 +16,8 @@ class RequestContext:
     request_id: str = ""
     ip: str | None = None
     user_agent: str = ""
+    # Per-request memo (e.g. the user's site roles, asked for by several selectors of one page).
+    memo: dict = field(default_factory=dict, compare=False)
 
 
 _NO_REQUEST = RequestContext()
@@ -24,6 +26,12 @@ _current: ContextVar[RequestContext | None] = ContextVar("request_context", defa
 
 def current() -> RequestContext:
     return _current.get() or _NO_REQUEST
+
+
+def request_memo() -> dict | None:
+    """A dict that lives as long as the current request, or None outside requests."""
+    context = _current.get()
+    return context.memo if context is not None else None
 
 
 def _client_ip(request) -> str | None:

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.access import administered_site_ids, scope_to_sites, visible_site_ids
 from resources.models import Resource, ResourceStatus
-from resources.selectors import resource_ancestor_ids, resource_descendant_ids
+from resources.selectors import resource_tree_ids
 
 from .models import Reservation, ReservationStatus, TsTzRange
 
@@ -38,7 +38,7 @@ def details_visible_to(user):
 
 def tree_ids(resource_id: int) -> set[int]:
     """A resource, its ancestors and its descendants: the bookings that exclude each other."""
-    return set(resource_ancestor_ids(resource_id)) | set(resource_descendant_ids(resource_id))
+    return resource_tree_ids(resource_id)
 
 
 def in_window(queryset: QuerySet[Reservation], start: datetime | None, end: datetime | None) -> QuerySet:

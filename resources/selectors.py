@@ -52,6 +52,30 @@ def resource_list(*, user) -> QuerySet[Resource]:
     )
 
 
+def resource_tree_ids(resource_id: int) -> set[int]:
+    """The resource, its ancestors and its descendants, in one round trip."""
+    table = Resource._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE up(id, parent_id, depth) AS (
+                SELECT id, parent_id, 0 FROM {table} WHERE id = %(id)s
+                UNION ALL
+                SELECT r.id, r.parent_id, up.depth + 1 FROM {table} r JOIN up ON r.id = up.parent_id
+                WHERE up.depth < %(depth)s
+            ), down(id, depth) AS (
+                SELECT id, 0 FROM {table} WHERE id = %(id)s
+                UNION ALL
+                SELECT r.id, down.depth + 1 FROM {table} r JOIN down ON r.parent_id = down.id
+                WHERE down.depth < %(depth)s
+            )
+            SELECT id FROM up UNION SELECT id FROM down
+            """,
+            {"id": resource_id, "depth": MAX_TREE_DEPTH},
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _walk(sql: str, resource_id: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"id": resource_id, "depth": MAX_TREE_DEPTH})
