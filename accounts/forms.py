@@ -11,6 +11,14 @@ class ProfileForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
     time_zone = forms.CharField(max_length=64, help_text="IANA name, e.g. Europe/Berlin.")
+    email_notifications = forms.BooleanField(required=False, label="Also send my notifications by email")
+    reminder_minutes = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=24 * 60,
+        initial=15,
+        label="Remind me this many minutes before a booking starts",
+    )
 
 
 class SshKeyForm(forms.Form):

@@ -20,7 +20,7 @@ from .models import ApiToken, Membership, MembershipSource, Profile, Role, SshKe
 User = get_user_model()
 
 USER_FIELDS = ("first_name", "last_name", "email")
-PROFILE_FIELDS = ("time_zone",)
+PROFILE_FIELDS = ("time_zone", "email_notifications", "reminder_minutes")
 
 
 def _require_self_or_global_admin(actor, user, action: str) -> None:

@@ -51,6 +51,8 @@ def _profile_context(request, **forms):
                 "last_name": user.last_name,
                 "email": user.email,
                 "time_zone": profile.time_zone,
+                "email_notifications": profile.email_notifications,
+                "reminder_minutes": profile.reminder_minutes,
             }
         ),
         "key_form": forms.get("key_form") or SshKeyForm(),
@@ -70,7 +72,12 @@ def profile(request):
         form_name = request.POST.get("form")
         if form_name == "profile":
             form = ProfileForm(request.POST)
-            if run_form_service(form, lambda data: services.profile_update(actor=user, user=user, **data)):
+            if run_form_service(
+                form,
+                lambda data: services.profile_update(
+                    actor=user, user=user, **{k: v for k, v in data.items() if v is not None}
+                ),
+            ):
                 messages.success(request, "Profile saved.")
                 return redirect("profile")
             extra["profile_form"] = form

@@ -120,7 +120,7 @@ class ResourceAdmin(CatalogueAdmin):
         ("History", {"fields": ["created", "updated"], "classes": ["collapse"]}),
     ]
     inlines = [ChildrenInline]
-    actions = ["mark_active", "mark_maintenance", "mark_unavailable"]
+    actions = ["mark_active", "mark_maintenance", "mark_unavailable", "mark_unavailable_and_cancel"]
     create_service = staticmethod(services.resource_create)
     update_service = staticmethod(services.resource_update)
     delete_service = staticmethod(services.resource_delete)
@@ -138,15 +138,22 @@ class ResourceAdmin(CatalogueAdmin):
             ((reverse("admin:resources_resource_change", args=[pk]), names[pk]) for pk in ids),
         )
 
-    def _set_status(self, request, queryset, status):
+    def _set_status(self, request, queryset, status, cancel_future_bookings=False):
         label = ResourceStatus(status).label.lower()
         selected = list(queryset)
         changed = sum(r.status != status for r in selected)
         self.run_service(
             request,
-            lambda: services.resource_bulk_status_set(actor=request.user, resources=selected, status=status),
-            f"{changed} resource(s) marked {label}.",
+            lambda: services.resource_bulk_status_set(
+                actor=request.user, resources=selected, status=status, cancel_future_bookings=cancel_future_bookings
+            ),
+            f"{changed} resource(s) marked {label}"
+            + (", their future bookings cancelled." if cancel_future_bookings else "."),
         )
+
+    @admin.action(description="Mark selected resources unavailable and cancel their future bookings")
+    def mark_unavailable_and_cancel(self, request, queryset):
+        self._set_status(request, queryset, ResourceStatus.UNAVAILABLE, cancel_future_bookings=True)
 
     @admin.action(description="Mark selected resources active")
     def mark_active(self, request, queryset):

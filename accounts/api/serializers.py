@@ -43,18 +43,38 @@ class UserSerializer(serializers.ModelSerializer):
 
 class ProfileSerializer(serializers.ModelSerializer):
     time_zone = serializers.CharField(required=False, help_text="IANA time zone, e.g. Europe/Berlin.")
+    email_notifications = serializers.BooleanField(required=False, help_text="Also send notifications by email.")
+    reminder_minutes = serializers.IntegerField(
+        required=False, min_value=0, max_value=24 * 60, help_text="Reminder lead time before a booking starts."
+    )
     is_global_admin = serializers.BooleanField(source="is_superuser", read_only=True)
     memberships = MembershipBriefSerializer(many=True, read_only=True)
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "time_zone", "is_global_admin", "memberships"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "time_zone",
+            "email_notifications",
+            "reminder_minutes",
+            "is_global_admin",
+            "memberships",
+        ]
         read_only_fields = ["username"]
         extra_kwargs = {"email": {"validators": []}}
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["time_zone"] = profile_for(instance).time_zone
+        profile = profile_for(instance)
+        data.update(
+            time_zone=profile.time_zone,
+            email_notifications=profile.email_notifications,
+            reminder_minutes=profile.reminder_minutes,
+        )
         return data
 
 

@@ -88,3 +88,10 @@ class ResourceSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
             "updated",
         ]
         validators = []
+
+
+class ResourceStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Resource._meta.get_field("status").choices)
+    cancel_future_bookings = serializers.BooleanField(
+        default=False, help_text="Cancel the resource's future bookings instead of only telling their owners."
+    )

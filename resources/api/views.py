@@ -1,8 +1,12 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
 from common.api.viewsets import ServiceBackedViewSet
 from resources import selectors, services
 from resources.filters import ResourceFilter, ResourceTypeFilter, SiteFilter
 
-from .serializers import ResourceSerializer, ResourceTypeSerializer, SiteSerializer
+from .serializers import ResourceSerializer, ResourceStatusSerializer, ResourceTypeSerializer, SiteSerializer
 
 
 class SiteViewSet(ServiceBackedViewSet):
@@ -45,3 +49,14 @@ class ResourceViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         return selectors.resource_list(user=self.request.user)
+
+    @extend_schema(request=ResourceStatusSerializer, responses={200: ResourceSerializer})
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        """Change the status; with cancel_future_bookings, the resource's future bookings are
+        cancelled (otherwise kept, and their owners told)."""
+        resource = self.get_object()
+        body = ResourceStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.resource_status_set(actor=request.user, resource=resource, **body.validated_data)
+        return Response(ResourceSerializer(self._reload(resource), context=self.get_serializer_context()).data)

@@ -142,3 +142,21 @@ class TestAvailability:
     def test_bad_window(self, member_api, tree):
         response = member_api.get(f"/api/resources/{tree['gpu0'].pk}/availability/?start=x&end=y")
         assert response.status_code == 400
+
+
+def test_status_endpoint_can_cancel_future_bookings(member_api, site_admin_api, tree):
+    rid = post(member_api, tree["gpu0"], at(1, 9), at(1, 10)).json()["id"]
+    response = site_admin_api.post(
+        f"/api/resources/{tree['server'].pk}/status/",
+        {"status": "maintenance", "cancel_future_bookings": True},
+        format="json",
+    )
+    assert response.status_code == 200 and response.json()["status"] == "maintenance"
+    assert Reservation.objects.get(pk=rid).status == "cancelled"
+    assert member_api.post(f"/api/resources/{tree['server'].pk}/status/", {"status": "active"}).status_code == 403
+
+
+def test_profile_notification_preferences(member_api):
+    response = member_api.patch("/api/users/me/", {"email_notifications": False, "reminder_minutes": 30}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["email_notifications"], response.json()["reminder_minutes"]) == (False, 30)

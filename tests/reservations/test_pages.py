@@ -130,3 +130,37 @@ def test_notifications_and_reminders(client, member, site_admin, tree, api_for, 
     assert api.get("/api/notifications/unread-count/").json() == {"unread": 0}
     client.force_login(member)
     assert "🔔 0" in html(client, "/notifications/")
+
+
+def test_notification_email_is_sent_once_and_can_be_switched_off(
+    member, site_admin, tree, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.services import profile_for
+    from notifications.services import notify
+    from notifications.tasks import send_notification_email
+
+    with django_capture_on_commit_callbacks() as queued:
+        note = notify(user=member, kind="reservation.cancelled", title="Your booking was cancelled", url="/x/")
+    assert len(queued) == 1  # the email goes out from a Celery task after commit
+    assert send_notification_email(note.pk) is True
+    assert send_notification_email(note.pk) is False  # a redelivered task sends nothing twice
+    assert [m.subject for m in mailoutbox] == ["Your booking was cancelled"]
+    assert mailoutbox[0].to == ["member@example.org"] and "/x/" in mailoutbox[0].body
+
+    profile = profile_for(member)
+    profile.email_notifications = False
+    profile.save()
+    member.refresh_from_db()
+
+    with django_capture_on_commit_callbacks() as queued:
+        notify(user=member, kind="reservation.cancelled", title="Quiet")
+    assert queued == []
+
+
+def test_ending_soon_notice(member, tree):
+    booking = services.reservation_create(actor=member, resource=tree["gpu0"], start=at(1, 9), end=at(1, 10))
+    now = timezone.now()
+    Reservation.objects.filter(pk=booking.pk).update(start=now - timedelta(hours=1), end=now + timedelta(minutes=5))
+    assert send_due_reminders()["ending_soon"] == 1
+    assert send_due_reminders()["ending_soon"] == 0
+    assert Notification.objects.filter(user=member, kind="reservation.ending_soon").exists()
