@@ -92,7 +92,12 @@ def test_first_command_runs_the_whole_stack_and_keeps_data(tmp_path):
         stack.wait_for(r"beat: Starting")
 
         assert requests.get(base + "readyz", timeout=10).json()["status"] == "ok"
-        catalogue = login(base, "user", logins["user"]).get(base, timeout=10).text
+        member = login(base, "user", logins["user"])
+        catalogue = member.get(base, timeout=10).text
+        calendar = member.get(base + "calendar/berlin/", timeout=10)
+        assert calendar.status_code == 200 and 'id="calendar"' in calendar.text
+        bookings = member.get(base + "api/reservations/?mine=true", timeout=10).json()
+        assert bookings["count"] == 7  # the demo's booking and weekly series
         for name in ("Berlin Lab", "dgx-01-gpu3", "Krios-1"):
             assert name in catalogue
         assert "Boston DC" not in catalogue  # the demo user is a member of Berlin only

@@ -1,12 +1,11 @@
 """Real concurrent connections fighting for the same time on one resource and across a tree."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from reservations import services
 from reservations.models import Reservation, ReservationStatus
+from tests.concurrency import race
 
 from .conftest import at
 
@@ -25,27 +24,6 @@ def overlaps_in_tree() -> int:
     with connection.cursor() as cursor:
         cursor.execute(OVERLAPS_IN_TREE)
         return cursor.fetchone()[0]
-
-
-def race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

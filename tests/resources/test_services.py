@@ -1,11 +1,9 @@
-import threading
-
 import pytest
-from django.db import connection
 
 from common.exceptions import Conflict
 from resources import services
 from resources.models import Resource, ResourceStatus, ResourceType
+from tests.concurrency import race
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory
 
 
@@ -52,28 +50,6 @@ class TestUpdates:
         )
         assert changed == 1
         assert set(Resource.objects.values_list("status", flat=True)) == {"maintenance"}
-
-
-def race(*calls):
-    """Run each call in its own thread and database connection, released together."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

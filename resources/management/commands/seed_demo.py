@@ -1,12 +1,15 @@
-"""Demo catalogue and users. Safe to run again: what exists is kept."""
+"""Demo catalogue, users and a few bookings. Safe to run again: what exists is kept."""
 
 import json
 import secrets
+import zoneinfo
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Role
@@ -105,6 +108,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._catalogue()
             logins = self._users()
+            self._bookings()
         for username, password in logins.items():
             self.stdout.write(f"  {username:10} / {password}")
 
@@ -133,6 +137,44 @@ class Command(BaseCommand):
                 location=sites[slug].location,
             )
 
+    def _bookings(self) -> None:
+        """A few bookings so that the calendar is not empty on the first visit (first run only)."""
+        from reservations import services as booking_services
+        from reservations.models import Reservation
+
+        if Reservation.objects.exists():
+            return
+        User = get_user_model()
+        user, siteadmin = User.objects.get(username="user"), User.objects.get(username="siteadmin")
+        berlin = Site.objects.get(slug="berlin")
+        tz = zoneinfo.ZoneInfo(berlin.time_zone)
+        tomorrow = timezone.now().astimezone(tz).date() + timedelta(days=1)
+
+        def at(day, hour):
+            return datetime.combine(day, time(hour), tzinfo=tz)
+
+        gpu0 = Resource.objects.get(site=berlin, name="dgx-01-gpu0")
+        server = Resource.objects.get(site=berlin, name="dgx-01")
+        booking_services.reservation_create(
+            actor=user, resource=gpu0, start=at(tomorrow, 9), end=at(tomorrow, 12), title="Fine-tuning run"
+        )
+        booking_services.reservation_create(
+            actor=siteadmin,
+            resource=server,
+            start=at(tomorrow + timedelta(days=1), 14),
+            end=at(tomorrow + timedelta(days=1), 18),
+            title="Driver upgrade",
+            parameters={"os_image": "ubuntu-24.04"},
+        )
+        booking_services.series_create(
+            actor=user,
+            resource=Resource.objects.get(site=berlin, name="dgx-01-gpu1"),
+            start=at(tomorrow, 13),
+            end=at(tomorrow, 14),
+            rrule="FREQ=WEEKLY;COUNT=6",
+            title="Weekly training",
+        )
+
     def _users(self) -> dict[str, str]:
         path = settings.DATA_DIR / "demo-logins.json"
         saved = json.loads(path.read_text()) if path.exists() else {}
@@ -152,7 +194,7 @@ class Command(BaseCommand):
                 saved[data["username"]] = secrets.token_urlsafe(9)
                 user.set_password(saved[data["username"]])
                 user.save(update_fields=["password"])
-            if created:
+            if created or not user.memberships.exists():
                 for slug, role in data["sites"].items():
                     account_services.membership_set(actor=None, site=Site.objects.get(slug=slug), user=user, role=role)
         path.parent.mkdir(parents=True, exist_ok=True)
