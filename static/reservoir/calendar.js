@@ -3,7 +3,14 @@
 (function () {
   "use strict";
   const element = document.getElementById("calendar");
-  if (!element || !window.FullCalendar) return;
+  if (!element) return;
+  if (!window.FullCalendar) {
+    // The library comes from npm (dev.py runs "npm ci" when Node.js is installed).
+    element.innerHTML =
+      '<p class="message error">The calendar library is not installed on this server. ' +
+      'Use <a href="/reservations/new/">the booking form</a> and <a href="/reservations/mine/">your bookings</a>.</p>';
+    return;
+  }
 
   const resources = JSON.parse(element.dataset.resources);
   const byId = Object.fromEntries(resources.map((r) => [String(r.id), r]));
