@@ -12,7 +12,9 @@ from common.request_context import current
 from .models import AuditEntry, Severity
 
 MASK = "********"
-SECRET_FIELDS = frozenset({"password", "digest", "secret", "token", "client_secret", "signing_secret"})
+SECRET_FIELDS = frozenset(
+    {"password", "digest", "secret", "previous_secret", "token", "client_secret", "signing_secret"}
+)
 
 
 def _plain(value):

@@ -9,6 +9,13 @@ from audit import services as audit
 from audit.models import Severity
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
+_outbox: list[Callable] = []
+
+
+def register_outbox(writer: Callable) -> None:
+    """The webhooks app registers how events are written to its outbox (domain apps never import it)."""
+    if writer not in _outbox:
+        _outbox.append(writer)
 
 
 def subscribe(action: str, handler: Callable) -> None:
@@ -29,8 +36,12 @@ def publish(
     severity: str = Severity.INFO,
     message: str = "",
     options: dict | None = None,
+    event_data: dict | None = None,
+    resource=None,
 ) -> None:
-    """Record that `instance` was created, changed or deleted (before/after are audit snapshots)."""
+    """Record that `instance` was created, changed or deleted (before/after are audit snapshots).
+    With `event_data`, the change is also an event for webhooks (`action` is its type, `resource`
+    decides which webhook scopes match): its outbox rows are written in this same transaction."""
     audit.record(
         action=action,
         actor=actor,
@@ -40,6 +51,9 @@ def publish(
         severity=severity,
         message=message,
     )
+    if event_data is not None:
+        for writer in _outbox:
+            writer(event_type=action, data=event_data, site_id=site_id, resource=resource)
     for handler in _subscribers.get(action, []):
         handler(actor=actor, instance=instance, before=before or {}, after=after or {}, **(options or {}))
 

@@ -253,3 +253,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "reservoir@localhost")
 CELERY_BEAT_SCHEDULE = {
     "booking-reminders": {"task": "reservations.tasks.send_due_reminders", "schedule": 60.0},
 }
+
+# --- Webhooks ------------------------------------------------------------------------------------
+# Networks webhooks may call although private or loopback (the demo and tests use 127.0.0.0/8).
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEBUG else [])
+WEBHOOK_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800]  # seconds before retry 1, 2, ...
+WEBHOOK_DISABLE_AFTER_FAILED_EVENTS = env_int("WEBHOOK_DISABLE_AFTER_FAILED_EVENTS", 10)
+WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS", 24)
+WEBHOOK_MAX_RESPONSE_BYTES = 4096
+EVENT_ENDING_SOON_MINUTES = env_int("EVENT_ENDING_SOON_MINUTES", 15)
+CELERY_TASK_ROUTES = {"webhooks.tasks.deliver": {"queue": "webhooks"}}
+CELERY_BEAT_SCHEDULE["webhook-outbox-sweep"] = {"task": "webhooks.tasks.sweep", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["booking-boundaries"] = {"task": "reservations.tasks.schedule_boundaries", "schedule": 1.0}

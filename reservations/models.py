@@ -56,6 +56,10 @@ class Reservation(TimeStampedModel):
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     ending_soon_sent_at = models.DateTimeField(null=True, blank=True)
+    # When reservation.started / ending_soon / ended fired (each exactly once).
+    started_event_at = models.DateTimeField(null=True, blank=True)
+    ending_soon_event_at = models.DateTimeField(null=True, blank=True)
+    ended_event_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["start", "pk"]
@@ -80,6 +84,10 @@ class Reservation(TimeStampedModel):
             models.Index(fields=["owner", "start"], name="reservation_owner_start"),
             models.Index(fields=["status", "start"], name="reservation_status_start"),
             models.Index(fields=["status", "end"], name="reservation_status_end"),
+            models.Index(
+                fields=["start"], name="reservation_start_pending", condition=Q(started_event_at__isnull=True)
+            ),
+            models.Index(fields=["end"], name="reservation_end_pending", condition=Q(ended_event_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from resources.models import Resource
 from resources.selectors import resource_ancestor_ids
 
 from . import recurrence, rules
+from .events import reservation_event
 from .models import Reservation, ReservationStatus, Series
 from .selectors import details_visible_to, overlapping, tree_ids
 
@@ -130,6 +131,8 @@ def reservation_create(
         instance=reservation,
         site_id=resource.site_id,
         after=snapshot(reservation),
+        event_data=reservation_event(reservation),
+        resource=resource,
     )
     _tell_owner(reservation, actor, "reservation.created", "made")
     return reservation
@@ -171,6 +174,7 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         reservation.reminder_sent_at = None
     if "end" in changed:
         reservation.ending_soon_sent_at = None
+        reservation.ending_soon_event_at = None
     _save(reservation, actor)
     publish(
         "reservation.updated",
@@ -179,6 +183,8 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         site_id=reservation.resource.site_id,
         before=before,
         after=snapshot(reservation),
+        event_data=reservation_event(reservation),
+        resource=reservation.resource,
     )
     _tell_owner(reservation, actor, "reservation.updated", "changed")
     return reservation
@@ -190,10 +196,14 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> 
     if reservation.status == ReservationStatus.CANCELLED:
         return reservation
     before = snapshot(reservation)
+    now = timezone.now()
+    running = reservation.started_event_at is not None and reservation.ended_event_at is None
     reservation.status = ReservationStatus.CANCELLED
-    reservation.cancelled_at = timezone.now()
+    reservation.cancelled_at = now
     reservation.cancelled_by = actor
-    reservation.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated"])
+    if running:
+        reservation.ended_event_at = now
+    reservation.save(update_fields=["status", "cancelled_at", "cancelled_by", "ended_event_at", "updated"])
     publish(
         "reservation.cancelled",
         actor=actor,
@@ -202,7 +212,19 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> 
         before=before,
         after=snapshot(reservation),
         message=reason,
+        event_data=reservation_event(reservation),
+        resource=reservation.resource,
     )
+    if running:
+        # A running booking ends now: receivers revoke access at the cancellation, not at the old end.
+        publish(
+            "reservation.ended",
+            actor=actor,
+            instance=reservation,
+            site_id=reservation.resource.site_id,
+            event_data=reservation_event(reservation, ended_by_cancellation=True, scheduled_at=now.isoformat()),
+            resource=reservation.resource,
+        )
     _tell_owner(reservation, actor, "reservation.cancelled", "cancelled")
     return reservation
 

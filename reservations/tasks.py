@@ -67,3 +67,96 @@ def send_due_reminders() -> dict:
             Reservation.objects.filter(pk=booking.pk).update(ending_soon_sent_at=now)
             ending += 1
     return {"reminders": reminded, "ending_soon": ending}
+
+
+# --- reservation.started / ending_soon / ended, on time and exactly once -------------------------
+
+LOOKAHEAD = timezone.timedelta(seconds=3)
+LATE_AFTER = timezone.timedelta(seconds=5)
+BOUNDARY_FIELD = {"started": "started_event_at", "ending_soon": "ending_soon_event_at", "ended": "ended_event_at"}
+
+
+def _moment(booking: Reservation, kind: str):
+    if kind == "started":
+        return booking.start
+    if kind == "ended":
+        return booking.end
+    return booking.end - timezone.timedelta(minutes=settings.EVENT_ENDING_SOON_MINUTES)
+
+
+@shared_task(ignore_result=True)
+def schedule_boundaries() -> int:
+    """Beat, every second: hand the workers each start, ending-soon and end due within a few
+    seconds, with an ETA at its moment. Whatever was missed while nothing ran (downtime) is due
+    now and goes out at once, marked late; fire_boundary decides under a row lock, so repeats
+    and restarts fire nothing twice."""
+    now = timezone.now()
+    horizon = now + LOOKAHEAD
+    confirmed = Reservation.objects.filter(status=ReservationStatus.CONFIRMED)
+    due = [
+        ("started", "start", confirmed.filter(started_event_at__isnull=True, start__lte=horizon)),
+        (
+            "ending_soon",
+            "end",
+            confirmed.filter(
+                ending_soon_event_at__isnull=True,
+                end__gt=now,
+                end__lte=horizon + timezone.timedelta(minutes=settings.EVENT_ENDING_SOON_MINUTES),
+            ),
+        ),
+        ("ended", "end", confirmed.filter(ended_event_at__isnull=True, end__lte=horizon)),
+    ]
+    count = 0
+    for kind, field, rows in due:
+        for pk, moment in rows.order_by(field).values_list("pk", field)[:2000]:
+            if kind == "ending_soon":
+                moment = moment - timezone.timedelta(minutes=settings.EVENT_ENDING_SOON_MINUTES)
+            fire_boundary.apply_async((pk, kind), eta=max(moment, now))
+            count += 1
+    return count
+
+
+@shared_task(ignore_result=True)
+def fire_boundary(reservation_id: int, kind: str) -> bool:
+    from common.events import publish
+
+    from .events import reservation_event
+
+    now = timezone.now()
+    with transaction.atomic():
+        booking = (
+            Reservation.objects.select_for_update()
+            .select_related("resource", "resource__site", "resource__resource_type", "resource__parent", "owner")
+            .filter(pk=reservation_id, status=ReservationStatus.CONFIRMED)
+            .first()
+        )
+        if booking is None or getattr(booking, BOUNDARY_FIELD[kind]) is not None:
+            return False
+        moment = _moment(booking, kind)
+        if moment > now + timezone.timedelta(milliseconds=50):
+            return False  # moved later since it was scheduled: the scheduler will come back for it
+        if kind in ("ending_soon", "ended") and booking.started_event_at is None:
+            _fire(booking, "started", now, publish, reservation_event)  # in order, even after downtime
+        if kind == "ending_soon" and booking.end <= now:
+            booking.ending_soon_event_at = now  # too late to warn: the end is what matters now
+            booking.save(update_fields=["ending_soon_event_at"])
+            return False
+        _fire(booking, kind, now, publish, reservation_event)
+    return True
+
+
+def _fire(booking: Reservation, kind: str, now, publish, reservation_event) -> None:
+    moment = _moment(booking, kind)
+    lag = (now - moment).total_seconds()
+    publish(
+        f"reservation.{kind}",
+        actor=None,
+        instance=booking,
+        site_id=booking.resource.site_id,
+        event_data=reservation_event(
+            booking, scheduled_at=moment.isoformat(), lag_seconds=round(lag, 3), late=lag > LATE_AFTER.total_seconds()
+        ),
+        resource=booking.resource,
+    )
+    setattr(booking, BOUNDARY_FIELD[kind], now)
+    booking.save(update_fields=[BOUNDARY_FIELD[kind]])

@@ -10,6 +10,7 @@ from audit.models import Severity
 from common.events import publish, snapshot
 from common.services import apply_changes, guarded_delete, validated_save
 
+from .events import resource_event
 from .models import Resource, ResourceStatus, ResourceType, Site
 
 SITE_FIELDS = ("name", "slug", "description", "location", "time_zone")
@@ -191,7 +192,15 @@ def resource_create(
         status=status,
     )
     validated_save(resource)
-    publish("resource.created", actor=actor, instance=resource, site_id=resource.site_id, after=snapshot(resource))
+    publish(
+        "resource.created",
+        actor=actor,
+        instance=resource,
+        site_id=resource.site_id,
+        after=snapshot(resource),
+        event_data=resource_event(resource),
+        resource=resource,
+    )
     return resource
 
 
@@ -221,6 +230,8 @@ def resource_update(*, actor, resource: Resource, cancel_future_bookings: bool =
         after=after,
         severity=severity,
         options={"cancel_future_bookings": cancel_future_bookings} if "status" in changed else None,
+        event_data=resource_event(resource),
+        resource=resource,
     )
     return resource
 
@@ -244,4 +255,14 @@ def resource_bulk_status_set(*, actor, resources, status: str, cancel_future_boo
 
 def resource_delete(*, actor, resource: Resource) -> None:
     require_site_admin(actor, resource.site_id, "delete its resources")
-    _delete(actor=actor, instance=resource, action="resource.deleted", site_id=resource.site_id)
+    with transaction.atomic():
+        publish(
+            "resource.deleted",
+            actor=actor,
+            instance=resource,
+            site_id=resource.site_id,
+            before=snapshot(resource),
+            event_data=resource_event(resource),
+            resource=resource,
+        )
+        guarded_delete(resource)

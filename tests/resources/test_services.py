@@ -63,7 +63,7 @@ class TestRaces:
 
         for _ in range(5):
             Resource.objects.filter(name="dgx-01").delete()
-            outcomes = race(create, create, create)
+            outcomes = race([create, create, create])
             created = [o for o in outcomes if isinstance(o, Resource)]
             refused = [o for o in outcomes if not isinstance(o, Resource)]
             assert len(created) == 1
@@ -89,7 +89,7 @@ class TestRaces:
                 b = Resource.objects.get(pk=b_id)
                 return services.resource_update(actor=None, resource=b, parent=Resource.objects.get(pk=a_id))
 
-            outcomes = race(a_under_b, b_under_a)
+            outcomes = race([a_under_b, b_under_a])
             assert sum(isinstance(o, Resource) for o in outcomes) == 1
             assert any("would create a cycle" in str(o) for o in outcomes)
             parents = dict(Resource.objects.values_list("name", "parent__name"))

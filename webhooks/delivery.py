@@ -1,0 +1,192 @@
+"""Sending one delivery attempt. The only module that makes outbound HTTP requests."""
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit import services as audit
+from audit.models import Severity
+
+from . import safety, signing
+from .models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
+
+USER_AGENT = "Reservoir-Webhooks/1"
+RETRYABLE_STATUS = {408, 425, 429}
+
+
+@dataclass
+class Outcome:
+    status: int | None
+    body: str
+    error: str
+    duration_ms: int
+    retry_after: float | None
+
+
+def _secrets(webhook: Webhook) -> list[str]:
+    valid = [webhook.secret]
+    if (
+        webhook.previous_secret
+        and webhook.previous_secret_expires_at
+        and webhook.previous_secret_expires_at > timezone.now()
+    ):
+        valid.append(webhook.previous_secret)
+    return valid
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+def build_request(webhook: Webhook, delivery: Delivery) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(delivery.event.payload, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = int(time.time())
+    headers = {str(k): str(v) for k, v in (webhook.headers or {}).items()}
+    headers.update(
+        {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            **signing.headers(_secrets(webhook), str(delivery.event_id), timestamp, body),
+        }
+    )
+    if webhook.legacy_signature:
+        headers["X-Webhook-Signature"] = signing.legacy_signature(webhook.secret, body)
+    return body, headers
+
+
+def post(webhook: Webhook, body: bytes, headers: dict[str, str]) -> Outcome:
+    started = time.perf_counter()
+    try:
+        safety.check_url(webhook.url)  # again now: DNS may have changed since the webhook was saved
+        with requests.post(
+            webhook.url,
+            data=body,
+            headers=headers,
+            timeout=(min(5, webhook.timeout_seconds), webhook.timeout_seconds),
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            limit = settings.WEBHOOK_MAX_RESPONSE_BYTES
+            content = response.raw.read(limit, decode_content=True) or b""
+            return Outcome(
+                status=response.status_code,
+                body=content[:limit].decode("utf-8", "replace"),
+                error="",
+                duration_ms=int((time.perf_counter() - started) * 1000),
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+    except ValidationError as exc:
+        return Outcome(None, "", f"Refused by outbound safety: {' '.join(exc.messages)}"[:500], 0, None)
+    except requests.RequestException as exc:
+        return Outcome(
+            None, "", f"{type(exc).__name__}: {exc}"[:500], int((time.perf_counter() - started) * 1000), None
+        )
+
+
+def retry_delay(attempt: int, retry_after: float | None) -> float | None:
+    """Seconds until the next try (exponential schedule with jitter), None when out of tries."""
+    schedule = settings.WEBHOOK_RETRY_SCHEDULE
+    if attempt > len(schedule):
+        return None
+    base = schedule[attempt - 1]
+    delay = base * random.uniform(0.8, 1.2)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, schedule[-1]))
+    return delay
+
+
+def record(delivery: Delivery, number: int, started, body: bytes, headers: dict, outcome: Outcome) -> None:
+    """Store the attempt and decide what comes next: done, retry later, or give up."""
+    webhook = delivery.webhook
+    now = timezone.now()
+    ok = outcome.status is not None and 200 <= outcome.status < 300
+    retryable = outcome.status is None or outcome.status >= 500 or outcome.status in RETRYABLE_STATUS
+    refused_by_safety = outcome.error.startswith("Refused by outbound safety")
+    next_delay = None if ok or not retryable or refused_by_safety else retry_delay(number, outcome.retry_after)
+    next_retry_at = now + timedelta(seconds=next_delay) if next_delay is not None else None
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=number,
+            started=started,
+            request_headers={k: v for k, v in headers.items() if k.lower() not in {h.lower() for h in webhook.headers}},
+            request_body=body.decode(),
+            response_status=outcome.status,
+            response_body=outcome.body,
+            duration_ms=outcome.duration_ms,
+            error=outcome.error,
+            next_retry_at=next_retry_at,
+            succeeded=ok,
+        )
+        delivery.attempts = number
+        delivery.last_status_code = outcome.status
+        delivery.last_error = outcome.error or ("" if ok else f"HTTP {outcome.status}")
+        delivery.lease_until = None
+        if ok:
+            delivery.status = DeliveryStatus.SUCCEEDED
+            delivery.delivered_at = now
+        elif next_retry_at is not None:
+            delivery.status = DeliveryStatus.PENDING
+            delivery.next_attempt_at = next_retry_at
+        else:
+            delivery.status = DeliveryStatus.FAILED
+        delivery.save()
+        hook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+        if ok:
+            if hook.consecutive_failures:
+                hook.consecutive_failures = 0
+                hook.save(update_fields=["consecutive_failures"])
+        elif outcome.status == 410:
+            _disable(hook, "The receiver answered 410 Gone.")
+        elif delivery.status == DeliveryStatus.FAILED:
+            hook.consecutive_failures += 1
+            hook.save(update_fields=["consecutive_failures"])
+            if hook.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS:
+                _disable(hook, f"{hook.consecutive_failures} events in a row could not be delivered.")
+    if next_retry_at is not None:
+        from .tasks import deliver
+
+        transaction.on_commit(lambda: deliver.apply_async((delivery.pk,), countdown=next_delay))
+
+
+def _disable(hook: Webhook, reason: str) -> None:
+    from accounts.models import Membership, Role
+    from notifications.services import notify
+
+    hook.enabled = False
+    hook.disabled_reason = reason
+    hook.save(update_fields=["enabled", "disabled_reason"])
+    Delivery.objects.filter(webhook=hook, status=DeliveryStatus.PENDING).update(status=DeliveryStatus.CANCELLED)
+    audit.record(
+        action="webhook.disabled",
+        instance=hook,
+        site_id=hook.site_id,
+        severity=Severity.WARNING,
+        message=reason,
+    )
+    admins = Membership.objects.filter(site_id=hook.site_id, role=Role.ADMIN).select_related("user")
+    for membership in admins:
+        notify(
+            user=membership.user,
+            kind="webhook.disabled",
+            title=f"Webhook {hook.name} was disabled",
+            body=reason,
+            url=f"/webhooks/{hook.pk}/",
+        )

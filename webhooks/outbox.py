@@ -1,0 +1,72 @@
+"""Writing events and their pending deliveries, inside the caller's transaction. Nothing is sent
+from here: after commit, each delivery is handed to Celery; the beat sweeper re-sends what was
+not picked up (a broker outage delays events, it does not lose them)."""
+
+import uuid
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Delivery, Event, ScopeKind, Webhook
+
+
+def matching_webhooks(*, event_type: str, site_id: int | None, resource_id=None, resource_type_id=None, path=()):
+    hooks = Webhook.objects.filter(enabled=True).filter(Q(event_types=[]) | Q(event_types__contains=[event_type]))
+    if site_id is not None:
+        hooks = hooks.filter(site_id=site_id)
+    scope = Q(scope=ScopeKind.SITE)
+    if resource_type_id is not None:
+        scope |= Q(scope=ScopeKind.RESOURCE_TYPE, resource_type_id=resource_type_id)
+    if resource_id is not None:
+        scope |= Q(scope=ScopeKind.RESOURCE, resource_id=resource_id)
+    if path:
+        scope |= Q(scope=ScopeKind.RESOURCE_TREE, resource_id__in=list(path))
+    return hooks.filter(scope)
+
+
+def enqueue_after_commit(delivery_ids: list[int]) -> None:
+    if not delivery_ids:
+        return
+
+    def send():
+        from .tasks import deliver
+
+        for delivery_id in delivery_ids:
+            try:
+                deliver.delay(delivery_id)
+            except Exception:  # noqa: BLE001 - broker down: the sweeper re-sends from the outbox
+                return
+
+    transaction.on_commit(send)
+
+
+def write_event(*, event_type: str, data: dict, site_id: int | None, resource=None, webhooks=None) -> Event:
+    from resources.selectors import resource_ancestor_ids
+
+    now = timezone.now()
+    event_id = uuid.uuid4()
+    path = resource_ancestor_ids(resource.pk) if resource is not None and resource.pk else []
+    event = Event.objects.create(
+        id=event_id,
+        type=event_type,
+        timestamp=now,
+        payload={"id": str(event_id), "type": event_type, "timestamp": now.isoformat(), "data": data},
+        site_id=site_id,
+        resource_id=resource.pk if resource is not None else None,
+        resource_type_id=resource.resource_type_id if resource is not None else None,
+        resource_path=path,
+    )
+    if webhooks is None:
+        webhooks = matching_webhooks(
+            event_type=event_type,
+            site_id=site_id,
+            resource_id=event.resource_id,
+            resource_type_id=event.resource_type_id,
+            path=path,
+        )
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(event=event, webhook=hook, next_attempt_at=now) for hook in webhooks
+    )
+    enqueue_after_commit([d.pk for d in deliveries])
+    return event
