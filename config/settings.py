@@ -257,7 +257,11 @@ CELERY_BEAT_SCHEDULE = {
 # --- Webhooks ------------------------------------------------------------------------------------
 # Networks webhooks may call although private or loopback (the demo and tests use 127.0.0.0/8).
 WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEBUG else [])
-WEBHOOK_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800]  # seconds before retry 1, 2, ...
+# Seconds before retry 1, 2, ... (5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h), each with +-20% jitter.
+WEBHOOK_RETRY_SCHEDULE = [
+    float(x) for x in env_list("WEBHOOK_RETRY_SCHEDULE", ["5", "30", "120", "600", "1800", "3600", "10800"])
+]
+WEBHOOK_LEASE_GRACE_SECONDS = env_int("WEBHOOK_LEASE_GRACE_SECONDS", 30)
 WEBHOOK_DISABLE_AFTER_FAILED_EVENTS = env_int("WEBHOOK_DISABLE_AFTER_FAILED_EVENTS", 10)
 WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS", 24)
 WEBHOOK_MAX_RESPONSE_BYTES = 4096

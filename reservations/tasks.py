@@ -92,17 +92,22 @@ def schedule_boundaries() -> int:
     and restarts fire nothing twice."""
     now = timezone.now()
     horizon = now + LOOKAHEAD
+    ending_window = timezone.timedelta(minutes=settings.EVENT_ENDING_SOON_MINUTES)
     confirmed = Reservation.objects.filter(status=ReservationStatus.CONFIRMED)
     due = [
         ("started", "start", confirmed.filter(started_event_at__isnull=True, start__lte=horizon)),
         (
             "ending_soon",
             "end",
+            # Only bookings longer than the warning window: a shorter one would be "ending soon"
+            # before it starts.
             confirmed.filter(
                 ending_soon_event_at__isnull=True,
                 end__gt=now,
-                end__lte=horizon + timezone.timedelta(minutes=settings.EVENT_ENDING_SOON_MINUTES),
-            ),
+                end__lte=horizon + ending_window,
+            )
+            .annotate(length=ExpressionWrapper(F("end") - F("start"), output_field=DurationField()))
+            .filter(length__gt=ending_window),
         ),
         ("ended", "end", confirmed.filter(ended_event_at__isnull=True, end__lte=horizon)),
     ]
@@ -125,7 +130,7 @@ def fire_boundary(reservation_id: int, kind: str) -> bool:
     now = timezone.now()
     with transaction.atomic():
         booking = (
-            Reservation.objects.select_for_update()
+            Reservation.objects.select_for_update(of=("self",))
             .select_related("resource", "resource__site", "resource__resource_type", "resource__parent", "owner")
             .filter(pk=reservation_id, status=ReservationStatus.CONFIRMED)
             .first()
@@ -133,8 +138,8 @@ def fire_boundary(reservation_id: int, kind: str) -> bool:
         if booking is None or getattr(booking, BOUNDARY_FIELD[kind]) is not None:
             return False
         moment = _moment(booking, kind)
-        if moment > now + timezone.timedelta(milliseconds=50):
-            return False  # moved later since it was scheduled: the scheduler will come back for it
+        if max(moment, booking.start) > now + timezone.timedelta(milliseconds=50):
+            return False  # not yet (or moved later since it was scheduled): the scheduler comes back
         if kind in ("ending_soon", "ended") and booking.started_event_at is None:
             _fire(booking, "started", now, publish, reservation_event)  # in order, even after downtime
         if kind == "ending_soon" and booking.end <= now:

@@ -32,7 +32,7 @@ class Outcome:
     retry_after: float | None
 
 
-def _secrets(webhook: Webhook) -> list[str]:
+def valid_secrets(webhook: Webhook) -> list[str]:
     valid = [webhook.secret]
     if (
         webhook.previous_secret
@@ -63,7 +63,7 @@ def build_request(webhook: Webhook, delivery: Delivery) -> tuple[bytes, dict[str
         {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            **signing.headers(_secrets(webhook), str(delivery.event_id), timestamp, body),
+            **signing.headers(valid_secrets(webhook), str(delivery.event_id), timestamp, body),
         }
     )
     if webhook.legacy_signature:

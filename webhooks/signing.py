@@ -63,3 +63,15 @@ def verify(secret: str, headers: dict, body: bytes, *, tolerance: int = 300, now
     expected = sign(secret, message_id, timestamp, body)
     if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
         raise InvalidSignature("No signature matches.")
+
+
+def verify_any(secrets_: list[str], headers: dict, body: bytes, *, tolerance: int = 300) -> None:
+    """Like verify, accepting any of several valid secrets (during a rotation)."""
+    error = InvalidSignature("No secret configured.")
+    for secret in secrets_:
+        try:
+            verify(secret, headers, body, tolerance=tolerance)
+            return
+        except InvalidSignature as exc:
+            error = exc
+    raise error

@@ -1,14 +1,13 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from . import delivery as sending
 from .models import Delivery, DeliveryStatus
-
-LEASE_GRACE = timedelta(seconds=30)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -18,7 +17,7 @@ def deliver(delivery_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         row = (
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("webhook", "event")
             .filter(pk=delivery_id, next_attempt_at__lte=now + timedelta(seconds=1))
             .filter(Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.DELIVERING, lease_until__lt=now))
@@ -31,7 +30,8 @@ def deliver(delivery_id: int) -> str:
             row.save(update_fields=["status"])
             return "webhook disabled"
         row.status = DeliveryStatus.DELIVERING
-        row.lease_until = now + timedelta(seconds=row.webhook.timeout_seconds) + LEASE_GRACE
+        grace = timedelta(seconds=settings.WEBHOOK_LEASE_GRACE_SECONDS)
+        row.lease_until = now + timedelta(seconds=row.webhook.timeout_seconds) + grace
         row.save(update_fields=["status", "lease_until"])
     body, headers = sending.build_request(row.webhook, row)
     outcome = sending.post(row.webhook, body, headers)
