@@ -1,0 +1,105 @@
+from django.contrib import admin, messages
+from django.db import models
+
+from common.admin import RoleScopedAdmin
+
+from . import selectors, services
+from .models import Delivery, DeliveryAttempt, Webhook
+
+
+@admin.register(Webhook)
+class WebhookAdmin(RoleScopedAdmin):
+    visible = staticmethod(selectors.webhook_list)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "site", "url", "enabled", "state", "scope", "consecutive_failures"]
+    list_filter = ["site", "enabled", "scope"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["consecutive_failures", "disabled_reason", "created", "updated"]
+    fields = [
+        "site",
+        "name",
+        "url",
+        "enabled",
+        "event_types",
+        "scope",
+        "resource_type",
+        "resource",
+        "timeout_seconds",
+        "headers",
+        "legacy_signature",
+        *readonly_fields,
+    ]
+    actions = ["send_test", "rotate_secret"]
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in form.cleaned_data if f not in ("site", "name", "url")}
+        if change:
+            fresh = type(obj).objects.get(pk=obj.pk)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.webhook_update(actor=request.user, webhook=fresh, **changes)
+        else:
+            created, secret = services.webhook_create(
+                actor=request.user, site=obj.site, name=obj.name, url=obj.url, **data
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+            self.message_user(request, f"Secret (shown once, store it now): {secret}", messages.WARNING)
+
+    def delete_model(self, request, obj):
+        services.webhook_delete(actor=request.user, webhook=obj)
+
+    @admin.action(description="Send a test event")
+    def send_test(self, request, queryset):
+        for webhook in queryset:
+            services.webhook_send_test(actor=request.user, webhook=webhook)
+        self.message_user(request, f"Test event queued for {queryset.count()} webhook(s).")
+
+    @admin.action(description="Rotate the secret (the old one stays valid for the overlap window)")
+    def rotate_secret(self, request, queryset):
+        for webhook in queryset:
+            secret = services.webhook_rotate_secret(actor=request.user, webhook=webhook)
+            self.message_user(request, f"{webhook.name}: new secret (shown once): {secret}", messages.WARNING)
+
+
+class AttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    fields = ["number", "started", "response_status", "duration_ms", "error", "next_retry_at", "response_body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(RoleScopedAdmin):
+    visible = staticmethod(selectors.delivery_list)
+    list_display = ["created", "event_type", "webhook", "status", "attempts", "last_status_code", "last_error"]
+    list_filter = ["status", "webhook", "event__type"]
+    search_fields = ["last_error", "webhook__name", "event__type"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    inlines = [AttemptInline]
+    actions = ["resend"]
+
+    def site_id_of(self, obj):
+        return obj.webhook.site_id
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Event", ordering="event__type")
+    def event_type(self, obj):
+        return obj.event.type
+
+    @admin.action(description="Send again")
+    def resend(self, request, queryset):
+        for delivery in queryset:
+            self.run_service(request, lambda d=delivery: services.delivery_resend(actor=request.user, delivery=d), "")
+        self.message_user(request, f"{queryset.count()} delivery(ies) queued again.")
