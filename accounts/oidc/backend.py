@@ -1,3 +1,4 @@
+import jwt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -42,7 +43,12 @@ class KeycloakBackend(OIDCAuthenticationBackend):
     def authenticate(self, request, **kwargs):
         if not settings.OIDC_ENABLED:
             return None
-        return super().authenticate(request, **kwargs)
+        try:
+            return super().authenticate(request, **kwargs)
+        except jwt.PyJWTError:
+            # An expired or otherwise invalid ID token is a failed login (audited by the
+            # callback view), not a server error.
+            return None
 
     def retrieve_matching_jwk(self, token):
         # The provider's keys are cached (the parent fetches them at every login).

@@ -1,0 +1,202 @@
+"""Webhook delivery throughput and latency, and start/end event lag, with real processes:
+a Celery worker (its own process) delivering to a local HTTP receiver, on a throw-away database.
+
+    DEBUG=1 .venv/bin/python -m bench.webhook_delivery [--events 500] [--bookings 300]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Its own throw-away database, so that a bench and the test suite can run side by side.
+os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import Membership, Role  # noqa: E402
+from config.celery import app  # noqa: E402
+from reservations import services as bookings  # noqa: E402
+from reservations.models import Reservation  # noqa: E402
+from reservations.tasks import schedule_boundaries  # noqa: E402
+from resources.models import Resource, ResourceType, Site  # noqa: E402
+from webhooks import services as webhooks  # noqa: E402
+from webhooks.models import Delivery, DeliveryStatus  # noqa: E402
+from webhooks.outbox import write_event  # noqa: E402
+
+arrivals: dict[str, float] = {}
+lock = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with lock:
+            arrivals.setdefault(self.headers["webhook-id"], time.time())
+        self.send_response(200)
+        self.end_headers()
+
+
+def pct(values, p):
+    ordered = sorted(values)
+    return ordered[max(0, round(len(ordered) * p) - 1)]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    host = quote(str(db.get("HOST") or ""), safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{quote(db['USER'] or '', safe='')}@{host}{port}/{db['NAME']}"
+
+
+def start_worker(pool: str, concurrency: int) -> subprocess.Popen:
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "celery,webhooks",
+            "--pool",
+            pool,
+            "--concurrency",
+            str(concurrency),
+            "-l",
+            "error",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not app.control.ping(timeout=0.5):
+        pass
+    return process
+
+
+def wait_delivered(count: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() >= count:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("deliveries did not finish")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--bookings", type=int, default=300)
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+
+    config = setup_databases(verbosity=0, interactive=False)
+    worker = None
+    try:
+        site = Site.objects.create(name="Bench", slug="bench", time_zone="UTC")
+        kind = ResourceType.objects.create(name="Node", color="#4e79a7")
+        nodes = Resource.objects.bulk_create(
+            Resource(site=site, resource_type=kind, name=f"node{i:03d}") for i in range(args.bookings)
+        )
+        admin = get_user_model().objects.create_user("bench-admin", "b@example.org")
+        Membership.objects.create(site=site, user=admin, role=Role.ADMIN)
+        hook, _ = webhooks.webhook_create(actor=admin, site=site, name="receiver", url=url)
+        with app.connection_for_write() as conn:
+            for queue in ("celery", "webhooks"):
+                conn.default_channel.queue_purge(queue)
+
+        for pool, concurrency in (("solo", 1), ("threads", 8)):
+            Delivery.objects.all().delete()
+            arrivals.clear()
+            worker = start_worker(pool, concurrency)
+            started = time.perf_counter()
+            for _ in range(args.events):
+                write_event(event_type="webhook.test", data={}, site_id=site.pk, webhooks=[hook])
+            wait_delivered(args.events)
+            elapsed = time.perf_counter() - started
+            print(f"throughput, one worker process ({pool}, {concurrency}): {args.events / elapsed:.1f} events/s")
+            if pool == "threads":
+                break
+            worker.terminate()
+            worker.wait(30)
+
+        # End to end: commit of a booking -> the receiver has it.
+        Delivery.objects.all().delete()
+        arrivals.clear()
+        committed = {}
+        for i in range(100):
+            start = timezone.now() + timedelta(days=2, hours=i)
+            booking = bookings.reservation_create(
+                actor=admin, resource=nodes[0], start=start, end=start + timedelta(minutes=30)
+            )
+            committed[str(booking.pk)] = time.time()
+            time.sleep(0.02)
+        wait_delivered(100)
+        event_ids = dict(
+            Delivery.objects.filter(event__type="reservation.created").values_list(
+                "event_id", "event__payload__data__reservation__id"
+            )
+        )
+        latencies = [(arrivals[str(e)] - committed[str(r)]) * 1000 for e, r in event_ids.items() if str(e) in arrivals]
+        print(
+            f"commit to receipt (100 bookings, one at a time): p50 {statistics.median(latencies):.1f} ms, "
+            f"p95 {pct(latencies, 0.95):.1f} ms"
+        )
+
+        # Start and end events of many bookings within the same seconds.
+        Reservation.objects.all().delete()
+        Delivery.objects.all().delete()
+        webhooks.webhook_update(actor=admin, webhook=hook, event_types=["reservation.started", "reservation.ended"])
+        base = timezone.now() + timedelta(seconds=15)
+        for i, node in enumerate(nodes):
+            start = base + timedelta(milliseconds=50 * i)  # all within 15 seconds
+            Reservation.objects.create(resource=node, owner=admin, start=start, end=start + timedelta(seconds=20))
+        last_end = base + timedelta(milliseconds=50 * len(nodes), seconds=20)
+        while timezone.now() < last_end + timedelta(seconds=3):  # beat: every second
+            schedule_boundaries.delay()
+            time.sleep(1)
+        wait_delivered(2 * len(nodes), timeout=120)
+        rows = Reservation.objects.values_list("start", "end", "started_event_at", "ended_event_at")
+        start_lag = [(s_at - s).total_seconds() * 1000 for s, e, s_at, e_at in rows]
+        end_lag = [(e_at - e).total_seconds() * 1000 for s, e, s_at, e_at in rows]
+        print(
+            f"{len(nodes)} bookings starting within 15 s: started lag p50 {statistics.median(start_lag):.0f} ms "
+            f"p99 {pct(start_lag, 0.99):.0f} ms max {max(start_lag):.0f} ms; ended lag p50 "
+            f"{statistics.median(end_lag):.0f} ms p99 {pct(end_lag, 0.99):.0f} ms; "
+            f"events fired: {Delivery.objects.count()} for {2 * len(nodes)} expected"
+        )
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+        server.shutdown()
+        connection.close()
+        teardown_databases(config, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
