@@ -167,3 +167,24 @@ def worker(transactional_db):
     running = Worker().start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def worker_factory(transactional_db):
+    """Start a worker later in the test (e.g. after pointing the app at another broker)."""
+    started = []
+
+    def start():
+        started.append(Worker().start())
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def scene(transactional_db):
+    from .support import make_scene
+
+    return make_scene()

@@ -4,60 +4,18 @@ import json
 import time
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
-from accounts.models import Membership, Role
 from reservations import services as bookings
 from reservations.models import Reservation
 from reservations.tasks import schedule_boundaries
 from resources import services as resources
-from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 from webhooks import services, signing
 from webhooks.models import Delivery, DeliveryStatus, Event
 from webhooks.tasks import sweep
 
 from .conftest import purge_queues
-
-
-@pytest.fixture
-def scene(transactional_db):
-    site = SiteFactory(name="Berlin Lab", slug="berlin")
-    admin = UserFactory(username="siteadmin")
-    Membership.objects.create(site=site, user=admin, role=Role.ADMIN)
-    server_type = ResourceTypeFactory(name="GPU server")
-    gpu_type = ResourceTypeFactory(name="GPU")
-    server = ResourceFactory(site=site, resource_type=server_type, name="dgx-01")
-    gpu = ResourceFactory(site=site, resource_type=gpu_type, name="dgx-01-gpu0", parent=server)
-    other = ResourceFactory(site=site, resource_type=server_type, name="dgx-02")
-    return {"site": site, "admin": admin, "server": server, "gpu": gpu, "other": other, "gpu_type": gpu_type}
-
-
-def hook(scene, url, **options):
-    webhook, secret = services.webhook_create(
-        actor=scene["admin"], site=scene["site"], name=options.pop("name", url), url=url, **options
-    )
-    return webhook, secret
-
-
-def soon(hours=1):
-    return timezone.now() + timedelta(hours=hours)
-
-
-def book(scene, resource, start=None, minutes=60):
-    start = start or soon()
-    return bookings.reservation_create(
-        actor=scene["admin"], resource=resource, start=start, end=start + timedelta(minutes=minutes)
-    )
-
-
-def wait(predicate, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+from .support import book, hook, soon, wait
 
 
 def test_a_booking_is_delivered_signed_with_everything_needed(scene, receiver, worker):
