@@ -91,8 +91,9 @@ def _database_url() -> str:
 class Worker:
     """A real Celery worker process on the real broker, using the test database."""
 
-    def __init__(self):
+    def __init__(self, **extra_env):
         self.process = None
+        self.extra_env = extra_env
 
     def start(self):
         env = {
@@ -102,7 +103,9 @@ class Worker:
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "WEBHOOK_RETRY_SCHEDULE": "0.3,0.6,0.9,1.2",
             "WEBHOOK_LEASE_GRACE_SECONDS": "1",
+            "WEBHOOK_DISABLE_AFTER_FAILED_EVENTS": "3",
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process = subprocess.Popen(
@@ -174,8 +177,8 @@ def worker_factory(transactional_db):
     """Start a worker later in the test (e.g. after pointing the app at another broker)."""
     started = []
 
-    def start():
-        started.append(Worker().start())
+    def start(**extra_env):
+        started.append(Worker(**extra_env).start())
         return started[-1]
 
     yield start

@@ -181,3 +181,33 @@ def test_cancelling_a_running_booking_ends_it_now(scene, receiver, worker):
     schedule_boundaries()
     time.sleep(0.5)
     assert Event.objects.filter(type="reservation.ended").count() == 1
+
+
+def test_retry_after_is_honoured(scene, receiver, worker):
+    hook(scene, f"{receiver.url}/retry-after/1")
+    book(scene, scene["gpu"])
+    calls = receiver.wait_for(2, "/retry-after/1")
+    assert calls[1]["at"] - calls[0]["at"] >= 0.95  # the schedule says 0.3 s (+-20%); the receiver asked for 1
+
+
+def test_repeated_failures_disable_the_webhook_and_tell_its_administrators(scene, receiver, worker):
+    from notifications.models import Notification
+
+    webhook, _ = hook(scene, f"{receiver.url}/bad")
+    for hours in (1, 2, 3):
+        book(scene, scene["gpu"], start=soon(hours))
+    wait(lambda: Delivery.objects.filter(status=DeliveryStatus.FAILED).count() == 3)
+    wait(lambda: not type(webhook).objects.get(pk=webhook.pk).enabled)
+    webhook.refresh_from_db()
+    assert "3 events in a row" in webhook.disabled_reason  # WEBHOOK_DISABLE_AFTER_FAILED_EVENTS=3 in the worker
+    assert Notification.objects.filter(user=scene["admin"], kind="webhook.disabled").exists()
+
+
+def test_addresses_are_checked_again_at_send_time(scene, receiver, worker_factory):
+    hook(scene, f"{receiver.url}/ok")  # allowed when saved (loopback is allowed in development)
+    worker_factory(WEBHOOK_ALLOWED_NETWORKS="192.0.2.0/24")  # ... but no longer where the worker runs
+    book(scene, scene["gpu"])
+    wait(lambda: Delivery.objects.filter(status=DeliveryStatus.FAILED).exists())
+    delivery = Delivery.objects.get()
+    assert "Refused by outbound safety" in delivery.last_error
+    assert receiver.received() == []
