@@ -92,6 +92,21 @@ def _tell_owner(reservation: Reservation, actor, kind: str, verb: str) -> None:
     )
 
 
+def _publish(action: str, reservation: Reservation, *, actor, before=None, message: str = "", **extra) -> None:
+    """Audit entry and webhook event (with everything a receiver needs) for one booking."""
+    publish(
+        action,
+        actor=actor,
+        instance=reservation,
+        site_id=reservation.resource.site_id,
+        before=before,
+        after=snapshot(reservation),
+        message=message,
+        event_data=reservation_event(reservation, **extra),
+        resource=reservation.resource,
+    )
+
+
 # --- Single bookings --------------------------------------------------------------------------------
 
 
@@ -125,15 +140,7 @@ def reservation_create(
         parameters=cleaned,
     )
     _save(reservation, actor)
-    publish(
-        "reservation.created",
-        actor=actor,
-        instance=reservation,
-        site_id=resource.site_id,
-        after=snapshot(reservation),
-        event_data=reservation_event(reservation),
-        resource=resource,
-    )
+    _publish("reservation.created", reservation, actor=actor)
     _tell_owner(reservation, actor, "reservation.created", "made")
     return reservation
 
@@ -176,16 +183,7 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         reservation.ending_soon_sent_at = None
         reservation.ending_soon_event_at = None
     _save(reservation, actor)
-    publish(
-        "reservation.updated",
-        actor=actor,
-        instance=reservation,
-        site_id=reservation.resource.site_id,
-        before=before,
-        after=snapshot(reservation),
-        event_data=reservation_event(reservation),
-        resource=reservation.resource,
-    )
+    _publish("reservation.updated", reservation, actor=actor, before=before)
     _tell_owner(reservation, actor, "reservation.updated", "changed")
     return reservation
 
@@ -204,26 +202,11 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> 
     if running:
         reservation.ended_event_at = now
     reservation.save(update_fields=["status", "cancelled_at", "cancelled_by", "ended_event_at", "updated"])
-    publish(
-        "reservation.cancelled",
-        actor=actor,
-        instance=reservation,
-        site_id=reservation.resource.site_id,
-        before=before,
-        after=snapshot(reservation),
-        message=reason,
-        event_data=reservation_event(reservation),
-        resource=reservation.resource,
-    )
+    _publish("reservation.cancelled", reservation, actor=actor, before=before, message=reason)
     if running:
         # A running booking ends now: receivers revoke access at the cancellation, not at the old end.
-        publish(
-            "reservation.ended",
-            actor=actor,
-            instance=reservation,
-            site_id=reservation.resource.site_id,
-            event_data=reservation_event(reservation, ended_by_cancellation=True, scheduled_at=now.isoformat()),
-            resource=reservation.resource,
+        _publish(
+            "reservation.ended", reservation, actor=actor, ended_by_cancellation=True, scheduled_at=now.isoformat()
         )
     _tell_owner(reservation, actor, "reservation.cancelled", "cancelled")
     return reservation
