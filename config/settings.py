@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "resources",
     "reservations",
     "notifications",
+    "registry",
     "webhooks",
     "audit",
 ]
@@ -213,6 +214,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ResourceStatusEnum": "resources.models.ResourceStatus",
         "ParameterTypeEnum": "resources.parameters.ParameterType",
+        "ReservationStatusEnum": "reservations.models.ReservationStatus",
+        "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "AllocationStatusEnum": "registry.models.AllocationStatus",
     },
 }
 
@@ -269,3 +273,4 @@ EVENT_ENDING_SOON_MINUTES = env_int("EVENT_ENDING_SOON_MINUTES", 15)
 CELERY_TASK_ROUTES = {"webhooks.tasks.deliver": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhook-outbox-sweep"] = {"task": "webhooks.tasks.sweep", "schedule": 5.0}
 CELERY_BEAT_SCHEDULE["booking-boundaries"] = {"task": "reservations.tasks.schedule_boundaries", "schedule": 1.0}
+CELERY_BEAT_SCHEDULE["registry-expiry"] = {"task": "registry.tasks.expire_allocations", "schedule": 300.0}

@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("reservations.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("webhooks.api.urls")),
+    path("", include("registry.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -1,0 +1,127 @@
+from rest_framework import serializers
+
+from common.api.serializers import ScopedRelationsMixin
+from registry.kinds import Kind
+from registry.models import Allocation, AllocationConflict, AllocationHistory
+from resources.selectors import visible_sites
+
+
+class AllocationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+    scoped_relations = {"site": visible_sites}
+    resource_value = serializers.CharField(max_length=500, help_text="Stored in canonical form.")
+    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    metadata = serializers.JSONField(required=False)
+    depends_on = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Allocation.objects.all())
+
+    class Meta:
+        model = Allocation
+        fields = [
+            "id",
+            "site",
+            "resource_type",
+            "resource_name",
+            "resource_value",
+            "environment",
+            "server_hostname",
+            "owner_service",
+            "owner",
+            "assigned_to",
+            "status",
+            "is_locked",
+            "metadata",
+            "description",
+            "notes",
+            "depends_on",
+            "expires_at",
+            "allocated_at",
+            "released_at",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["is_locked", "allocated_at", "released_at", "created", "updated"]
+        validators = []
+
+
+class AllocationUpdateSerializer(AllocationSerializer):
+    """Everything may be sent; the service refuses changes of type, value, environment or site."""
+
+    class Meta(AllocationSerializer.Meta):
+        extra_kwargs = {"site": {"required": False}}
+
+
+class CheckSerializer(serializers.Serializer):
+    resource_type = serializers.ChoiceField(choices=Kind.choices)
+    resource_value = serializers.CharField()
+    environment = serializers.SlugField(default="production")
+
+
+class FindPortsSerializer(serializers.Serializer):
+    start_port = serializers.IntegerField(min_value=1, max_value=65535, default=1024)
+    end_port = serializers.IntegerField(min_value=1, max_value=65535, default=65535)
+    count = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    environment = serializers.SlugField(default="production")
+
+    def validate(self, attrs):
+        if attrs["end_port"] < attrs["start_port"]:
+            raise serializers.ValidationError({"end_port": "The end of the range is below its start."})
+        return attrs
+
+
+class NextPortSerializer(FindPortsSerializer):
+    site = serializers.IntegerField()
+    resource_name = serializers.CharField(max_length=200)
+    owner_service = serializers.CharField(max_length=100)
+    server_hostname = serializers.CharField(max_length=253, required=False, default="")
+    description = serializers.CharField(required=False, default="")
+
+
+class FindIpsSerializer(serializers.Serializer):
+    network = serializers.CharField(help_text="CIDR, e.g. 10.20.0.0/24")
+    count = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    environment = serializers.SlugField(default="production")
+
+
+class AllocationSpecSerializer(AllocationSerializer):
+    """One claim of a bulk request (the site is given once, for all)."""
+
+    class Meta(AllocationSerializer.Meta):
+        fields = [f for f in AllocationSerializer.Meta.fields if f != "site"]
+
+
+class BulkSerializer(serializers.Serializer):
+    site = serializers.IntegerField()
+    allocations = AllocationSpecSerializer(many=True)
+
+
+class ResolveSerializer(serializers.Serializer):
+    note = serializers.CharField()
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    attempted_by = serializers.CharField(source="attempted_by.username", read_only=True, default=None)
+    held_by = AllocationSerializer(read_only=True)
+
+    class Meta:
+        model = AllocationConflict
+        fields = [
+            "id",
+            "created",
+            "attempted_by",
+            "owner_service",
+            "resource_type",
+            "resource_value",
+            "environment",
+            "kind",
+            "severity",
+            "held_by",
+            "resolved_at",
+            "resolution_note",
+        ]
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = AllocationHistory
+        fields = ["created", "action", "actor", "ip", "user_agent", "old_status", "new_status", "changes"]

@@ -1,0 +1,18 @@
+import django_filters
+
+from common.filters import SearchFilterMixin
+
+from .kinds import Kind
+from .models import Allocation, AllocationStatus
+
+
+class AllocationFilter(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ("resource_name", "resource_value", "owner_service", "description", "notes")
+    search = django_filters.CharFilter(method="filter_search", label="Search name, value, owner, description, notes")
+    resource_type = django_filters.MultipleChoiceFilter(choices=Kind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=AllocationStatus.choices)
+    site = django_filters.NumberFilter(field_name="site_id")
+
+    class Meta:
+        model = Allocation
+        fields = ["resource_type", "status", "owner_service", "environment", "server_hostname", "site", "is_locked"]

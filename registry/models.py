@@ -1,0 +1,121 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from common.models import TimeStampedModel
+
+from .kinds import Kind
+
+
+class AllocationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RESERVED = "reserved", "Reserved"
+    RELEASED = "released", "Released"
+
+
+class Allocation(TimeStampedModel):
+    """A claim on a system resource. At most one non-released claim per (type, canonical value,
+    environment): a partial unique index guarantees it. Release never deletes."""
+
+    site = models.ForeignKey("resources.Site", on_delete=models.PROTECT, related_name="allocations")
+    resource_type = models.CharField(max_length=20, choices=Kind.choices)
+    resource_name = models.CharField(max_length=200, help_text="What it is for, e.g. 'web API port'.")
+    resource_value = models.CharField(max_length=500, help_text="Canonical form: '08000' is stored as 8000.")
+    environment = models.SlugField(max_length=40, default="production")
+    server_hostname = models.CharField(max_length=253, blank=True)
+    owner_service = models.CharField(max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="allocations"
+    )
+    assigned_to = models.CharField(max_length=150, blank=True)
+    status = models.CharField(max_length=10, choices=AllocationStatus.choices, default=AllocationStatus.ACTIVE)
+    is_locked = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True)
+    description = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    depends_on = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="dependents")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    allocated_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    port_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["resource_type", "resource_value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource_type", "resource_value", "environment"],
+                condition=~Q(status=AllocationStatus.RELEASED),
+                name="allocation_one_holder",
+                violation_error_message="This value is already allocated in this environment.",
+            ),
+            models.CheckConstraint(
+                condition=Q(resource_type=Kind.PORT, port_number__isnull=False) | ~Q(resource_type=Kind.PORT),
+                name="allocation_port_number",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["environment", "port_number"],
+                name="allocation_live_ports",
+                condition=Q(resource_type=Kind.PORT) & ~Q(status=AllocationStatus.RELEASED),
+            ),
+            models.Index(fields=["owner_service"], name="allocation_owner_service"),
+            models.Index(fields=["status", "expires_at"], name="allocation_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type} {self.resource_value} ({self.environment})"
+
+
+class ConflictKind(models.TextChoices):
+    DUPLICATE = "duplicate", "Value already allocated"
+    NESTED_PATH = "nested_path", "Path inside (or around) an allocated directory"
+    NETWORK_OVERLAP = "network_overlap", "Address or network inside (or around) an allocated network"
+
+
+class AllocationConflict(models.Model):
+    """A refused allocation: who tried what, and who holds it."""
+
+    created = models.DateTimeField(auto_now_add=True)
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_service = models.CharField(max_length=100, blank=True)
+    resource_type = models.CharField(max_length=20, choices=Kind.choices)
+    resource_value = models.CharField(max_length=500)
+    environment = models.CharField(max_length=40)
+    kind = models.CharField(max_length=20, choices=ConflictKind.choices)
+    severity = models.CharField(max_length=10, default="warning")
+    held_by = models.ForeignKey(Allocation, null=True, on_delete=models.SET_NULL, related_name="conflicts")
+    site_id = models.BigIntegerField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.resource_type} {self.resource_value}"
+
+
+class AllocationHistory(models.Model):
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="history")
+    created = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=20)  # allocated, modified, locked, unlocked, released, expired
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    old_status = models.CharField(max_length=10, blank=True)
+    new_status = models.CharField(max_length=10, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name_plural = "allocation history"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.allocation_id}"

@@ -1,0 +1,412 @@
+"""Every write to the registry. Collisions are impossible by construction (partial unique index),
+and friendly by design: a refused claim says who holds the value and is recorded as a conflict."""
+
+import ipaddress
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.access import can_admin_site, is_global_admin, require_global_admin, visible_site_ids
+from common.events import publish, snapshot
+from common.exceptions import Conflict, DomainError, PermissionDenied
+from common.request_context import current
+
+from . import kinds
+from .kinds import Kind
+from .models import Allocation, AllocationConflict, AllocationHistory, AllocationStatus, ConflictKind
+
+EDITABLE = ("resource_name", "description", "notes", "assigned_to", "metadata", "expires_at", "server_hostname")
+FIXED = ("resource_type", "resource_value", "environment", "site")
+
+
+class Locked(DomainError):
+    status_code = 423
+    code = "locked"
+
+
+class Taken(Conflict):
+    """Carries what was refused, so the caller can record it as a conflict."""
+
+    def __init__(self, message: str, *, kind: str, holder: Allocation, attempted: dict):
+        held = {
+            "id": holder.pk,
+            "resource_type": holder.resource_type,
+            "resource_value": holder.resource_value,
+            "environment": holder.environment,
+            "owner_service": holder.owner_service,
+            "since": holder.allocated_at.isoformat(),
+        }
+        super().__init__(message, code="taken", details={"held_by": held, "conflict": kind})
+        self.kind, self.holder, self.attempted = kind, holder, attempted
+
+
+def allocation_event(allocation: Allocation) -> dict:
+    return {
+        "allocation": {
+            "id": allocation.pk,
+            "resource_type": allocation.resource_type,
+            "resource_name": allocation.resource_name,
+            "resource_value": allocation.resource_value,
+            "environment": allocation.environment,
+            "server_hostname": allocation.server_hostname,
+            "owner_service": allocation.owner_service,
+            "assigned_to": allocation.assigned_to,
+            "status": allocation.status,
+            "is_locked": allocation.is_locked,
+            "metadata": allocation.metadata,
+            "expires_at": allocation.expires_at.isoformat() if allocation.expires_at else None,
+            "site": allocation.site_id,
+        }
+    }
+
+
+def _history(allocation: Allocation, action: str, actor, *, old_status="", changes=None) -> None:
+    context = current()
+    AllocationHistory.objects.create(
+        allocation=allocation,
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        ip=context.ip,
+        user_agent=context.user_agent,
+        old_status=old_status,
+        new_status=allocation.status,
+        changes=changes or {},
+    )
+
+
+def _event(action: str, allocation: Allocation, actor, before=None) -> None:
+    publish(
+        f"allocation.{action}",
+        actor=actor,
+        instance=allocation,
+        site_id=allocation.site_id,
+        before=before,
+        after=snapshot(allocation),
+        event_data=allocation_event(allocation),
+    )
+
+
+def _require_member(actor, site_id: int) -> None:
+    visible = visible_site_ids(actor)
+    if visible is not None and site_id not in visible:
+        raise PermissionDenied("You are not a member of this site.")
+
+
+def _require_manager(actor, allocation: Allocation) -> None:
+    if actor is None or can_admin_site(actor, allocation.site_id) or allocation.owner_id == actor.pk:
+        return
+    raise PermissionDenied("Only the allocation's owner or a site administrator may change it.")
+
+
+def _serialize(kind: str, environment: str) -> None:
+    """Claims that can collide without being equal (paths, networks, 'next free') take turns
+    per environment; plain duplicates are left to the unique index."""
+    family = "path" if kind in kinds.PATH_KINDS else "net" if kind in kinds.NETWORK_KINDS else kind
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"registry:{environment}:{family}"])
+
+
+def _live(environment: str):
+    return Allocation.objects.filter(environment=environment).exclude(status=AllocationStatus.RELEASED)
+
+
+def _check_overlaps(kind: str, value: str, environment: str, attempted: dict) -> None:
+    live = _live(environment)
+    holder = live.filter(resource_type=kind, resource_value=value).first()
+    if holder:
+        raise Taken(
+            f"{kind} {value} is already allocated in {environment} to {holder.owner_service} "
+            f"since {holder.allocated_at:%Y-%m-%d}.",
+            kind=ConflictKind.DUPLICATE,
+            holder=holder,
+            attempted=attempted,
+        )
+    if kind in kinds.PATH_KINDS:
+        directories = live.filter(resource_type=Kind.DIRECTORY)
+        for other in directories.only("id", "resource_value", "owner_service", "allocated_at", "environment"):
+            inside = value.startswith(other.resource_value.rstrip("/") + "/")
+            around = kind == Kind.DIRECTORY and other.resource_value.startswith(value.rstrip("/") + "/")
+            if inside or around:
+                raise Taken(
+                    f"{value} is {'inside' if inside else 'around'} directory {other.resource_value}, allocated "
+                    f"in {environment} to {other.owner_service}.",
+                    kind=ConflictKind.NESTED_PATH,
+                    holder=other,
+                    attempted=attempted,
+                )
+        if kind == Kind.DIRECTORY:
+            prefix = value.rstrip("/") + "/"
+            nested = live.filter(resource_type__in=kinds.PATH_KINDS, resource_value__startswith=prefix).first()
+            if nested:
+                raise Taken(
+                    f"Directory {value} would contain {nested.resource_value}, allocated in {environment} to "
+                    f"{nested.owner_service}.",
+                    kind=ConflictKind.NESTED_PATH,
+                    holder=nested,
+                    attempted=attempted,
+                )
+    if kind in kinds.NETWORK_KINDS:
+        holder = (
+            live.filter(resource_type__in=kinds.NETWORK_KINDS)
+            .extra(where=["resource_value::inet && %s::inet"], params=[value])
+            .first()
+        )
+        if holder:
+            raise Taken(
+                f"{value} overlaps {holder.resource_type} {holder.resource_value}, allocated in {environment} "
+                f"to {holder.owner_service}.",
+                kind=ConflictKind.NETWORK_OVERLAP,
+                holder=holder,
+                attempted=attempted,
+            )
+
+
+def record_conflict(error: Taken, actor, site_id: int | None) -> None:
+    with transaction.atomic():
+        AllocationConflict.objects.create(
+            attempted_by=actor if getattr(actor, "is_authenticated", False) else None,
+            owner_service=error.attempted.get("owner_service", ""),
+            resource_type=error.attempted["resource_type"],
+            resource_value=error.attempted["resource_value"],
+            environment=error.attempted["environment"],
+            kind=error.kind,
+            held_by=error.holder,
+            site_id=site_id,
+        )
+
+
+def _create(
+    *,
+    actor,
+    site,
+    resource_type: str,
+    resource_value,
+    resource_name: str,
+    owner_service: str,
+    environment: str = "production",
+    status: str = AllocationStatus.ACTIVE,
+    server_hostname: str = "",
+    assigned_to: str = "",
+    metadata: dict | None = None,
+    description: str = "",
+    notes: str = "",
+    expires_at: datetime | None = None,
+    depends_on=(),
+) -> Allocation:
+    _require_member(actor, site.pk)
+    value = kinds.canonical(resource_type, resource_value)
+    if status not in (AllocationStatus.ACTIVE, AllocationStatus.RESERVED):
+        raise ValidationError({"status": "A new allocation is active or reserved."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    attempted = {
+        "resource_type": resource_type,
+        "resource_value": value,
+        "environment": environment,
+        "owner_service": owner_service,
+    }
+    _serialize(resource_type, environment)
+    _check_overlaps(resource_type, value, environment, attempted)
+    allocation = Allocation(
+        site=site,
+        resource_type=resource_type,
+        resource_value=value,
+        resource_name=resource_name,
+        environment=environment,
+        owner_service=owner_service,
+        owner=actor if getattr(actor, "is_authenticated", False) else None,
+        status=status,
+        server_hostname=server_hostname,
+        assigned_to=assigned_to,
+        metadata=metadata or {},
+        description=description,
+        notes=notes,
+        expires_at=expires_at,
+        allocated_at=timezone.now(),
+        port_number=int(value) if resource_type == Kind.PORT else None,
+    )
+    allocation.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            allocation.save()
+    except IntegrityError as exc:  # lost a race the lock did not cover: same value, same moment
+        holder = _live(environment).filter(resource_type=resource_type, resource_value=value).first()
+        if holder is None:
+            raise
+        raise Taken(
+            f"{resource_type} {value} was just allocated in {environment} to {holder.owner_service}.",
+            kind=ConflictKind.DUPLICATE,
+            holder=holder,
+            attempted=attempted,
+        ) from exc
+    if depends_on:
+        allocation.depends_on.set(depends_on)
+    _history(allocation, "allocated", actor)
+    _event("created", allocation, actor)
+    return allocation
+
+
+def allocate(*, actor, site, **spec) -> Allocation:
+    """Claim a value. A refusal is a 409 naming the holder, and is kept in the conflict log."""
+    try:
+        with transaction.atomic():
+            return _create(actor=actor, site=site, **spec)
+    except Taken as error:
+        record_conflict(error, actor, site.pk)
+        raise
+
+
+def bulk_allocate(*, actor, site, specs: list[dict]) -> list[Allocation]:
+    """Several claims at once (a new service's port, database, user and domain): all or none."""
+    try:
+        with transaction.atomic():
+            return [_create(actor=actor, site=site, **spec) for spec in specs]
+    except Taken as error:
+        record_conflict(error, actor, site.pk)
+        raise
+
+
+@transaction.atomic
+def allocation_update(*, actor, allocation: Allocation, depends_on=None, **changes) -> Allocation:
+    _require_manager(actor, allocation)
+    fixed = sorted(set(changes) & set(FIXED))
+    if fixed:
+        raise ValidationError(dict.fromkeys(fixed, "This cannot change: release the allocation and allocate again."))
+    if allocation.is_locked:
+        raise Locked(f"{allocation} is locked; an administrator must unlock it first.")
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+    before = snapshot(allocation)
+    for field, value in changes.items():
+        setattr(allocation, field, value)
+    allocation.full_clean(validate_constraints=False)
+    allocation.save()
+    if depends_on is not None:
+        allocation.depends_on.set(depends_on)
+    after = snapshot(allocation)
+    diff = {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+    _history(allocation, "modified", actor, old_status=before["status"], changes=diff)
+    _event("updated", allocation, actor, before)
+    return allocation
+
+
+@transaction.atomic
+def allocation_release(*, actor, allocation: Allocation, action: str = "released") -> Allocation:
+    if actor is not None:
+        _require_manager(actor, allocation)
+    if allocation.is_locked:
+        raise Locked(f"{allocation} is locked; an administrator must unlock it first.")
+    if allocation.status == AllocationStatus.RELEASED:
+        return allocation
+    before = snapshot(allocation)
+    allocation.status = AllocationStatus.RELEASED
+    allocation.released_at = timezone.now()
+    allocation.save(update_fields=["status", "released_at", "updated"])
+    _history(allocation, action, actor, old_status=before["status"])
+    _event("released", allocation, actor, before)
+    return allocation
+
+
+@transaction.atomic
+def allocation_set_lock(*, actor, allocation: Allocation, locked: bool) -> Allocation:
+    require_global_admin(actor, "lock or unlock allocations")
+    if allocation.is_locked == locked:
+        return allocation
+    before = snapshot(allocation)
+    allocation.is_locked = locked
+    allocation.save(update_fields=["is_locked", "updated"])
+    _history(allocation, "locked" if locked else "unlocked", actor, old_status=allocation.status)
+    _event("updated", allocation, actor, before)
+    return allocation
+
+
+@transaction.atomic
+def conflict_resolve(*, actor, conflict: AllocationConflict, note: str) -> AllocationConflict:
+    if not (is_global_admin(actor) or can_admin_site(actor, conflict.site_id)):
+        raise PermissionDenied("Only administrators resolve conflicts.")
+    conflict.resolved_at = timezone.now()
+    conflict.resolved_by = actor
+    conflict.resolution_note = note
+    conflict.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+    publish("allocation.conflict_resolved", actor=actor, instance=conflict, site_id=conflict.site_id, message=note)
+    return conflict
+
+
+# --- Discovery -----------------------------------------------------------------------------------
+
+FREE_PORTS = """
+SELECT p FROM generate_series(%(start)s::int, %(end)s::int) AS p
+WHERE NOT EXISTS (
+    SELECT 1 FROM registry_allocation a
+    WHERE a.resource_type = 'port' AND a.status <> 'released' AND a.environment = %(env)s AND a.port_number = p
+)
+ORDER BY p LIMIT %(count)s
+"""
+
+
+def available_ports(*, start: int, end: int, count: int, environment: str) -> list[int]:
+    """One SQL query over the allocated set: no loop over ports, no scan of the range in Python."""
+    with connection.cursor() as cursor:
+        cursor.execute(FREE_PORTS, {"start": start, "end": end, "count": count, "env": environment})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def available_redis_dbs(*, environment: str) -> list[int]:
+    taken = set(_live(environment).filter(resource_type=Kind.REDIS_DB).values_list("resource_value", flat=True))
+    return [n for n in range(kinds.REDIS_DB_COUNT) if str(n) not in taken]
+
+
+def available_ips(*, network: str, count: int, environment: str) -> list[str]:
+    net = ipaddress.ip_network(kinds.canonical(Kind.IP_RANGE, network))
+    live = _live(environment).filter(resource_type__in=kinds.NETWORK_KINDS)
+    taken_nets = [
+        ipaddress.ip_network(v, strict=False)
+        for v in live.extra(where=["resource_value::inet && %s::inet"], params=[str(net)]).values_list(
+            "resource_value", flat=True
+        )
+    ]
+    free = []
+    for host in net.hosts():
+        if not any(host in taken for taken in taken_nets):
+            free.append(str(host))
+            if len(free) == count:
+                break
+    return free
+
+
+def availability(*, resource_type: str, resource_value, environment: str) -> dict:
+    value = kinds.canonical(resource_type, resource_value)
+    attempted = {"resource_type": resource_type, "resource_value": value, "environment": environment}
+    try:
+        _check_overlaps(resource_type, value, environment, attempted)
+    except Taken as taken:
+        return {**attempted, "available": False, "held_by": taken.details["held_by"], "reason": taken.message}
+    return {**attempted, "available": True, "held_by": None}
+
+
+def allocate_next_port(*, actor, site, start: int, end: int, environment: str = "production", **spec) -> Allocation:
+    """Find and claim the lowest free port in [start, end] in one transaction: concurrent callers
+    take turns on the environment's port lock, so each gets a different port."""
+    with transaction.atomic():
+        _serialize(Kind.PORT, environment)
+        free = available_ports(start=start, end=end, count=1, environment=environment)
+        if not free:
+            raise Conflict(f"No free port between {start} and {end} in {environment}.", code="exhausted")
+        return _create(
+            actor=actor, site=site, resource_type=Kind.PORT, resource_value=free[0], environment=environment, **spec
+        )
+
+
+def expire_due(now=None) -> int:
+    """Release what has expired (beat). Returns how many."""
+    now = now or timezone.now()
+    count = 0
+    for allocation in Allocation.objects.filter(
+        status__in=[AllocationStatus.ACTIVE, AllocationStatus.RESERVED], expires_at__lte=now, is_locked=False
+    ):
+        allocation_release(actor=None, allocation=allocation, action="expired")
+        count += 1
+    return count
