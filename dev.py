@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
-REQUIREMENTS = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]
+REQUIREMENTS = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt", ROOT / "pyproject.toml"]
 
 
 def ensure_environment() -> None:
@@ -34,6 +34,8 @@ def ensure_environment() -> None:
         print("Installing requirements ...", flush=True)
         subprocess.run([PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
         subprocess.run([PYTHON, "-m", "pip", "install", "-q", "-r", ROOT / "requirements-dev.txt"], check=True)
+        # The `reservoir` command-line client (reservoir_cli.py), as .venv/bin/reservoir.
+        subprocess.run([PYTHON, "-m", "pip", "install", "-q", "--no-deps", "-e", ROOT], check=True)
         stamp.write_text(digest)
 
 

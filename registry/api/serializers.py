@@ -71,8 +71,8 @@ class NextPortSerializer(FindPortsSerializer):
     site = serializers.IntegerField()
     resource_name = serializers.CharField(max_length=200)
     owner_service = serializers.CharField(max_length=100)
-    server_hostname = serializers.CharField(max_length=253, required=False, default="")
-    description = serializers.CharField(required=False, default="")
+    server_hostname = serializers.CharField(max_length=253, required=False, default="", allow_blank=True)
+    description = serializers.CharField(required=False, default="", allow_blank=True)
 
 
 class FindIpsSerializer(serializers.Serializer):

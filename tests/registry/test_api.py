@@ -227,3 +227,19 @@ def test_events_reach_the_outbox(member_api, site_admin, site_a):
         "allocation.released",
     ]
     assert Event.objects.first().payload["data"]["allocation"]["resource_value"] == "8000"
+
+
+def test_admin_screens_and_actions(admin_client, member_api, site_a):
+    allocation_id = allocate(member_api, site_a, "port", "8000").json()["id"]
+    for url in (
+        "/admin/registry/allocation/",
+        f"/admin/registry/allocation/{allocation_id}/change/",
+        "/admin/registry/allocationconflict/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    admin_client.post("/admin/registry/allocation/", {"action": "lock", "_selected_action": [allocation_id]})
+    response = admin_client.post(
+        "/admin/registry/allocation/", {"action": "release", "_selected_action": [allocation_id]}, follow=True
+    )
+    assert "is locked" in response.content.decode()
+    assert Allocation.objects.get(pk=allocation_id).status == "active"

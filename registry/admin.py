@@ -1,0 +1,108 @@
+from django.contrib import admin
+
+from common.admin import RoleScopedAdmin
+from common.exceptions import DomainError
+
+from . import selectors, services
+from .models import Allocation, AllocationConflict, AllocationHistory
+
+
+class HistoryInline(admin.TabularInline):
+    model = AllocationHistory
+    fields = ["created", "action", "actor", "old_status", "new_status", "changes", "ip"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+@admin.register(Allocation)
+class AllocationAdmin(RoleScopedAdmin):
+    """Operators' view of the registry; changes go through the registry's services."""
+
+    visible = staticmethod(selectors.allocation_list)
+    list_display = [
+        "resource_type",
+        "resource_value",
+        "environment",
+        "owner_service",
+        "status",
+        "is_locked",
+        "server_hostname",
+        "expires_at",
+    ]
+    list_filter = ["resource_type", "status", "environment", "is_locked", "site"]
+    search_fields = ["resource_name", "resource_value", "owner_service", "description", "notes"]
+    readonly_fields = [f.name for f in Allocation._meta.fields]
+    inlines = [HistoryInline]
+    actions = ["release", "lock", "unlock"]
+
+    def has_add_permission(self, request):
+        return False  # allocate through the API, the registry page or the CLI (validation, conflicts)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # release instead: the record stays
+
+    def _each(self, request, queryset, call, verb):
+        done = 0
+        for allocation in queryset:
+            try:
+                call(allocation)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{allocation}: {exc.message}", level="error")
+        self.message_user(request, f"{done} allocation(s) {verb}.")
+
+    @admin.action(description="Release selected allocations")
+    def release(self, request, queryset):
+        self._each(
+            request, queryset, lambda a: services.allocation_release(actor=request.user, allocation=a), "released"
+        )
+
+    @admin.action(description="Lock selected allocations")
+    def lock(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda a: services.allocation_set_lock(actor=request.user, allocation=a, locked=True),
+            "locked",
+        )
+
+    @admin.action(description="Unlock selected allocations")
+    def unlock(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda a: services.allocation_set_lock(actor=request.user, allocation=a, locked=False),
+            "unlocked",
+        )
+
+
+@admin.register(AllocationConflict)
+class AllocationConflictAdmin(admin.ModelAdmin):
+    list_display = ["created", "resource_type", "resource_value", "environment", "kind", "owner_service", "resolved_at"]
+    list_filter = ["kind", "resource_type", "environment"]
+    readonly_fields = [f.name for f in AllocationConflict._meta.fields]
+
+    def get_queryset(self, request):
+        return selectors.conflict_list(user=request.user)
+
+    def has_module_permission(self, request):
+        return RoleScopedAdmin.has_module_permission(self, request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

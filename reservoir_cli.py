@@ -1,0 +1,189 @@
+"""`reservoir`: the registry from the shell, for scripts and Ansible.
+
+    reservoir ports find --range 8000-9000 --count 2 --env production
+    reservoir allocate port 8234 --service web [--name "web API"] [--env production] [--host app1]
+    reservoir allocate port next --range 8000-9000 --service web
+    reservoir check domain billing.example.org
+    reservoir release 42
+    reservoir list --type port [--env production] [--service web]
+
+Configuration: RESERVOIR_URL (e.g. https://reservoir.example.org), RESERVOIR_TOKEN (a personal API
+token), RESERVOIR_SITE (site slug or id for new allocations); or --url, --token, --site.
+Exit codes: 0 done, 3 taken or unavailable, 2 refused or invalid, 1 could not reach the server.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import requests
+
+EXIT_OK, EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_TAKEN = 0, 1, 2, 3
+
+
+class Client:
+    def __init__(self, url: str, token: str, timeout: float = 15):
+        self.base = url.rstrip("/") + "/api/"
+        self.session = requests.Session()
+        self.session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        self.timeout = timeout
+
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        return self.session.request(method, self.base + path, timeout=self.timeout, **kwargs)
+
+    def site_id(self, site: str | None) -> int:
+        if not site:
+            raise SystemExit("Give --site (or RESERVOIR_SITE): the site slug or id the allocation belongs to.")
+        if site.isdigit():
+            return int(site)
+        found = self.call("GET", "sites/", params={"slug": site}).json().get("results", [])
+        if not found:
+            raise SystemExit(f"No site '{site}' visible to this token.")
+        return found[0]["id"]
+
+
+def _range(text: str) -> tuple[int, int]:
+    start, _, end = text.partition("-")
+    return int(start), int(end or start)
+
+
+def _out(args, data, human: str) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True) if args.json else human)
+
+
+def _fail(args, response: requests.Response) -> int:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"detail": response.text[:500]}
+    _out(args, body, f"error {response.status_code}: {body.get('detail', body)}")
+    return EXIT_TAKEN if response.status_code == 409 else EXIT_REFUSED
+
+
+def run(args, client: Client) -> int:
+    if args.command == "ports":
+        start, end = _range(args.range)
+        response = client.call(
+            "POST",
+            "system-resources/find-available-ports/",
+            json={"start_port": start, "end_port": end, "count": args.count, "environment": args.env},
+        )
+        if not response.ok:
+            return _fail(args, response)
+        body = response.json()
+        _out(args, body, "\n".join(str(p) for p in body["available_ports"]))
+        return EXIT_OK if len(body["available_ports"]) == args.count else EXIT_TAKEN
+    if args.command == "check":
+        response = client.call(
+            "POST",
+            "system-resources/check-availability/",
+            json={"resource_type": args.type, "resource_value": args.value, "environment": args.env},
+        )
+        if not response.ok:
+            return _fail(args, response)
+        body = response.json()
+        held = body.get("held_by") or {}
+        human = "available" if body["available"] else f"taken by {held.get('owner_service')} since {held.get('since')}"
+        _out(args, body, human)
+        return EXIT_OK if body["available"] else EXIT_TAKEN
+    if args.command == "allocate":
+        site = client.site_id(args.site)
+        common = {"resource_name": args.name or f"{args.type} for {args.service}", "owner_service": args.service}
+        if args.type == "port" and args.value == "next":
+            start, end = _range(args.range)
+            payload = {**common, "site": site, "start_port": start, "end_port": end, "environment": args.env}
+            payload["server_hostname"] = args.host or ""
+            response = client.call("POST", "system-resources/allocate-next-port/", json=payload)
+        else:
+            payload = {
+                **common,
+                "site": site,
+                "resource_type": args.type,
+                "resource_value": args.value,
+                "environment": args.env,
+                "server_hostname": args.host or "",
+            }
+            response = client.call("POST", "system-resources/", json=payload)
+        if not response.ok:
+            return _fail(args, response)
+        body = response.json()
+        _out(args, body, f"{body['id']}\t{body['resource_type']}\t{body['resource_value']}\t{body['environment']}")
+        return EXIT_OK
+    if args.command == "release":
+        response = client.call("DELETE", f"system-resources/{args.id}/")
+        if not response.ok:
+            return _fail(args, response)
+        body = response.json()
+        _out(args, body, f"released {body['resource_type']} {body['resource_value']}")
+        return EXIT_OK
+    if args.command == "list":
+        params = {"page_size": 1000}
+        for key, value in (("resource_type", args.type), ("environment", args.env), ("owner_service", args.service)):
+            if value:
+                params[key] = value
+        if not args.all:
+            params["status"] = ["active", "reserved"]
+        response = client.call("GET", "system-resources/", params=params)
+        if not response.ok:
+            return _fail(args, response)
+        rows = response.json()["results"]
+        lines = [
+            f"{r['id']}\t{r['resource_type']}\t{r['resource_value']}\t{r['environment']}\t{r['owner_service']}\t{r['status']}"
+            for r in rows
+        ]
+        _out(args, rows, "\n".join(lines))
+        return EXIT_OK
+    return EXIT_REFUSED
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="reservoir", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--url", default=os.environ.get("RESERVOIR_URL", "http://127.0.0.1:8000"))
+    p.add_argument("--token", default=os.environ.get("RESERVOIR_TOKEN"))
+    p.add_argument("--json", action="store_true", help="print the server's JSON")
+    sub = p.add_subparsers(dest="command", required=True)
+    ports = sub.add_parser("ports", help="find free ports")
+    ports.add_argument("action", choices=["find"])
+    ports.add_argument("--range", default="1024-65535")
+    ports.add_argument("--count", type=int, default=1)
+    ports.add_argument("--env", default="production")
+    check = sub.add_parser("check", help="is a value free?")
+    check.add_argument("type")
+    check.add_argument("value")
+    check.add_argument("--env", default="production")
+    allocate = sub.add_parser("allocate", help="claim a value (port 'next' claims the lowest free one)")
+    allocate.add_argument("type")
+    allocate.add_argument("value")
+    allocate.add_argument("--service", required=True)
+    allocate.add_argument("--name")
+    allocate.add_argument("--env", default="production")
+    allocate.add_argument("--host")
+    allocate.add_argument("--range", default="1024-65535", help="for 'port next'")
+    allocate.add_argument("--site", default=os.environ.get("RESERVOIR_SITE"))
+    release = sub.add_parser("release", help="release an allocation")
+    release.add_argument("id", type=int)
+    listing = sub.add_parser("list", help="list allocations")
+    listing.add_argument("--type")
+    listing.add_argument("--env")
+    listing.add_argument("--service")
+    listing.add_argument("--all", action="store_true", help="include released ones")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not args.token:
+        print("Set RESERVOIR_TOKEN or give --token (create one on your profile page).", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        return run(args, Client(args.url, args.token))
+    except requests.RequestException as exc:
+        print(f"Cannot reach {args.url}: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
