@@ -243,3 +243,40 @@ def test_admin_screens_and_actions(admin_client, member_api, site_a):
     )
     assert "is locked" in response.content.decode()
     assert Allocation.objects.get(pk=allocation_id).status == "active"
+
+
+def test_registry_page(client, member, site_a):
+    client.force_login(member)
+    response = client.post(
+        "/registry/",
+        {
+            "site": site_a.pk,
+            "resource_type": "port",
+            "resource_value": "08080",
+            "environment": "production",
+            "resource_name": "api",
+            "owner_service": "web",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Allocated." in page and 'data-value="8080"' in page
+    taken = client.post(
+        "/registry/",
+        {
+            "site": site_a.pk,
+            "resource_type": "port",
+            "resource_value": "8080",
+            "environment": "production",
+            "resource_name": "x",
+            "owner_service": "other",
+        },
+    ).content.decode()
+    assert "already allocated in production to web" in taken
+    found = client.get("/registry/?find_ports=1&start_port=8079&end_port=8085&count=2&environment=production")
+    assert '<p id="free-ports">8079, 8081</p>' in found.content.decode()
+    allocation = Allocation.objects.get()
+    assert "allocated" in client.get(f"/registry/{allocation.pk}/history/").content.decode()
+    client.post(f"/registry/{allocation.pk}/release/")
+    allocation.refresh_from_db()
+    assert allocation.status == "released"

@@ -1,0 +1,25 @@
+from django import forms
+
+from .kinds import Kind
+
+
+class AllocationForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=None)
+    resource_type = forms.ChoiceField(choices=Kind.choices, label="Type")
+    resource_value = forms.CharField(max_length=500, label="Value")
+    environment = forms.SlugField(initial="production")
+    resource_name = forms.CharField(max_length=200, label="What it is for")
+    owner_service = forms.CharField(max_length=100, label="Service")
+    server_hostname = forms.CharField(max_length=253, required=False, label="Server")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
+class FindPortsForm(forms.Form):
+    start_port = forms.IntegerField(min_value=1, max_value=65535, initial=8000)
+    end_port = forms.IntegerField(min_value=1, max_value=65535, initial=9000)
+    count = forms.IntegerField(min_value=1, max_value=1000, initial=5)
+    environment = forms.SlugField(initial="production")
