@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from accounts.access import is_global_admin
 from common.admin import RoleScopedAdmin
 from common.exceptions import DomainError
 
 from . import selectors, services
-from .models import Allocation, AllocationConflict, AllocationHistory
+from .models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
 
 
 class HistoryInline(admin.TabularInline):
@@ -106,3 +107,25 @@ class AllocationConflictAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AllocationTemplate)
+class AllocationTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "description", "updated"]
+    search_fields = ["name", "description"]
+
+    def has_module_permission(self, request):
+        return is_global_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_global_admin(request.user)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+    def save_model(self, request, obj, form, change):
+        template = type(obj).objects.get(pk=obj.pk) if change else None
+        saved = services.template_save(
+            actor=request.user, template=template, name=obj.name, specs=obj.specs, description=obj.description
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False

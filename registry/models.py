@@ -119,3 +119,19 @@ class AllocationHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.allocation_id}"
+
+
+class AllocationTemplate(TimeStampedModel):
+    """A named set of allocation specs for a new service, e.g. a port, a database, a db_user and a
+    domain. Text may contain {service} and {environment} (and any variable given when applying);
+    a port value "next:8000-8999" takes the lowest free port of that range."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    specs = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -428,3 +428,79 @@ def expire_due(now=None) -> int:
         allocation_release(actor=None, allocation=allocation, action="expired")
         count += 1
     return count
+
+
+# --- Templates -----------------------------------------------------------------------------------
+
+TEMPLATE_KEYS = {"resource_type", "resource_value", "resource_name", "server_hostname", "description", "metadata"}
+
+
+def _validate_template_specs(specs) -> None:
+    if not isinstance(specs, list) or not specs:
+        raise ValidationError({"specs": "A template is a non-empty list of allocation specs."})
+    for index, spec in enumerate(specs, start=1):
+        if not isinstance(spec, dict) or not {"resource_type", "resource_value"} <= set(spec):
+            raise ValidationError({"specs": f"Spec {index} needs resource_type and resource_value."})
+        unknown = sorted(set(spec) - TEMPLATE_KEYS)
+        if unknown:
+            raise ValidationError({"specs": f"Spec {index}: unknown field(s) {', '.join(unknown)}."})
+        if spec["resource_type"] not in Kind.values:
+            raise ValidationError({"specs": f"Spec {index}: unknown type {spec['resource_type']}."})
+
+
+@transaction.atomic
+def template_save(*, actor, template, name: str, specs: list, description: str = ""):
+    from .models import AllocationTemplate
+
+    require_global_admin(actor, "manage allocation templates")
+    _validate_template_specs(specs)
+    template = template or AllocationTemplate()
+    before = snapshot(template) if template.pk else None
+    template.name, template.specs, template.description = name, specs, description
+    template.full_clean()
+    template.save()
+    publish(
+        "allocation_template.saved",
+        actor=actor,
+        instance=template,
+        site_id=None,
+        before=before,
+        after=snapshot(template),
+    )
+    return template
+
+
+def _fill(text, variables: dict):
+    if not isinstance(text, str):
+        return text
+    try:
+        return text.format(**variables)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValidationError({"variables": f"The template needs a value for {exc}."}) from exc
+
+
+def template_apply(*, actor, template, site, service: str, environment: str = "production", variables=None):
+    """All the template's allocations for one service, or none."""
+    values = {**(variables or {}), "service": service, "environment": environment}
+    specs, next_ports = [], []
+    for spec in template.specs:
+        filled = {k: _fill(v, values) for k, v in spec.items()}
+        filled.setdefault("resource_name", f"{filled['resource_type']} of {service}")
+        filled.update(owner_service=service, environment=environment)
+        value = str(filled["resource_value"])
+        if filled["resource_type"] == Kind.PORT and value.startswith("next:"):
+            low, _, high = value[5:].partition("-")
+            next_ports.append((len(specs), int(low), int(high or low)))
+        specs.append(filled)
+    try:
+        with transaction.atomic():
+            for index, low, high in next_ports:
+                _serialize(Kind.PORT, environment)
+                free = available_ports(start=low, end=high, count=1, environment=environment)
+                if not free:
+                    raise Conflict(f"No free port between {low} and {high} in {environment}.", code="exhausted")
+                specs[index]["resource_value"] = free[0]
+            return [_create(actor=actor, site=site, **spec) for spec in specs]
+    except Taken as error:
+        record_conflict(error, actor, site.pk)
+        raise

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from common.api.serializers import ScopedRelationsMixin
 from registry.kinds import Kind
-from registry.models import Allocation, AllocationConflict, AllocationHistory
+from registry.models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
 from resources.selectors import visible_sites
 
 
@@ -125,3 +125,23 @@ class HistorySerializer(serializers.ModelSerializer):
     class Meta:
         model = AllocationHistory
         fields = ["created", "action", "actor", "ip", "user_agent", "old_status", "new_status", "changes"]
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    specs = serializers.JSONField(
+        help_text='[{"resource_type": "port", "resource_value": "next:8000-8999", '
+        '"resource_name": "{service} API"}, ...]'
+    )
+
+    class Meta:
+        model = AllocationTemplate
+        fields = ["id", "name", "description", "specs", "created", "updated"]
+        validators = []
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class ApplyTemplateSerializer(serializers.Serializer):
+    site = serializers.IntegerField()
+    service = serializers.CharField(max_length=100)
+    environment = serializers.SlugField(default="production")
+    variables = serializers.DictField(child=serializers.CharField(), required=False, default=dict)

@@ -7,11 +7,13 @@ from rest_framework.response import Response
 
 from registry import selectors, services
 from registry.filters import AllocationFilter
+from registry.models import AllocationTemplate
 from resources.selectors import visible_sites
 
 from .serializers import (
     AllocationSerializer,
     AllocationUpdateSerializer,
+    ApplyTemplateSerializer,
     BulkSerializer,
     CheckSerializer,
     ConflictSerializer,
@@ -20,6 +22,7 @@ from .serializers import (
     HistorySerializer,
     NextPortSerializer,
     ResolveSerializer,
+    TemplateSerializer,
 )
 
 CREATE_FIELDS = (
@@ -188,3 +191,47 @@ class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         body.is_valid(raise_exception=True)
         conflict = services.conflict_resolve(actor=request.user, conflict=self.get_object(), **body.validated_data)
         return Response(ConflictSerializer(conflict).data)
+
+
+class TemplateViewSet(viewsets.ModelViewSet):
+    """Named sets of allocations for a new service; global administrators manage them, anyone who
+    may allocate at a site applies them (all or nothing)."""
+
+    serializer_class = TemplateSerializer
+
+    def get_queryset(self):
+        return (
+            AllocationTemplate.objects.all()
+            if self.request.user.is_authenticated
+            else AllocationTemplate.objects.none()
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.template_save(
+            actor=self.request.user, template=None, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        data = {
+            "name": serializer.instance.name,
+            "specs": serializer.instance.specs,
+            "description": serializer.instance.description,
+            **serializer.validated_data,
+        }
+        serializer.instance = services.template_save(actor=self.request.user, template=serializer.instance, **data)
+
+    def perform_destroy(self, instance):
+        from accounts.access import require_global_admin
+
+        require_global_admin(self.request.user, "manage allocation templates")
+        instance.delete()
+
+    @extend_schema(request=ApplyTemplateSerializer, responses={201: AllocationSerializer(many=True)})
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        body = ApplyTemplateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        q = dict(body.validated_data)
+        site = get_object_or_404(visible_sites(user=request.user), pk=q.pop("site"))
+        created = services.template_apply(actor=request.user, template=self.get_object(), site=site, **q)
+        return Response(AllocationSerializer(created, many=True).data, status=status.HTTP_201_CREATED)

@@ -280,3 +280,35 @@ def test_registry_page(client, member, site_a):
     client.post(f"/registry/{allocation.pk}/release/")
     allocation.refresh_from_db()
     assert allocation.status == "released"
+
+
+def test_templates_give_a_new_service_everything_at_once_or_nothing(admin_api, member_api, site_a):
+    specs = [
+        {"resource_type": "port", "resource_value": "next:8000-8100", "resource_name": "{service} API"},
+        {"resource_type": "database", "resource_value": "{service}"},
+        {"resource_type": "db_user", "resource_value": "{service}_app"},
+        {"resource_type": "domain", "resource_value": "{service}.{zone}"},
+    ]
+    assert (
+        member_api.post(f"{URL}templates/", {"name": "web service", "specs": specs}, format="json").status_code == 403
+    )
+    created = admin_api.post(f"{URL}templates/", {"name": "web service", "specs": specs}, format="json")
+    assert created.status_code == 201, created.content
+    template_id = created.json()["id"]
+    apply = f"{URL}templates/{template_id}/apply/"
+    missing = member_api.post(apply, {"site": site_a.pk, "service": "billing"}, format="json")
+    assert missing.status_code == 400 and "zone" in missing.json()["detail"]
+    body = {"site": site_a.pk, "service": "billing", "variables": {"zone": "example.org"}}
+    response = member_api.post(apply, body, format="json")
+    assert response.status_code == 201
+    assert sorted(a["resource_value"] for a in response.json()) == [
+        "8000",
+        "billing",
+        "billing.example.org",
+        "billing_app",
+    ]
+    again = member_api.post(apply, body, format="json")  # the database is taken: nothing else is allocated
+    assert again.status_code == 409
+    assert Allocation.objects.count() == 4
+    bad = admin_api.post(f"{URL}templates/", {"name": "x", "specs": [{"resource_type": "port"}]}, format="json")
+    assert bad.status_code == 400
