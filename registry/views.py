@@ -9,7 +9,7 @@ from resources.selectors import visible_sites
 
 from . import selectors, services
 from .filters import AllocationFilter
-from .forms import AllocationForm, FindPortsForm
+from .forms import AllocationEditForm, AllocationForm, FindPortsForm
 from .models import AllocationStatus
 
 
@@ -74,3 +74,18 @@ def allocation_release(request, pk: int):
     services.allocation_release(actor=request.user, allocation=allocation)
     messages.success(request, f"Released {allocation}.")
     return redirect("registry")
+
+
+@login_required
+def allocation_edit(request, pk: int):
+    allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
+    fields = ("resource_name", "assigned_to", "server_hostname", "expires_at", "description", "notes")
+    form = AllocationEditForm(initial={f: getattr(allocation, f) for f in fields})
+    if request.method == "POST":
+        form = AllocationEditForm(request.POST)
+        if run_form_service(
+            form, lambda data: services.allocation_update(actor=request.user, allocation=allocation, **data)
+        ):
+            messages.success(request, f"Saved {allocation}.")
+            return redirect("registry")
+    return render(request, "registry/edit.html", {"allocation": allocation, "form": form})

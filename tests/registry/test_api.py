@@ -312,3 +312,13 @@ def test_templates_give_a_new_service_everything_at_once_or_nothing(admin_api, m
     assert Allocation.objects.count() == 4
     bad = admin_api.post(f"{URL}templates/", {"name": "x", "specs": [{"resource_type": "port"}]}, format="json")
     assert bad.status_code == 400
+
+
+def test_edit_page(client, member, member_api, site_a):
+    allocation_id = allocate(member_api, site_a, "port", "8000").json()["id"]
+    client.force_login(member)
+    assert "cannot change" in client.get(f"/registry/{allocation_id}/edit/").content.decode()
+    response = client.post(f"/registry/{allocation_id}/edit/", {"resource_name": "public API", "notes": "via nginx"})
+    assert response.status_code == 302
+    allocation = Allocation.objects.get(pk=allocation_id)
+    assert (allocation.resource_name, allocation.notes) == ("public API", "via nginx")
