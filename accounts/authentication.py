@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 
 from audit import services as audit
 from audit.models import Severity
+from common.request_context import request_memo
 
 from . import tokens
 from .models import ApiToken
@@ -69,6 +70,9 @@ class BearerAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <token>'.")
         raw = parts[1].decode("latin-1")
         user = user_for_api_token(raw) if tokens.looks_like_token(raw) else user_for_access_token(raw)
+        memo = request_memo()
+        if memo is not None:
+            memo["user_id"] = user.pk  # for the log lines of this request
         return user, raw
 
     def authenticate_header(self, request):

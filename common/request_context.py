@@ -6,6 +6,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.signals import request_finished
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -53,16 +54,24 @@ class RequestContextMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _current.set(
-            RequestContext(
-                request_id=request_id,
-                ip=_client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-            )
+        context = RequestContext(
+            request_id=request_id,
+            ip=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            context.memo["user_id"] = user.pk
+        _current.set(context)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _forget(**kwargs) -> None:
+    # Cleared when the response is closed, not when the middleware returns: Django logs error
+    # responses ("Not Found: /x") after the middleware chain, and those lines need the request id.
+    _current.set(None)
+
+
+request_finished.connect(_forget, dispatch_uid="request_context_forget")

@@ -14,6 +14,7 @@ from common.events import publish, snapshot
 from common.exceptions import Conflict
 from common.services import apply_changes, validated_save
 from notifications.services import notify
+from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
 from resources.selectors import resource_ancestor_ids
 
@@ -49,6 +50,7 @@ def _describe(clashes, actor) -> list[dict]:
 
 
 def _conflict(clashes, actor, prefix: str = "") -> Conflict:
+    BOOKING_CONFLICTS.inc()
     described = _describe(clashes, actor)
     first = clashes[0]
     by = f" by {described[0]['owner']}" if described[0]["owner"] else ""
