@@ -1,0 +1,96 @@
+"""docker-compose.yml and the Keycloak realm carry what Reservoir needs (no engine runs here)."""
+
+import json
+import re
+import subprocess
+import sys
+
+import yaml
+from django.conf import settings
+
+ROOT = settings.BASE_DIR
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_every_process_against_real_servers():
+    services = compose()["services"]
+    assert {"db", "redis", "keycloak", "migrate", "web", "worker", "beat"} <= set(services)
+    worker = services["worker"]["command"]
+    assert worker[:4] == ["celery", "-A", "config", "worker"] and "celery,webhooks" in worker
+    assert services["beat"]["command"][3] == "beat" and "deploy" not in services["beat"]  # one beat
+    env = services["web"]["environment"]
+    assert env["DATABASE_URL"].startswith("postgres://") and env["CELERY_BROKER_URL"].startswith("redis://")
+    assert env["OIDC_ISSUER"].endswith("/realms/reservoir")
+    assert "--import-realm" in services["keycloak"]["command"]
+    assert services["web"]["env_file"] == ".env"
+
+
+def test_no_secret_is_committed_in_the_compose_file():
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert not re.search(r"(PASSWORD|SECRET)[A-Z_]*:\s*[^$\s{][^\s]*", text), "secrets must come from .env"
+
+
+def test_realm_matches_the_claim_mapping(tmp_path):
+    realm = json.loads((ROOT / "deploy" / "keycloak" / "realm.template.json").read_text())
+    issuer = compose()["services"]["web"]["environment"]["OIDC_ISSUER"]
+    assert issuer.rsplit("/", 1)[-1] == realm["realm"] == "reservoir"
+    assert settings.OIDC_ADMIN_ROLE in [r["name"] for r in realm["roles"]["realm"]]
+    client = next(c for c in realm["clients"] if c["clientId"] == "reservoir")
+    assert client["publicClient"] is False and client["attributes"]["pkce.code.challenge.method"] == "S256"
+    mappers = {m["protocolMapper"]: m["config"] for m in client["protocolMappers"]}
+    assert mappers["oidc-group-membership-mapper"]["full.path"] == "true"
+    assert mappers["oidc-group-membership-mapper"]["claim.name"] == "groups"
+    assert mappers["oidc-audience-mapper"]["included.client.audience"] == "reservoir"
+    assert mappers["oidc-usermodel-realm-role-mapper"]["claim.name"] == "realm_access.roles"
+    sites = next(g for g in realm["groups"] if g["name"] == settings.OIDC_SITE_GROUP_PREFIX.strip("/"))
+    assert all(sub["subGroups"][0]["name"] == settings.OIDC_SITE_ADMIN_GROUP for sub in sites["subGroups"])
+    users = {u["username"]: u for u in realm["users"]}
+    assert users["admin"]["realmRoles"] == ["reservoir-admin"]
+    assert users["siteadmin"]["groups"] == ["/sites/berlin/admins"] and users["user"]["groups"] == ["/sites/berlin"]
+
+
+def test_the_generator_writes_env_and_realm_without_placeholders(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        import generate_env
+    finally:
+        sys.path.pop(0)
+    monkeypatch.setattr(generate_env, "ENV", tmp_path / ".env")
+    monkeypatch.setattr(generate_env, "REALM", tmp_path / "realm.json")
+    assert generate_env.main([]) == 0
+    env = dict(line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines())
+    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "OIDC_RP_CLIENT_SECRET", "KEYCLOAK_ADMIN_PASSWORD"} <= set(env)
+    realm = json.loads((tmp_path / "realm.json").read_text())
+    client = next(c for c in realm["clients"] if c["clientId"] == "reservoir")
+    assert client["secret"] == env["OIDC_RP_CLIENT_SECRET"]
+    assert "{{" not in (tmp_path / "realm.json").read_text()
+    assert generate_env.main([]) == 1  # never overwrites secrets by accident
+    assert oct((tmp_path / ".env").stat().st_mode)[-3:] == "600"
+
+
+def test_production_settings_from_the_generated_env_pass_the_deploy_check(tmp_path):
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        import generate_env
+    finally:
+        sys.path.pop(0)
+    values = generate_env.generate()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        **{k: v for k, v in values.items() if not k.startswith("DEMO_")},
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/reservoir",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "OIDC_ISSUER": "http://keycloak:8080/realms/reservoir",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
