@@ -292,3 +292,4 @@ CELERY_BEAT_SCHEDULE["registry-expiry"] = {"task": "registry.tasks.expire_alloca
 # --- Metrics -------------------------------------------------------------------------------------
 METRICS_TOKEN = env_str("METRICS_TOKEN")  # when set, /metrics wants "Authorization: Bearer <token>"
 METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+CELERY_BEAT_SCHEDULE["heartbeat"] = {"task": "observability.tasks.send_heartbeat", "schedule": 10.0}

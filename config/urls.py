@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("reservations.urls")),
     path("", include("webhooks.urls")),
     path("", include("registry.urls")),
+    path("", include("observability.urls")),
     # One login page for everything, so that SSO and the password switch apply to the admin too.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),

@@ -48,3 +48,11 @@ def test_operator_puts_a_server_into_maintenance_from_the_admin(page, live_serve
     expect(page.get_by_text("1 resource(s) marked in maintenance.")).to_be_visible()
     page.goto(f"{live_server.url}/")
     expect(page.locator("tr[data-resource='dgx-01']")).to_contain_text("In maintenance")
+
+
+def test_operator_sees_the_live_dashboard(page, live_server, demo):
+    log_in(page, live_server, "root")
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.get_by_role("heading", name="Operations")).to_be_visible()
+    expect(page.locator("[data-process='worker']")).to_contain_text("worker")
+    expect(page.get_by_text("deliveries pending")).to_be_visible()

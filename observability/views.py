@@ -1,0 +1,32 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from accounts.access import administers_any_site
+from common.exceptions import PermissionDenied as Forbidden
+
+from .status import live_status
+
+
+def _require_operator(user) -> None:
+    if not administers_any_site(user):
+        raise PermissionDenied("The operators' dashboard is for global and site administrators.")
+
+
+@login_required
+def dashboard(request):
+    _require_operator(request.user)
+    return render(request, "observability/dashboard.html", {"status": live_status(request.user)})
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def status_api(request):
+    """The dashboard's live status as JSON (what the page refreshes itself from)."""
+    if not administers_any_site(request.user):
+        raise Forbidden("The operators' dashboard is for global and site administrators.")
+    return Response(live_status(request.user))
