@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
 from accounts.access import administered_site_ids, is_global_admin, scope_to_sites
-from common.admin import RoleScopedAdmin
+from common.admin import ReadOnlyInline, RoleScopedAdmin
 from resources.models import Site
 
 from . import selectors, services
@@ -43,16 +43,10 @@ class MembershipAdmin(RoleScopedAdmin):
             services.membership_remove(actor=request.user, membership=membership)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     model = Membership
     fields = ["site", "role", "source"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class ProfileInline(admin.StackedInline):
@@ -62,14 +56,9 @@ class ProfileInline(admin.StackedInline):
     can_delete = False
 
 
-class SshKeyInline(admin.TabularInline):
+class SshKeyInline(ReadOnlyInline):
     model = SshKey
     fields = ["label", "key_type", "bits", "fingerprint", "created"]
-    readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 admin.site.unregister(User)

@@ -11,14 +11,11 @@ tree rule (server vs its GPUs) is exercised as well as the per-resource constrai
 import argparse
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from datetime import timedelta
-from urllib.parse import quote
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Its own throw-away database, so that a bench and the test suite can run side by side.
@@ -29,7 +26,6 @@ import django
 django.setup()
 
 import requests  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
@@ -37,6 +33,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
+from bench.support import percentile, start_gunicorn  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
 
 OVERLAPS = """
@@ -47,20 +44,6 @@ JOIN resources_resource rb ON rb.id = b.resource_id
 WHERE a.status = 'confirmed' AND b.status = 'confirmed'
   AND (a.resource_id = b.resource_id OR ra.parent_id = rb.id OR rb.parent_id = ra.id)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    host = quote(str(db.get("HOST") or ""), safe="")
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return f"postgres://{quote(db['USER'] or '', safe='')}{password}@{host}{port}/{db['NAME']}"
 
 
 def main() -> None:
@@ -92,37 +75,7 @@ def main() -> None:
             tokens.append(account_services.api_token_create(actor=user, user=user, name="bench")[1])
         connection.close()
 
-        port = free_port()
-        env = {
-            **os.environ,
-            "DEBUG": "1",
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "ALLOWED_HOSTS": "127.0.0.1",
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        server, base = start_gunicorn(args.workers)
 
         now = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         latencies: list[float] = []
@@ -158,7 +111,7 @@ def main() -> None:
         wall = time.perf_counter() - started
 
         latencies.sort()
-        p95, p99 = latencies[int(len(latencies) * 0.95) - 1], latencies[int(len(latencies) * 0.99) - 1]
+        p95, p99 = percentile(latencies, 0.95), percentile(latencies, 0.99)
         with connection.cursor() as cursor:
             cursor.execute(OVERLAPS)
             overlaps = cursor.fetchone()[0]

@@ -13,7 +13,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +26,6 @@ import django
 django.setup()
 
 import requests  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
@@ -36,14 +34,10 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
-from bench.booking_http import database_url, free_port  # noqa: E402
+from bench.support import percentile as pct  # noqa: E402
+from bench.support import start_gunicorn  # noqa: E402
 from registry.models import Allocation  # noqa: E402
 from resources.models import Site  # noqa: E402
-
-
-def pct(values, p):
-    ordered = sorted(values)
-    return ordered[max(0, round(len(ordered) * p) - 1)]
 
 
 def main() -> None:
@@ -105,35 +99,7 @@ def main() -> None:
             Membership.objects.create(site=site, user=user, role=Role.MEMBER)
             tokens.append(account_services.api_token_create(actor=user, user=user, name="bench")[1])
         connection.close()
-        port = free_port()
-        env = {
-            **os.environ,
-            "DEBUG": "1",
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "3",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        server, base = start_gunicorn(3)
         free_pool = sorted(set(range(1, 65536)) - set(taken))
         latencies, statuses, lock = [], {}, threading.Lock()
         stop_at = time.monotonic() + args.seconds

@@ -13,7 +13,6 @@ import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Its own throw-away database, so that a bench and the test suite can run side by side.
@@ -30,6 +29,8 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Membership, Role  # noqa: E402
+from bench.support import database_url  # noqa: E402
+from bench.support import percentile as pct  # noqa: E402
 from config.celery import app  # noqa: E402
 from reservations import services as bookings  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
@@ -53,18 +54,6 @@ class Handler(BaseHTTPRequestHandler):
             arrivals.setdefault(self.headers["webhook-id"], time.time())
         self.send_response(200)
         self.end_headers()
-
-
-def pct(values, p):
-    ordered = sorted(values)
-    return ordered[max(0, round(len(ordered) * p) - 1)]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    host = quote(str(db.get("HOST") or ""), safe="")
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{quote(db['USER'] or '', safe='')}@{host}{port}/{db['NAME']}"
 
 
 def start_worker(pool: str, concurrency: int) -> subprocess.Popen:

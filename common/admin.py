@@ -80,3 +80,22 @@ class ServiceBackedAdmin(RoleScopedAdmin):
             self.message_user(request, exc.message, messages.ERROR)
         else:
             self.message_user(request, success, messages.SUCCESS)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Related rows shown for context (children, history, attempts): never edited from here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # the parent's admin already decided who sees this page

@@ -1,25 +1,16 @@
 from django.contrib import admin
 
 from accounts.access import is_global_admin
-from common.admin import RoleScopedAdmin
+from common.admin import ReadOnlyInline, RoleScopedAdmin
 from common.exceptions import DomainError
 
 from . import selectors, services
 from .models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
 
 
-class HistoryInline(admin.TabularInline):
+class HistoryInline(ReadOnlyInline):
     model = AllocationHistory
     fields = ["created", "action", "actor", "old_status", "new_status", "changes", "ip"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return True
 
 
 @admin.register(Allocation)

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.access import administered_site_ids, is_global_admin, scope_to_sites
-from common.admin import ServiceBackedAdmin
+from common.admin import ReadOnlyInline, ServiceBackedAdmin
 
 from . import selectors, services
 from .models import Resource, ResourceStatus, ResourceType
@@ -84,25 +84,13 @@ class ResourceTypeAdmin(CatalogueAdmin):
         return obj._resource_count
 
 
-class ChildrenInline(admin.TabularInline):
+class ChildrenInline(ReadOnlyInline):
     model = Resource
     fk_name = "parent"
     fields = ["name", "resource_type", "status"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name = "sub-resource"
     verbose_name_plural = "sub-resources (add one by choosing this resource as its parent)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return True  # the resource's own admin decided who sees this page
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Resource)

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import models
 
-from common.admin import RoleScopedAdmin
+from common.admin import ReadOnlyInline, RoleScopedAdmin
 
 from . import selectors, services
 from .models import Delivery, DeliveryAttempt, Webhook
@@ -61,18 +61,9 @@ class WebhookAdmin(RoleScopedAdmin):
             self.message_user(request, f"{webhook.name}: new secret (shown once): {secret}", messages.WARNING)
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
     fields = ["number", "started", "response_status", "duration_ms", "error", "next_retry_at", "response_body"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return True
 
 
 @admin.register(Delivery)

@@ -1,0 +1,67 @@
+"""Pieces every bench uses: percentiles, the test database's URL for child processes, gunicorn."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+
+def percentile(values, p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(len(ordered) * p) - 1)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """The (throw-away) database this process uses, for gunicorn and Celery child processes."""
+    db = connection.settings_dict
+    host = quote(str(db.get("HOST") or ""), safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    return f"postgres://{quote(db['USER'] or '', safe='')}{password}@{host}{port}/{db['NAME']}"
+
+
+def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    return server, base
