@@ -5,11 +5,11 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import quote
 
 import requests
 from django.conf import settings
-from django.db import connection
+
+from common.database import database_url
 
 
 def percentile(values, p: float) -> float:
@@ -21,15 +21,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def database_url() -> str:
-    """The (throw-away) database this process uses, for gunicorn and Celery child processes."""
-    db = connection.settings_dict
-    host = quote(str(db.get("HOST") or ""), safe="")
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return f"postgres://{quote(db['USER'] or '', safe='')}{password}@{host}{port}/{db['NAME']}"
 
 
 def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:

@@ -6,11 +6,11 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
+
+from common.database import database_url
 
 
 class Receiver:
@@ -80,14 +80,6 @@ def receiver():
     server.server.shutdown()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(str(db.get("HOST") or ""), safe="")
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return f"postgres://{quote(db['USER'] or '', safe='')}{password}@{host}{port}/{db['NAME']}"
-
-
 class Worker:
     """A real Celery worker process on the real broker, using the test database."""
 
@@ -99,7 +91,7 @@ class Worker:
         env = {
             **os.environ,
             "DEBUG": "1",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "WEBHOOK_RETRY_SCHEDULE": "0.3,0.6,0.9,1.2",
             "WEBHOOK_LEASE_GRACE_SECONDS": "1",
