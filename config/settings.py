@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "notifications",
     "registry",
     "observability",
+    "reports",
     "webhooks",
     "audit",
 ]

@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("notifications.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("registry.api.urls")),
+    path("", include("reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("registry.urls")),
     path("", include("observability.urls")),
+    path("", include("reports.urls")),
     # One login page for everything, so that SSO and the password switch apply to the admin too.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),

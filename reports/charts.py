@@ -1,0 +1,53 @@
+"""Server-drawn charts: the numbers become SVG bar geometry and heatmap colours, no JavaScript needed."""
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+BAR_WIDTH = 360  # px for 100 %
+ROW_HEIGHT = 24
+LOW, HIGH = (240, 244, 248), (31, 59, 87)
+
+
+def percent(ratio: float | None) -> str:
+    return "\u2013" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+def bars(rows: list[dict]) -> dict:
+    """Horizontal bars of utilization, one per row (sites or resource types)."""
+    items = []
+    for index, row in enumerate(rows):
+        ratio = min(row["utilization"] or 0.0, 1.0)
+        width = round(ratio * BAR_WIDTH, 1)
+        items.append(
+            {
+                "y": index * ROW_HEIGHT,
+                "name": row["name"],
+                "width": width,
+                "label_x": 188 + BAR_WIDTH,
+                "label": percent(row["utilization"]),
+            }
+        )
+    return {"items": items, "height": max(len(items), 1) * ROW_HEIGHT, "full": BAR_WIDTH}
+
+
+def _colour(ratio: float) -> str:
+    channel = [round(lo + (hi - lo) * ratio) for lo, hi in zip(LOW, HIGH, strict=True)]
+    return "#{:02x}{:02x}{:02x}".format(*channel)
+
+
+def heat_rows(cells: list[dict]) -> list[dict]:
+    """Seven rows (Monday first) of 24 cells, each with its colour and a tooltip."""
+    rows = []
+    for day_index, day in enumerate(DAYS):
+        row = []
+        for cell in cells[day_index * 24 : (day_index + 1) * 24]:
+            ratio = min(cell["utilization"] or 0.0, 1.0)
+            row.append(
+                {
+                    **cell,
+                    "colour": _colour(ratio),
+                    "dark": ratio > 0.5,
+                    "title": f"{day} {cell['hour']:02d}:00 · {cell['booked_hours']} h booked of "
+                    f"{cell['capacity_hours']} h · {percent(cell['utilization'])}",
+                }
+            )
+        rows.append({"day": day, "cells": row})
+    return rows

@@ -1,0 +1,61 @@
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.access import administers_any_site
+
+from .charts import bars, heat_rows, percent
+from .csv_export import SECTIONS
+from .forms import UtilizationQueryForm, default_period
+from .selectors import Period, utilization_report
+
+
+def _presets() -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    start, end = default_period(today)
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    return [
+        ("Four weeks around today", f"start={start}&end={end}"),
+        ("Last 30 days", f"start={today - timedelta(days=29)}&end={today}"),
+        ("This month", f"start={month_start}&end={next_month - timedelta(days=1)}"),
+        ("Next 30 days", f"start={today}&end={today + timedelta(days=29)}"),
+    ]
+
+
+@login_required
+def utilization(request):
+    if not administers_any_site(request.user):
+        raise PermissionDenied("Utilization reports are for global and site administrators.")
+    form = UtilizationQueryForm(request.GET, user=request.user)
+    context = {"form": form, "presets": _presets(), "sections": SECTIONS}
+    if not form.is_valid():
+        return render(request, "reports/utilization.html", context, status=400)
+    data = form.cleaned_data
+    report = utilization_report(
+        user=request.user,
+        period=Period(data["start"], data["end"]),
+        site=data["site"],
+        resource_type=data["resource_type"],
+    )
+    for row in [*report["resources"], *report["sites"], *report["resource_types"], report["totals"]]:
+        row["percent"] = percent(row["utilization"])
+    query = request.GET.copy()
+    query.setlist("start", [data["start"].isoformat()])
+    query.setlist("end", [data["end"].isoformat()])
+    return render(
+        request,
+        "reports/utilization.html",
+        {
+            **context,
+            "report": report,
+            "site_bars": bars(report["sites"]),
+            "type_bars": bars(report["resource_types"]),
+            "heat": heat_rows(report["heatmap"]),
+            "hours": range(24),
+            "query": query.urlencode(),
+        },
+    )
