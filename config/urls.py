@@ -15,7 +15,7 @@ api_patterns = [
     path("", include("registry.api.urls")),
     path("", include("reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
 ]
 
 urlpatterns = [
@@ -34,5 +34,6 @@ urlpatterns = [
     # One login page for everything, so that SSO and the password switch apply to the admin too.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
-    path("api/", include(api_patterns)),
+    # Namespaced, so that a page and an API route with the same name never resolve to each other.
+    path("api/", include((api_patterns, "api"))),
 ]

@@ -8,19 +8,39 @@ from rest_framework.response import Response
 
 from accounts.access import administers_any_site
 from common.exceptions import PermissionDenied as Forbidden
+from resources.models import ResourceStatus
 
+from .explorer import explorer_tree
 from .status import live_status
 
 
 def _require_operator(user) -> None:
     if not administers_any_site(user):
-        raise PermissionDenied("The operators' dashboard is for global and site administrators.")
+        raise PermissionDenied("The operators' pages are for global and site administrators.")
 
 
 @login_required
 def dashboard(request):
     _require_operator(request.user)
     return render(request, "observability/dashboard.html", {"status": live_status(request.user)})
+
+
+@login_required
+def explorer(request):
+    _require_operator(request.user)
+    search = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    status = status if status in ResourceStatus.values else ""
+    return render(
+        request,
+        "observability/explorer.html",
+        {
+            "tree": explorer_tree(user=request.user, search=search, status=status),
+            "q": search,
+            "status": status,
+            "statuses": ResourceStatus.choices,
+        },
+    )
 
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT})

@@ -102,6 +102,17 @@ class Webhook(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def covers(self, resource, path: list[int]) -> bool:
+        """In memory, what outbox.scope_filter asks the database (path: the resource and its ancestors)."""
+        if self.site_id != resource.site_id:
+            return False
+        return (
+            self.scope == ScopeKind.SITE
+            or (self.scope == ScopeKind.RESOURCE_TYPE and self.resource_type_id == resource.resource_type_id)
+            or (self.scope == ScopeKind.RESOURCE and self.resource_id == resource.pk)
+            or (self.scope == ScopeKind.RESOURCE_TREE and self.resource_id in path)
+        )
+
     @property
     def state(self) -> str:
         if not self.enabled:

@@ -11,10 +11,8 @@ from django.utils import timezone
 from .models import Delivery, Event, ScopeKind, Webhook
 
 
-def matching_webhooks(*, event_type: str, site_id: int | None, resource_id=None, resource_type_id=None, path=()):
-    hooks = Webhook.objects.filter(enabled=True).filter(Q(event_types=[]) | Q(event_types__contains=[event_type]))
-    if site_id is not None:
-        hooks = hooks.filter(site_id=site_id)
+def scope_filter(*, resource_id=None, resource_type_id=None, path=()) -> Q:
+    """Webhooks whose scope covers an event about this resource (path: it and its ancestors)."""
     scope = Q(scope=ScopeKind.SITE)
     if resource_type_id is not None:
         scope |= Q(scope=ScopeKind.RESOURCE_TYPE, resource_type_id=resource_type_id)
@@ -22,7 +20,14 @@ def matching_webhooks(*, event_type: str, site_id: int | None, resource_id=None,
         scope |= Q(scope=ScopeKind.RESOURCE, resource_id=resource_id)
     if path:
         scope |= Q(scope=ScopeKind.RESOURCE_TREE, resource_id__in=list(path))
-    return hooks.filter(scope)
+    return scope
+
+
+def matching_webhooks(*, event_type: str, site_id: int | None, resource_id=None, resource_type_id=None, path=()):
+    hooks = Webhook.objects.filter(enabled=True).filter(Q(event_types=[]) | Q(event_types__contains=[event_type]))
+    if site_id is not None:
+        hooks = hooks.filter(site_id=site_id)
+    return hooks.filter(scope_filter(resource_id=resource_id, resource_type_id=resource_type_id, path=path))
 
 
 def enqueue_after_commit(delivery_ids: list[int]) -> None:

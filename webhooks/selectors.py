@@ -17,6 +17,17 @@ def webhook_list(*, user) -> QuerySet[Webhook]:
     )
 
 
+def webhooks_for_resource(*, user, resource) -> QuerySet[Webhook]:
+    """The webhooks (enabled or not) whose scope covers events about this resource."""
+    from resources.selectors import resource_ancestor_ids
+
+    from .outbox import scope_filter
+
+    path = resource_ancestor_ids(resource.pk)
+    scope = scope_filter(resource_id=resource.pk, resource_type_id=resource.resource_type_id, path=path)
+    return webhook_list(user=user).filter(scope, site_id=resource.site_id)
+
+
 def delivery_list(*, user):
     from .models import Delivery
 

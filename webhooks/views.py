@@ -35,7 +35,12 @@ def _form(request, data=None, initial=None):
 @login_required
 def webhook_list(request):
     _require_admin(request.user)
-    hooks = list(selectors.webhook_list(user=request.user).order_by("site__name", "name"))
+    hooks = selectors.webhook_list(user=request.user)
+    resource = None
+    if request.GET.get("resource", "").isdigit():
+        resource = get_object_or_404(visible_resources(user=request.user), pk=request.GET["resource"])
+        hooks = selectors.webhooks_for_resource(user=request.user, resource=resource)
+    hooks = list(hooks.order_by("site__name", "name"))
     rows = [(hook, selectors.webhook_health(hook)) for hook in hooks]
     form = _form(request)
     if request.method == "POST":
@@ -54,7 +59,7 @@ def webhook_list(request):
                 "webhooks/created.html",
                 {"webhook": created["hook"], "secret": created["secret"]},
             )
-    return render(request, "webhooks/list.html", {"rows": rows, "form": form})
+    return render(request, "webhooks/list.html", {"rows": rows, "form": form, "for_resource": resource})
 
 
 @login_required

@@ -39,7 +39,7 @@ def test_metrics_report_the_domain(client, member_api, member, site_a):
     assert "reservoir_booking_conflicts_refused_total" in text
     assert 'reservoir_registry_allocations{status="active",type="port"} 1.0' in text
     assert "reservoir_outbox_pending 0.0" in text
-    assert 'reservoir_http_requests_total{method="POST",status="409",view="reservation-list"}' in text
+    assert 'reservoir_http_requests_total{method="POST",status="409",view="api:reservation-list"}' in text
 
 
 def test_log_lines_are_json_with_request_and_user_ids(api_for, member):

@@ -1,0 +1,63 @@
+"""The operators' report and explorer pages in a real browser, on the demo data of a known week."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from freezegun import freeze_time
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_logins(transactional_db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    with freeze_time("2026-11-22 10:00:00"):
+        call_command("seed_demo", stdout=io.StringIO())
+    return json.loads((tmp_path / "demo-logins.json").read_text())
+
+
+def log_in(page, live_server, username, password):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Utilization")).to_be_visible()
+
+
+def test_utilization_page_draws_the_demo_week(page, live_server, demo_logins, tmp_path):
+    log_in(page, live_server, "admin", demo_logins["admin"])
+    page.get_by_role("link", name="Utilization").click()
+    page.get_by_label("First day").fill("2026-11-23")
+    page.get_by_label("Last day").fill("2026-11-29")
+    page.get_by_role("button", name="Show").click()
+
+    expect(page.locator("#total-utilization")).to_have_text("0.4%")
+    expect(page.locator("#total-booked")).to_have_text("8.0")
+    expect(page.get_by_role("img", name="Utilization by site")).to_contain_text("Berlin Lab")
+    bar = page.get_by_role("img", name="Utilization by site").locator("rect[fill='#4e79a7']").first
+    assert float(bar.get_attribute("width")) == pytest.approx(0.0079 * 360, abs=0.1)
+    expect(page.locator("#heatmap td[data-day='1'][data-hour='9']")).to_have_text("1")
+    tuesday_five = page.locator("#heatmap td[data-day='2'][data-hour='17']")
+    expect(tuesday_five).to_have_attribute("title", "Tue 17:00 · 1.0 h booked of 11.0 h · 9.1%")
+    expect(page.locator("#top-users")).to_contain_text("Sam Siteadmin")
+    expect(page.locator("#idle tr")).to_have_count(9)  # header + 8 idle resources
+    page.screenshot(path=str(tmp_path / "utilization.png"), full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="sites", exact=True).click()
+    assert "Berlin Lab" in download.value.path().read_text()
+
+
+def test_explorer_shows_the_tree_with_bookings(page, live_server, demo_logins):
+    log_in(page, live_server, "siteadmin", demo_logins["siteadmin"])
+    page.get_by_role("link", name="Explorer").click()
+    expect(page.get_by_role("heading", name="Berlin Lab")).to_be_visible()
+    expect(page.get_by_role("heading", name="Boston DC")).to_have_count(0)
+    row = page.locator("tr[data-resource='dgx-01-gpu1']")
+    expect(row.locator(".branch")).to_be_visible()
+    expect(row.locator(".next")).to_contain_text("Uma User")
+    row.get_by_role("link", name="Webhooks (0)").click()
+    expect(page.locator("#resource-filter")).to_contain_text("dgx-01-gpu1")
