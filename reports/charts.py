@@ -34,12 +34,14 @@ def _colour(ratio: float) -> str:
 
 
 def heat_rows(cells: list[dict]) -> list[dict]:
-    """Seven rows (Monday first) of 24 cells, each with its colour and a tooltip."""
+    """Seven rows (Monday first) of 24 cells, each with its colour and a tooltip. Colours are relative
+    to the busiest cell, so that a pattern shows even when overall use is low."""
+    busiest = max((cell["utilization"] or 0.0 for cell in cells), default=0.0) or 1.0
     rows = []
     for day_index, day in enumerate(DAYS):
         row = []
         for cell in cells[day_index * 24 : (day_index + 1) * 24]:
-            ratio = min(cell["utilization"] or 0.0, 1.0)
+            ratio = min((cell["utilization"] or 0.0) / busiest, 1.0)
             row.append(
                 {
                     **cell,
