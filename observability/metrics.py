@@ -8,6 +8,11 @@ from django.db import connection
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+# In multi-process mode every process writes its counters there from the moment they are defined;
+# workers and beat share the image's setting but not the web container's start command.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 HTTP_REQUESTS = Counter(
     "reservoir_http_requests_total", "HTTP requests by view and status code.", ["view", "method", "status"]
 )

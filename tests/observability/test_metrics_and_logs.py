@@ -88,3 +88,22 @@ def test_production_logs_are_json():
     )
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["message"] == "hello" and line["level"] == "WARNING" and "request_id" in line
+
+
+def test_workers_start_with_the_images_metrics_directory_missing(tmp_path):
+    """The image sets PROMETHEUS_MULTIPROC_DIR for every process, but only the web command creates it."""
+    code = (
+        "import django; django.setup(); import reservations.services;"
+        "from observability.metrics import BOOKING_CONFLICTS; BOOKING_CONFLICTS.inc()"
+    )
+    missing = tmp_path / "not-yet" / "prometheus"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(missing), "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert any(missing.iterdir())
