@@ -87,10 +87,10 @@ CELERY_BEAT_SCHEDULE_FILENAME: "/tmp/celerybeat-schedule"
 
 {{/* The pod-level pieces every component shares. */}}
 {{- define "reservoir.podCommon" -}}
+automountServiceAccountToken: false
 {{- if not .hook }}
 serviceAccountName: {{ include "reservoir.serviceAccountName" .root }}
 {{- end }}
-automountServiceAccountToken: false
 securityContext:
   {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
 {{- with .root.Values.imagePullSecrets }}
