@@ -162,6 +162,11 @@ MATRIX = [
     row("get", "/api/users/me/tokens/", dict(anon=401, outsider=200, member=200, site_admin=200, admin=200)),
     row("get", "/api/audit-log/", dict(anon=401, outsider=200, member=200, site_admin=200, admin=200)),
     row("post", "/api/audit-log/", dict(outsider=405, member=405, site_admin=405, admin=405), {"action": "x"}),
+    # --- operations ---
+    row("get", "/api/dashboard/status/", dict(outsider=403, member=403, site_admin=200, admin=200)),
+    row("get", "/api/reports/utilization/", dict(outsider=403, member=403, site_admin=200, admin=200)),
+    row("get", "/api/reports/utilization/?site=boston", dict(outsider=403, member=403, site_admin=400, admin=200)),
+    row("get", "/api/reports/utilization/export/", dict(outsider=403, member=403, site_admin=200, admin=200)),
 ]
 
 
