@@ -11,11 +11,9 @@ FIGURES = ["booked_hours", "available_hours", "utilization", "bookings"]
 
 def _rows(report: dict, section: str) -> tuple[list[str], list[list]]:
     if section == "resources":
-        header = ["site", "resource_type", "resource", "status", *FIGURES, "last_booking_end"]
+        header = ["site", "resource_type", "resource", "status", *FIGURES]
         rows = [
-            [r["site"]["name"], r["resource_type"]["name"], r["name"], r["status"]]
-            + [r[key] for key in FIGURES]
-            + [r["last_booking_end"].isoformat() if r["last_booking_end"] else ""]
+            [r["site"]["name"], r["resource_type"]["name"], r["name"], r["status"]] + [r[key] for key in FIGURES]
             for r in report["resources"]
         ]
     elif section in ("resource_types", "sites"):

@@ -84,12 +84,18 @@ WITH {windows}, {clipped}
 SELECT w.id, w.name, w.status, w.site_id, w.site_name, w.resource_type_id, w.type_name,
        extract(epoch FROM w.win_end - w.win_start) AS available,
        coalesce(sum(extract(epoch FROM u.e - u.s)), 0) AS booked,
-       count(u.id) AS bookings,
-       (SELECT max(b."end") FROM {booking} b
-        WHERE b.resource_id = w.id AND b.status = 'confirmed' AND b.start < w.win_end) AS last_booking_end
+       count(u.id) AS bookings
 FROM windows w LEFT JOIN used u ON u.resource_id = w.id
 GROUP BY w.id, w.name, w.status, w.site_id, w.site_name, w.resource_type_id, w.type_name, w.win_start, w.win_end
 ORDER BY w.site_name, w.type_name, w.name
+"""
+
+# Only for idle resources: nothing overlaps their window, so the last booking ended before it.
+LAST_BOOKING_END = """
+WITH {windows}
+SELECT w.id, (SELECT max(b."end") FROM {booking} b
+              WHERE b.resource_id = w.id AND b.status = 'confirmed' AND b."end" <= w.win_start)
+FROM windows w WHERE w.id = ANY(%(idle)s)
 """
 
 PER_USER = """
@@ -168,9 +174,7 @@ def utilization_report(*, user, period: Period, site: Site | None = None, resour
     sites: dict[int, dict] = {}
     types: dict[int, dict] = {}
     total = {"resources": 0, "booked": 0.0, "available": 0.0, "bookings": 0}
-    for rid, name, status, sid, site_name, tid, type_name, available, booked, count, last_end in _query(
-        PER_RESOURCE, params
-    ):
+    for rid, name, status, sid, site_name, tid, type_name, available, booked, count in _query(PER_RESOURCE, params):
         available, booked = float(available), float(booked)
         resources.append(
             {
@@ -180,7 +184,6 @@ def utilization_report(*, user, period: Period, site: Site | None = None, resour
                 "site": {"id": sid, "name": site_name},
                 "resource_type": {"id": tid, "name": type_name},
                 **_figures(booked, available, count),
-                "last_booking_end": last_end,
             }
         )
         for bucket, key, label in ((sites, sid, site_name), (types, tid, type_name)):
@@ -221,12 +224,20 @@ def utilization_report(*, user, period: Period, site: Site | None = None, resour
             }
             for uid, username, first, last, booked, count in _query(PER_USER, params)
         ],
-        "idle_resources": [
-            {key: r[key] for key in ("id", "name", "status", "site", "resource_type", "last_booking_end")}
-            for r in resources
-            if r["bookings"] == 0 and r["available_hours"] > 0
-        ],
+        "idle_resources": _idle(resources, params),
     }
+
+
+def _idle(resources: list[dict], params: dict) -> list[dict]:
+    idle = [r for r in resources if r["bookings"] == 0 and r["available_hours"] > 0]
+    last_end = dict(_query(LAST_BOOKING_END, {**params, "idle": [r["id"] for r in idle]})) if idle else {}
+    return [
+        {
+            **{key: r[key] for key in ("id", "name", "status", "site", "resource_type")},
+            "last_booking_end": last_end[r["id"]],
+        }
+        for r in idle
+    ]
 
 
 def _heatmap(params: dict) -> list[dict]:

@@ -84,6 +84,8 @@ class Reservation(TimeStampedModel):
             models.Index(fields=["owner", "start"], name="reservation_owner_start"),
             models.Index(fields=["status", "start"], name="reservation_status_start"),
             models.Index(fields=["status", "end"], name="reservation_status_end"),
+            # A resource's last booking (idle resources in utilization reports).
+            models.Index(fields=["resource", "end"], name="reservation_resource_end"),
             models.Index(
                 fields=["start"], name="reservation_start_pending", condition=Q(started_event_at__isnull=True)
             ),
