@@ -1,7 +1,11 @@
+import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.utils import timezone
+from freezegun import freeze_time
 
 from observability.models import Heartbeat
 from observability.tasks import heartbeat
@@ -41,3 +45,28 @@ def test_dashboard_page(client, site_admin, member):
     assert "Operations" in page and "deliveries pending" in page
     client.force_login(member)
     assert client.get("/dashboard/").status_code == 403
+
+
+def test_live_status_on_the_demo_data(settings, tmp_path, api_for):
+    """Loaded on Sunday 2026-11-22; on Monday gpu0 is booked 09:00-12:00 and gpu1 13:00-14:00 (Berlin, UTC+1)."""
+    settings.DATA_DIR = tmp_path
+    with freeze_time("2026-11-22 10:00:00"):
+        call_command("seed_demo", stdout=io.StringIO())
+    users = {u.username: u for u in get_user_model().objects.all()}
+    with freeze_time("2026-11-23 08:30:00"):  # 09:30 in Berlin
+        body = api_for(users["admin"]).get("/api/dashboard/status/").json()
+    assert body["resources_by_site"] == {
+        "Berlin Lab": {"active": 5, "maintenance": 1},
+        "Boston DC": {"active": 4, "unavailable": 1},
+    }
+    assert [(b["resource"], b["owner"], b["end"]) for b in body["running"]] == [
+        ("dgx-01-gpu0", "user", "2026-11-23T11:00:00Z")
+    ]
+    assert body["starting_within_hour"] == []
+    with freeze_time("2026-11-23 11:30:00"):  # 12:30 in Berlin
+        body = api_for(users["siteadmin"]).get("/api/dashboard/status/").json()
+    assert body["running"] == []
+    assert [(b["resource"], b["start"]) for b in body["starting_within_hour"]] == [
+        ("dgx-01-gpu1", "2026-11-23T12:00:00Z")
+    ]
+    assert list(body["resources_by_site"]) == ["Berlin Lab"]
