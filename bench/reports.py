@@ -72,11 +72,30 @@ def explain(*, today, site) -> None:
         print(f"--- {name}\n" + "\n".join(row[0] for row in plan))
 
 
+def measure_reports(admin, requests: int) -> None:
+    api = APIClient()
+    api.force_authenticate(admin)
+    today = timezone.localdate()
+    for days in (7, 30, 90):
+        period = f"start={today - timedelta(days=days - 1)}&end={today}"
+        for label, scope in (("one site (200)", "&site=site-0"), ("all sites (1,000)", "")):
+            p50, p95, queries = timed(api, f"/api/reports/utilization/?{period}{scope}", requests)
+            print(f"report {days:>2} days, {label:<18} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({queries} queries)")
+    month = f"start={today - timedelta(days=29)}&end={today}"
+    p50, p95, _ = timed(api, f"/api/reports/utilization/export/?{month}", requests)
+    print(f"CSV export (resources, 30 days, all sites)  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+    page = Client()
+    page.force_login(admin)
+    p50, p95, _ = timed(page, f"/reports/utilization/?{month}&site=site-0", requests)
+    print(f"report page (30 days, one site)             p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bookings", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--explain", action="store_true", help="print the plans of the report's queries")
+    parser.add_argument("--explorer-only", action="store_true")
     args = parser.parse_args()
     per_site, sites_count = 200, 5
     per_resource = args.bookings // (per_site * sites_count)
@@ -110,26 +129,14 @@ def main() -> None:
 
         if args.explain:
             explain(today=timezone.localdate(), site=sites[0])
-        api = APIClient()
-        api.force_authenticate(admin)
-        today = timezone.localdate()
-        for days in (7, 30, 90):
-            period = f"start={today - timedelta(days=days - 1)}&end={today}"
-            for label, scope in (("one site (200)", "&site=site-0"), ("all sites (1,000)", "")):
-                p50, p95, queries = timed(api, f"/api/reports/utilization/?{period}{scope}", args.requests)
-                print(f"report {days:>2} days, {label:<18} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({queries} queries)")
-        p50, p95, _ = timed(api, f"/api/reports/utilization/export/?start={today - timedelta(days=29)}", args.requests)
-        print(f"CSV export (resources, 30 days, all sites)  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
-
+        if not args.explorer_only:
+            measure_reports(admin, args.requests)
         page = Client()
         page.force_login(admin)
-        p50, p95, _ = timed(
-            page, f"/reports/utilization/?start={today - timedelta(days=29)}&site=site-0", args.requests
-        )
-        print(f"report page (30 days, one site)             p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
         p50, p95, queries = timed(page, "/explorer/?q=site-0", args.requests)
         print(
-            f"explorer page (1,000 resources, one site shown) p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({queries} queries)"
+            f"explorer page (1,000 resources, one site shown)  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+            f"({queries} queries)"
         )
     finally:
         teardown_databases(config, verbosity=0)
