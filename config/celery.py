@@ -1,9 +1,33 @@
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("reservoir")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """Workers and beat log like the web: settings.LOGGING (JSON lines in production), not Celery's
+    own format."""
+    import logging
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+    logging.captureWarnings(True)  # Python warnings become log lines too, not raw text on stderr
+
+
+def _connect_log_context() -> None:
+    from observability import logging as log_context
+
+    signals.before_task_publish.connect(log_context.add_request_id_header, weak=False)
+    signals.task_prerun.connect(log_context.enter_task, weak=False)
+    signals.task_postrun.connect(log_context.leave_task, weak=False)
+
+
+_connect_log_context()

@@ -1,13 +1,47 @@
+"""Every log line carries who and what it is about: the request id and user id in web processes;
+in workers, the task and the request id of the request that queued it (sent as a message header)."""
+
 import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from common.request_context import current
 
 
-class RequestContextFilter(logging.Filter):
-    """Puts the request id and the user id on every log line written while a request runs."""
+@dataclass(frozen=True)
+class TaskContext:
+    task_id: str
+    task: str
+    request_id: str | None
 
+
+_task: ContextVar[TaskContext | None] = ContextVar("task_context", default=None)
+
+
+class RequestContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        context = current()
-        record.request_id = context.request_id or None
+        context, task = current(), _task.get()
+        record.request_id = context.request_id or (task.request_id if task else None)
         record.user_id = context.memo.get("user_id") if context.memo else None
+        record.task_id = task.task_id if task else None
+        record.task = task.task if task else None
         return True
+
+
+# --- Celery signal receivers (connected in config/celery.py) -------------------------------------
+
+
+def add_request_id_header(headers=None, **kwargs) -> None:
+    request_id = current().request_id
+    if headers is not None and request_id:
+        headers.setdefault("request_id", request_id)
+
+
+def enter_task(task_id=None, task=None, **kwargs) -> None:
+    request = getattr(task, "request", None)
+    request_id = getattr(request, "request_id", None) or (getattr(request, "headers", None) or {}).get("request_id")
+    _task.set(TaskContext(task_id=task_id, task=getattr(task, "name", ""), request_id=request_id))
+
+
+def leave_task(**kwargs) -> None:
+    _task.set(None)

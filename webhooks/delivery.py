@@ -1,6 +1,7 @@
 """Sending one delivery attempt. The only module that makes outbound HTTP requests."""
 
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from audit.models import Severity
 
 from . import safety, signing
 from .models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
+
+logger = logging.getLogger("reservoir.webhooks")
 
 USER_AGENT = "Reservoir-Webhooks/1"
 RETRYABLE_STATUS = {408, 425, 429}
@@ -160,6 +163,24 @@ def record(delivery: Delivery, number: int, started, body: bytes, headers: dict,
             hook.save(update_fields=["consecutive_failures"])
             if hook.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS:
                 _disable(hook, f"{hook.consecutive_failures} events in a row could not be delivered.")
+    logger.log(
+        logging.INFO if ok else logging.WARNING,
+        "Webhook %s: %s of event %s attempt %d -> %s in %s ms%s",
+        webhook.name,
+        delivery.status,
+        delivery.event_id,
+        number,
+        outcome.status or outcome.error,
+        outcome.duration_ms,
+        f", retry at {next_retry_at.isoformat()}" if next_retry_at else "",
+        extra={
+            "webhook_id": webhook.pk,
+            "delivery_id": delivery.pk,
+            "event_id": str(delivery.event_id),
+            "status_code": outcome.status,
+            "duration_ms": outcome.duration_ms,
+        },
+    )
     if next_retry_at is not None:
         from .tasks import deliver
 

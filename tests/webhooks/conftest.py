@@ -83,9 +83,10 @@ def receiver():
 class Worker:
     """A real Celery worker process on the real broker, using the test database."""
 
-    def __init__(self, **extra_env):
+    def __init__(self, log_file=None, level="warning", **extra_env):
         self.process = None
         self.extra_env = extra_env
+        self.log_file, self.level = log_file, level
 
     def start(self):
         env = {
@@ -115,14 +116,14 @@ class Worker:
                 "--concurrency",
                 "8",
                 "-l",
-                "warning",
+                self.level,
                 "--without-gossip",
                 "--without-mingle",
             ],
             cwd=settings.BASE_DIR,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(self.log_file, "w") if self.log_file else subprocess.DEVNULL,  # noqa: SIM115 - the child owns it
             start_new_session=True,
         )
         from config.celery import app
