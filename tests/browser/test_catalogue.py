@@ -3,6 +3,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership, Role
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
+from webhooks.models import Webhook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,3 +57,10 @@ def test_operator_sees_the_live_dashboard(page, live_server, demo):
     expect(page.get_by_role("heading", name="Operations")).to_be_visible()
     expect(page.locator("[data-process='worker']")).to_contain_text("worker")
     expect(page.get_by_text("deliveries pending")).to_be_visible()
+    # Figures change while the page is open: the next refresh (every 10 s) shows them, names as text.
+    site = SiteFactory(name="Lyon <i>Lab</i>", slug="lyon")
+    ResourceFactory(site=site, name="new-box", status="maintenance")
+    Webhook.objects.create(site=site, name="<b>ops</b>", url="https://hooks.example.org/x", secret="whsec_x")
+    expect(page.locator("#resources")).to_contain_text("Lyon <i>Lab</i>", timeout=15_000)
+    expect(page.locator("#webhooks")).to_contain_text("<b>ops</b>")
+    expect(page.locator("#webhooks b")).to_have_count(0)
