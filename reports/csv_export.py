@@ -11,9 +11,10 @@ FIGURES = ["booked_hours", "available_hours", "utilization", "bookings"]
 
 def _rows(report: dict, section: str) -> tuple[list[str], list[list]]:
     if section == "resources":
-        header = ["site", "resource_type", "resource", "status", *FIGURES]
+        header = ["site", "resource_type", "resource", "status", *FIGURES, "unavailable_hours"]
         rows = [
-            [r["site"]["name"], r["resource_type"]["name"], r["name"], r["status"]] + [r[key] for key in FIGURES]
+            [r["site"]["name"], r["resource_type"]["name"], r["name"], r["status"]]
+            + [r[key] for key in [*FIGURES, "unavailable_hours"]]
             for r in report["resources"]
         ]
     elif section in ("resource_types", "sites"):

@@ -3,8 +3,8 @@
 Definitions (also in docs/reports.md):
 - A period is whole days, from the first day's midnight to the midnight after the last day, in each
   site's own time zone, so "Monday" means Monday where the machine stands.
-- Available hours: the period, from the resource's creation if that was later. Maintenance is not
-  subtracted: a resource under repair shows as under-used, which is what an operator wants to see.
+- Available hours: the period, from the resource's creation if that was later, less the time it spent
+  in maintenance or unavailable (rebuilt from the audit log's status changes, reports/downtime.py).
 - Booked hours: confirmed bookings clipped to the period, plus bookings cancelled after they had
   started, up to their cancellation (the machine was in use until then).
 - The heatmap is in each site's wall-clock time: booked hours per weekday and hour, against the
@@ -21,6 +21,8 @@ from django.db import connection
 from accounts.access import administered_site_ids
 from reservations.models import Reservation
 from resources.models import Resource, ResourceType, Site
+
+from .downtime import downtime, hour_cells
 
 TOP_USERS = 10
 HOUR = 3600.0
@@ -82,11 +84,12 @@ used AS (SELECT * FROM clipped WHERE e > s)"""
 PER_RESOURCE = """
 WITH {windows}, {clipped}
 SELECT w.id, w.name, w.status, w.site_id, w.site_name, w.resource_type_id, w.type_name,
-       extract(epoch FROM w.win_end - w.win_start) AS available,
+       w.time_zone, w.win_start, w.win_end,
        coalesce(sum(extract(epoch FROM u.e - u.s)), 0) AS booked,
        count(u.id) AS bookings
 FROM windows w LEFT JOIN used u ON u.resource_id = w.id
-GROUP BY w.id, w.name, w.status, w.site_id, w.site_name, w.resource_type_id, w.type_name, w.win_start, w.win_end
+GROUP BY w.id, w.name, w.status, w.site_id, w.site_name, w.resource_type_id, w.type_name, w.time_zone,
+         w.win_start, w.win_end
 ORDER BY w.site_name, w.type_name, w.name
 """
 
@@ -170,28 +173,40 @@ def utilization_report(*, user, period: Period, site: Site | None = None, resour
         "type_id": resource_type.pk if resource_type is not None else None,
         "top": TOP_USERS,
     }
+    rows = [
+        dict(zip(("id", "name", "status", "site_id", "site_name", "type_id", "type_name", "time_zone",
+                  "win_start", "win_end", "booked", "bookings"), row, strict=True))
+        for row in _query(PER_RESOURCE, params)
+    ]  # fmt: skip
+    down = downtime(rows)
     resources = []
     sites: dict[int, dict] = {}
     types: dict[int, dict] = {}
     total = {"resources": 0, "booked": 0.0, "available": 0.0, "bookings": 0}
-    for rid, name, status, sid, site_name, tid, type_name, available, booked, count in _query(PER_RESOURCE, params):
-        available, booked = float(available), float(booked)
+    for row in rows:
+        unavailable = sum((upper - lower).total_seconds() for lower, upper in down[row["id"]])
+        available = (row["win_end"] - row["win_start"]).total_seconds() - unavailable
+        booked, count = float(row["booked"]), row["bookings"]
         resources.append(
             {
-                "id": rid,
-                "name": name,
-                "status": status,
-                "site": {"id": sid, "name": site_name},
-                "resource_type": {"id": tid, "name": type_name},
+                "id": row["id"],
+                "name": row["name"],
+                "status": row["status"],
+                "site": {"id": row["site_id"], "name": row["site_name"]},
+                "resource_type": {"id": row["type_id"], "name": row["type_name"]},
                 **_figures(booked, available, count),
+                "unavailable_hours": _hours(unavailable),
             }
         )
-        for bucket, key, label in ((sites, sid, site_name), (types, tid, type_name)):
-            row = bucket.setdefault(key, {"id": key, "name": label, "resources": 0, "b": 0.0, "a": 0.0, "n": 0})
-            row["resources"] += 1
-            row["b"] += booked
-            row["a"] += available
-            row["n"] += count
+        for bucket, key, label in (
+            (sites, row["site_id"], row["site_name"]),
+            (types, row["type_id"], row["type_name"]),
+        ):
+            entry = bucket.setdefault(key, {"id": key, "name": label, "resources": 0, "b": 0.0, "a": 0.0, "n": 0})
+            entry["resources"] += 1
+            entry["b"] += booked
+            entry["a"] += available
+            entry["n"] += count
         total["resources"] += 1
         total["booked"] += booked
         total["available"] += available
@@ -213,7 +228,7 @@ def utilization_report(*, user, period: Period, site: Site | None = None, resour
         "sites": rolled_up(sites),
         "resource_types": rolled_up(types),
         "resources": resources,
-        "heatmap": _heatmap(params),
+        "heatmap": _heatmap(params, [(row["time_zone"], interval) for row in rows for interval in down[row["id"]]]),
         "top_users": [
             {
                 "id": uid,
@@ -240,10 +255,14 @@ def _idle(resources: list[dict], params: dict) -> list[dict]:
     ]
 
 
-def _heatmap(params: dict) -> list[dict]:
-    """168 cells, Monday 00:00 first (day 1 = Monday, as ISO 8601 numbers weekdays)."""
+def _heatmap(params: dict, down: list[tuple[str, tuple]]) -> list[dict]:
+    """168 cells, Monday 00:00 first (day 1 = Monday, as ISO 8601 numbers weekdays). Capacity is the
+    resources' windows less their downtime."""
     booked = defaultdict(float, {(d, h): float(s) for d, h, s in _query(HEAT_BOOKED, params)})
     capacity = defaultdict(float, {(d, h): float(s) for d, h, s in _query(HEAT_CAPACITY, params)})
+    for zone, interval in down:
+        for cell, seconds in hour_cells(interval, zone).items():
+            capacity[cell] = max(capacity[cell] - seconds, 0.0)
     return [
         {
             "day": day,

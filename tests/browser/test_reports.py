@@ -34,16 +34,16 @@ def test_utilization_page_draws_the_demo_week(page, live_server, demo_logins, tm
     page.get_by_label("Last day").fill("2026-11-29")
     page.get_by_role("button", name="Show").click()
 
-    expect(page.locator("#total-utilization")).to_have_text("0.4%")
+    expect(page.locator("#total-utilization")).to_have_text("0.5%")
     expect(page.locator("#total-booked")).to_have_text("8.0")
     expect(page.get_by_role("img", name="Utilization by site")).to_contain_text("Berlin Lab")
     bar = page.get_by_role("img", name="Utilization by site").locator("rect[fill='#4e79a7']").first
-    assert float(bar.get_attribute("width")) == pytest.approx(0.0079 * 360, abs=0.1)
+    assert float(bar.get_attribute("width")) == pytest.approx(0.0095 * 360, abs=0.1)
     expect(page.locator("#heatmap td[data-day='1'][data-hour='9']")).to_have_text("1")
     tuesday_five = page.locator("#heatmap td[data-day='2'][data-hour='17']")
-    expect(tuesday_five).to_have_attribute("title", "Tue 17:00 · 1.0 h booked of 11.0 h · 9.1%")
+    expect(tuesday_five).to_have_attribute("title", "Tue 17:00 · 1.0 h booked of 9.0 h · 11.1%")
     expect(page.locator("#top-users")).to_contain_text("Sam Siteadmin")
-    expect(page.locator("#idle tr")).to_have_count(9)  # header + 8 idle resources
+    expect(page.locator("#idle tr")).to_have_count(7)  # header + 6 idle resources
     page.screenshot(path=str(tmp_path / "utilization.png"), full_page=True)
 
     with page.expect_download() as download:

@@ -5,7 +5,8 @@ The demo is loaded on Sunday 2026-11-22, so its bookings fall in the week Mon 23
     dgx-01-gpu0  Mon 23  09:00-12:00 Berlin  user       3 h
     dgx-01-gpu1  Mon 23  13:00-14:00 Berlin  user       1 h   (weekly series; the next one is on the 30th)
     dgx-01       Tue 24  14:00-18:00 Berlin  siteadmin  4 h
-11 resources (6 in Berlin, 5 in Boston), each bookable 7 x 24 = 168 h that week.
+11 resources (6 in Berlin, 5 in Boston), each 7 x 24 = 168 h that week; Krios-1 (maintenance) and cn-02
+(unavailable) were created so and never changed, so they could not be booked at all: 9 x 168 h available.
 """
 
 import csv
@@ -41,8 +42,8 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo, api_for):
     assert body["totals"] == {
         "resources": 11,
         "booked_hours": 8.0,
-        "available_hours": 1848.0,  # 11 x 168
-        "utilization": 0.0043,  # 8 / 1848
+        "available_hours": 1512.0,  # 9 x 168
+        "utilization": 0.0053,  # 8 / 1512
         "bookings": 3,
     }
     sites = {s["name"]: s for s in body["sites"]}
@@ -51,11 +52,11 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo, api_for):
         "name": "Berlin Lab",
         "resources": 6,
         "booked_hours": 8.0,
-        "available_hours": 1008.0,
-        "utilization": 0.0079,  # 8 / 1008
+        "available_hours": 840.0,  # 5 x 168, Krios-1 in maintenance
+        "utilization": 0.0095,  # 8 / 840
         "bookings": 3,
     }
-    assert (sites["Boston DC"]["booked_hours"], sites["Boston DC"]["available_hours"]) == (0.0, 840.0)
+    assert (sites["Boston DC"]["booked_hours"], sites["Boston DC"]["available_hours"]) == (0.0, 672.0)
     types = {
         t["name"]: (t["resources"], t["booked_hours"], t["available_hours"], t["utilization"])
         for t in body["resource_types"]
@@ -63,8 +64,8 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo, api_for):
     assert types == {
         "GPU server": (2, 4.0, 336.0, 0.0119),  # dgx-01 4 h of 2 x 168
         "GPU": (6, 4.0, 1008.0, 0.004),  # gpu0 3 h + gpu1 1 h of 6 x 168
-        "Microscope": (1, 0.0, 168.0, 0.0),
-        "Compute node": (2, 0.0, 336.0, 0.0),
+        "Microscope": (1, 0.0, 0.0, None),  # in maintenance all week
+        "Compute node": (2, 0.0, 168.0, 0.0),  # cn-02 unavailable
     }
     per_resource = {r["name"]: (r["booked_hours"], r["bookings"]) for r in body["resources"] if r["bookings"]}
     assert per_resource == {"dgx-01": (4.0, 1), "dgx-01-gpu0": (3.0, 1), "dgx-01-gpu1": (1.0, 1)}
@@ -77,22 +78,24 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo, api_for):
     }  # fmt: skip
     assert len(body["heatmap"]) == 168
     monday_nine = next(c for c in body["heatmap"] if (c["day"], c["hour"]) == (1, 9))
-    assert monday_nine == {"day": 1, "hour": 9, "booked_hours": 1.0, "capacity_hours": 11.0, "utilization": 0.0909}
+    assert monday_nine == {"day": 1, "hour": 9, "booked_hours": 1.0, "capacity_hours": 9.0, "utilization": 0.1111}
 
     assert [(u["username"], u["booked_hours"], u["bookings"]) for u in body["top_users"]] == [
         ("siteadmin", 4.0, 1),
         ("user", 4.0, 2),
     ]
     assert sorted(r["name"] for r in body["idle_resources"]) == [
-        "Krios-1", "cn-01", "cn-02", "dgx-01-gpu2", "dgx-01-gpu3", "hgx-02", "hgx-02-gpu0", "hgx-02-gpu1",
+        "cn-01", "dgx-01-gpu2", "dgx-01-gpu3", "hgx-02", "hgx-02-gpu0", "hgx-02-gpu1",
     ]  # fmt: skip
+    unavailable = {r["name"]: r["unavailable_hours"] for r in body["resources"] if r["unavailable_hours"]}
+    assert unavailable == {"Krios-1": 168.0, "cn-02": 168.0}
 
 
 def test_site_administrator_gets_only_their_site(demo, api_for):
     client = api_for(demo["siteadmin"])
     body = client.get(f"/api/reports/utilization/?{WEEK}").json()
     assert [s["name"] for s in body["sites"]] == ["Berlin Lab"]
-    assert (body["totals"]["resources"], body["totals"]["available_hours"]) == (6, 1008.0)
+    assert (body["totals"]["resources"], body["totals"]["available_hours"]) == (6, 840.0)
     response = client.get(f"/api/reports/utilization/?{WEEK}&site=boston")
     assert response.status_code == 400
     assert response.json()["errors"] == {"site": ["No such site among those you administer."]}
@@ -136,8 +139,8 @@ def test_csv_export_has_the_same_figures(demo, api_for):
     assert 'filename="utilization-sites-20261123-20261129.csv"' in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [(r["name"], r["booked_hours"], r["available_hours"], r["utilization"]) for r in rows] == [
-        ("Berlin Lab", "8.0", "1008.0", "0.0079"),
-        ("Boston DC", "0.0", "840.0", "0.0"),
+        ("Berlin Lab", "8.0", "840.0", "0.0095"),
+        ("Boston DC", "0.0", "672.0", "0.0"),
     ]
     export = client.get(f"/api/reports/utilization/export/?{WEEK}").content.decode()
     resources = list(csv.DictReader(io.StringIO(export)))
@@ -190,9 +193,31 @@ def test_the_page_draws_charts_heatmap_and_tables(demo, client):
     client.force_login(demo["admin"])
     page = client.get(f"/reports/utilization/?{WEEK}").content.decode()
     assert 'aria-label="Utilization by site"' in page and 'aria-label="Utilization by resource type"' in page
-    assert '<strong id="total-utilization">0.4%</strong>' in page
+    assert '<strong id="total-utilization">0.5%</strong>' in page
     assert 'data-day="1" data-hour="9" data-booked="1.0"' in page
     assert "section=top_users" in page and "Krios-1" in page
     assert client.get("/reports/utilization/?start=nonsense").status_code == 400
     client.force_login(demo["user"])
     assert client.get("/reports/utilization/").status_code == 403
+
+
+def test_maintenance_stretches_are_not_available(site_admin, site_a, member, api_for):
+    from resources import services as resources
+
+    with freeze_time("2026-11-01 00:00:00"):
+        scope = ResourceFactory(site=site_a, name="scope")
+    with freeze_time("2026-11-25 11:00:00"):  # Wednesday 12:00 in Berlin
+        resources.resource_update(actor=site_admin, resource=scope, status="maintenance")
+    with freeze_time("2026-11-26 14:30:00"):  # Thursday 15:30 in Berlin
+        resources.resource_update(actor=site_admin, resource=scope, status="active")
+    with freeze_time("2026-11-28 08:00:00"):  # Saturday 09:00 in Berlin, and it stays unavailable
+        resources.resource_update(actor=site_admin, resource=scope, status="unavailable")
+    body = api_for(site_admin).get(f"/api/reports/utilization/?{WEEK}").json()
+    row = body["resources"][0]
+    # Wed 12:00 -> Thu 15:30 = 27.5 h, Sat 09:00 -> Mon 00:00 = 39 h
+    assert (row["unavailable_hours"], row["available_hours"]) == (66.5, 101.5)
+    cells = {(c["day"], c["hour"]): c["capacity_hours"] for c in body["heatmap"]}
+    assert (cells[3, 11], cells[3, 12], cells[4, 15], cells[4, 16], cells[6, 8], cells[6, 9]) == (
+        1.0, 0.0, 0.5, 1.0, 1.0, 0.0,
+    )  # fmt: skip
+    assert sum(cells.values()) == 101.5
