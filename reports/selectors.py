@@ -173,60 +173,26 @@ def utilization_report(*, user, period: Period, site: Site | None = None, resour
         "type_id": resource_type.pk if resource_type is not None else None,
         "top": TOP_USERS,
     }
-    rows = [
-        dict(zip(("id", "name", "status", "site_id", "site_name", "type_id", "type_name", "time_zone",
-                  "win_start", "win_end", "booked", "bookings"), row, strict=True))
-        for row in _query(PER_RESOURCE, params)
-    ]  # fmt: skip
+    rows = [dict(zip(RESOURCE_COLUMNS, row, strict=True)) for row in _query(PER_RESOURCE, params)]
     down = downtime(rows)
-    resources = []
-    sites: dict[int, dict] = {}
-    types: dict[int, dict] = {}
-    total = {"resources": 0, "booked": 0.0, "available": 0.0, "bookings": 0}
-    for row in rows:
-        unavailable = sum((upper - lower).total_seconds() for lower, upper in down[row["id"]])
-        available = (row["win_end"] - row["win_start"]).total_seconds() - unavailable
-        booked, count = float(row["booked"]), row["bookings"]
-        resources.append(
-            {
-                "id": row["id"],
-                "name": row["name"],
-                "status": row["status"],
-                "site": {"id": row["site_id"], "name": row["site_name"]},
-                "resource_type": {"id": row["type_id"], "name": row["type_name"]},
-                **_figures(booked, available, count),
-                "unavailable_hours": _hours(unavailable),
-            }
-        )
-        for bucket, key, label in (
-            (sites, row["site_id"], row["site_name"]),
-            (types, row["type_id"], row["type_name"]),
-        ):
-            entry = bucket.setdefault(key, {"id": key, "name": label, "resources": 0, "b": 0.0, "a": 0.0, "n": 0})
-            entry["resources"] += 1
-            entry["b"] += booked
-            entry["a"] += available
-            entry["n"] += count
-        total["resources"] += 1
-        total["booked"] += booked
-        total["available"] += available
-        total["bookings"] += count
-
-    def rolled_up(bucket: dict) -> list[dict]:
-        rows = [
-            {"id": r["id"], "name": r["name"], "resources": r["resources"], **_figures(r["b"], r["a"], r["n"])}
-            for r in bucket.values()
-        ]
-        return sorted(rows, key=lambda r: r["name"])
-
+    seconds = [_seconds(row, down[row["id"]]) for row in rows]
+    resources = [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "status": row["status"],
+            "site": {"id": row["site_id"], "name": row["site_name"]},
+            "resource_type": {"id": row["type_id"], "name": row["type_name"]},
+            **_figures(*figures),
+            "unavailable_hours": _hours(unavailable),
+        }
+        for row, (*figures, unavailable) in zip(rows, seconds, strict=True)
+    ]
     return {
         "period": {"start": period.start, "end": period.end, "days": period.days},
-        "totals": {
-            "resources": total["resources"],
-            **_figures(total["booked"], total["available"], total["bookings"]),
-        },
-        "sites": rolled_up(sites),
-        "resource_types": rolled_up(types),
+        "totals": {"resources": len(rows), **_figures(*_sum(seconds))},
+        "sites": _roll_up(rows, seconds, "site_id", "site_name"),
+        "resource_types": _roll_up(rows, seconds, "type_id", "type_name"),
         "resources": resources,
         "heatmap": _heatmap(params, [(row["time_zone"], interval) for row in rows for interval in down[row["id"]]]),
         "top_users": [
@@ -241,6 +207,35 @@ def utilization_report(*, user, period: Period, site: Site | None = None, resour
         ],
         "idle_resources": _idle(resources, params),
     }
+
+
+RESOURCE_COLUMNS = (
+    "id", "name", "status", "site_id", "site_name", "type_id", "type_name", "time_zone",
+    "win_start", "win_end", "booked", "bookings",
+)  # fmt: skip
+
+
+def _seconds(row: dict, down: list) -> tuple[float, float, int, float]:
+    """(booked, available, bookings, unavailable) of one resource."""
+    unavailable = sum((upper - lower).total_seconds() for lower, upper in down)
+    available = (row["win_end"] - row["win_start"]).total_seconds() - unavailable
+    return float(row["booked"]), available, row["bookings"], unavailable
+
+
+def _sum(seconds: list[tuple]) -> tuple[float, float, int]:
+    return sum(s[0] for s in seconds), sum(s[1] for s in seconds), sum(s[2] for s in seconds)
+
+
+def _roll_up(rows: list[dict], seconds: list[tuple], key: str, label: str) -> list[dict]:
+    """Sums of hours (not averages of percentages) per site or per type, by name."""
+    groups: dict[int, list] = {}
+    for row, figures in zip(rows, seconds, strict=True):
+        groups.setdefault(row[key], [row[label], []])[1].append(figures)
+    rolled = [
+        {"id": pk, "name": name, "resources": len(members), **_figures(*_sum(members))}
+        for pk, (name, members) in groups.items()
+    ]
+    return sorted(rolled, key=lambda r: r["name"])
 
 
 def _idle(resources: list[dict], params: dict) -> list[dict]:
