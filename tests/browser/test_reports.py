@@ -51,7 +51,7 @@ def test_utilization_page_draws_the_demo_week(page, live_server, demo_logins, tm
     assert "Berlin Lab" in download.value.path().read_text()
 
 
-def test_explorer_shows_the_tree_with_bookings(page, live_server, demo_logins):
+def test_explorer_shows_the_tree_with_bookings(page, live_server, demo_logins, tmp_path):
     log_in(page, live_server, "siteadmin", demo_logins["siteadmin"])
     page.get_by_role("link", name="Explorer").click()
     expect(page.get_by_role("heading", name="Berlin Lab")).to_be_visible()
@@ -59,5 +59,6 @@ def test_explorer_shows_the_tree_with_bookings(page, live_server, demo_logins):
     row = page.locator("tr[data-resource='dgx-01-gpu1']")
     expect(row.locator(".branch")).to_be_visible()
     expect(row.locator(".next")).to_contain_text("Uma User")
+    page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
     row.get_by_role("link", name="Webhooks (0)").click()
     expect(page.locator("#resource-filter")).to_contain_text("dgx-01-gpu1")
