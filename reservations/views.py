@@ -108,6 +108,8 @@ def timeline(request, slug: str):
                 "left": f"{left:.3f}",
                 "width": f"{max(right - left, 0.3):.3f}",
                 "label": booking.title if visible(booking) and booking.title else "Booked",
+                # Colleagues' bookings are a plain "Booked" bar: their detail page is not theirs to open.
+                "linked": visible(booking),
             }
         )
     # Top-level resources grouped by type, each followed by its sub-resources.
