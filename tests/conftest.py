@@ -1,4 +1,10 @@
+import io
+import json
+
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from freezegun import freeze_time
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role
@@ -84,6 +90,26 @@ def member_api(member):
 @pytest.fixture
 def outsider_api(outsider):
     return _client(outsider)
+
+
+# --- The demo data of a known week -------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_users(settings, tmp_path):
+    """seed_demo as loaded on Sunday 2026-11-22: its bookings fall in the week of Monday 23 November
+    (Berlin UTC+1, Boston UTC-5, no clock change). {username: user}; the database comes from the
+    test's own marker (transactional for browser tests)."""
+    settings.DATA_DIR = tmp_path
+    with freeze_time("2026-11-22 10:00:00"):
+        call_command("seed_demo", stdout=io.StringIO())
+    return {user.username: user for user in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def demo_logins(demo_users, settings):
+    """{username: password} of the demo users."""
+    return json.loads((settings.DATA_DIR / "demo-logins.json").read_text())
 
 
 # --- A real OIDC provider ---------------------------------------------------------------------

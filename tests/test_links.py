@@ -3,15 +3,11 @@ link to a page they may not open, and no page link ends in an error.
 
 Crawls from the home page through same-site links (not the admin, the API, downloads or logout)."""
 
-import io
 import re
 from collections import deque
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from freezegun import freeze_time
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +40,8 @@ def _links(page: str, base: str) -> set[str]:
         ("user", {"/registry/", "/reservations/mine/"}, {"/dashboard/", "/explorer/", "/reports/utilization/"}),
     ],
 )
-def test_every_page_link_works(client, settings, tmp_path, username, must_reach, must_not_reach):
-    settings.DATA_DIR = tmp_path
-    with freeze_time("2026-11-22 10:00:00"):
-        call_command("seed_demo", stdout=io.StringIO())
-    client.force_login(get_user_model().objects.get(username=username))
+def test_every_page_link_works(client, demo_users, username, must_reach, must_not_reach):
+    client.force_login(demo_users[username])
     seen, queue, broken = {"/"}, deque(["/"]), []
     while queue and len(seen) < 300:
         path = queue.popleft()

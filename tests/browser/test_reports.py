@@ -1,22 +1,9 @@
 """The operators' report and explorer pages in a real browser, on the demo data of a known week."""
 
-import io
-import json
-
 import pytest
-from django.core.management import call_command
-from freezegun import freeze_time
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_logins(transactional_db, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    with freeze_time("2026-11-22 10:00:00"):
-        call_command("seed_demo", stdout=io.StringIO())
-    return json.loads((tmp_path / "demo-logins.json").read_text())
 
 
 def log_in(page, live_server, username, password):

@@ -1,9 +1,6 @@
-import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -47,12 +44,9 @@ def test_dashboard_page(client, site_admin, member):
     assert client.get("/dashboard/").status_code == 403
 
 
-def test_live_status_on_the_demo_data(settings, tmp_path, api_for):
+def test_live_status_on_the_demo_data(demo_users, api_for):
     """Loaded on Sunday 2026-11-22; on Monday gpu0 is booked 09:00-12:00 and gpu1 13:00-14:00 (Berlin, UTC+1)."""
-    settings.DATA_DIR = tmp_path
-    with freeze_time("2026-11-22 10:00:00"):
-        call_command("seed_demo", stdout=io.StringIO())
-    users = {u.username: u for u in get_user_model().objects.all()}
+    users = demo_users
     with freeze_time("2026-11-23 08:30:00"):  # 09:30 in Berlin
         body = api_for(users["admin"]).get("/api/dashboard/status/").json()
     assert body["resources_by_site"] == {

@@ -15,8 +15,6 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from freezegun import freeze_time
 
 from reservations.models import Reservation
@@ -27,16 +25,8 @@ WEEK = "start=2026-11-23&end=2026-11-29"
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    with freeze_time("2026-11-22 10:00:00"):
-        call_command("seed_demo", stdout=io.StringIO())
-    return {user.username: user for user in get_user_model().objects.all()}
-
-
-def test_global_administrator_sees_every_figure_of_the_demo_week(demo, api_for):
-    body = api_for(demo["admin"]).get(f"/api/reports/utilization/?{WEEK}").json()
+def test_global_administrator_sees_every_figure_of_the_demo_week(demo_users, api_for):
+    body = api_for(demo_users["admin"]).get(f"/api/reports/utilization/?{WEEK}").json()
 
     assert body["period"] == {"start": "2026-11-23", "end": "2026-11-29", "days": 7}
     assert body["totals"] == {
@@ -91,8 +81,8 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo, api_for):
     assert unavailable == {"Krios-1": 168.0, "cn-02": 168.0}
 
 
-def test_site_administrator_gets_only_their_site(demo, api_for):
-    client = api_for(demo["siteadmin"])
+def test_site_administrator_gets_only_their_site(demo_users, api_for):
+    client = api_for(demo_users["siteadmin"])
     body = client.get(f"/api/reports/utilization/?{WEEK}").json()
     assert [s["name"] for s in body["sites"]] == ["Berlin Lab"]
     assert (body["totals"]["resources"], body["totals"]["available_hours"]) == (6, 840.0)
@@ -101,14 +91,14 @@ def test_site_administrator_gets_only_their_site(demo, api_for):
     assert response.json()["errors"] == {"site": ["No such site among those you administer."]}
 
 
-def test_members_and_strangers_are_refused(demo, api_for):
-    assert api_for(demo["user"]).get("/api/reports/utilization/").status_code == 403
+def test_members_and_strangers_are_refused(demo_users, api_for):
+    assert api_for(demo_users["user"]).get("/api/reports/utilization/").status_code == 403
     assert api_for().get("/api/reports/utilization/").status_code in (401, 403)
-    assert api_for(demo["user"]).get("/api/reports/utilization/export/").status_code == 403
+    assert api_for(demo_users["user"]).get("/api/reports/utilization/export/").status_code == 403
 
 
-def test_filters_by_site_and_type(demo, api_for):
-    client = api_for(demo["admin"])
+def test_filters_by_site_and_type(demo_users, api_for):
+    client = api_for(demo_users["admin"])
     gpu = client.get("/api/resource-types/?search=GPU").json()["results"]
     gpu_id = next(t["id"] for t in gpu if t["name"] == "GPU")
     body = client.get(f"/api/reports/utilization/?{WEEK}&site=berlin&resource_type={gpu_id}").json()
@@ -126,14 +116,14 @@ def test_filters_by_site_and_type(demo, api_for):
         ("resource_type=999999", "resource_type", "No such resource type at your sites."),
     ],
 )
-def test_bad_questions_get_field_messages(demo, api_for, query, field, message):
-    response = api_for(demo["admin"]).get(f"/api/reports/utilization/?{query}")
+def test_bad_questions_get_field_messages(demo_users, api_for, query, field, message):
+    response = api_for(demo_users["admin"]).get(f"/api/reports/utilization/?{query}")
     assert response.status_code == 400
     assert response.json()["errors"][field] == [message]
 
 
-def test_csv_export_has_the_same_figures(demo, api_for):
-    client = api_for(demo["admin"])
+def test_csv_export_has_the_same_figures(demo_users, api_for):
+    client = api_for(demo_users["admin"])
     response = client.get(f"/api/reports/utilization/export/?{WEEK}&section=sites")
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="utilization-sites-20261123-20261129.csv"' in response["Content-Disposition"]
@@ -189,15 +179,15 @@ def test_a_week_with_the_clocks_going_back_has_169_hours(site_admin, site_a, api
     assert body["totals"]["available_hours"] == 169.0
 
 
-def test_the_page_draws_charts_heatmap_and_tables(demo, client):
-    client.force_login(demo["admin"])
+def test_the_page_draws_charts_heatmap_and_tables(demo_users, client):
+    client.force_login(demo_users["admin"])
     page = client.get(f"/reports/utilization/?{WEEK}").content.decode()
     assert 'aria-label="Utilization by site"' in page and 'aria-label="Utilization by resource type"' in page
     assert '<strong id="total-utilization">0.5%</strong>' in page
     assert 'data-day="1" data-hour="9" data-booked="1.0"' in page
     assert "section=top_users" in page and "Krios-1" in page
     assert client.get("/reports/utilization/?start=nonsense").status_code == 400
-    client.force_login(demo["user"])
+    client.force_login(demo_users["user"])
     assert client.get("/reports/utilization/").status_code == 403
 
 
