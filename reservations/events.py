@@ -1,9 +1,14 @@
-"""What webhook receivers get about bookings: enough to provision access without calling back."""
+"""How a booking change leaves the domain: every booking-changing path (services, scheduled
+boundaries) calls `publish_booking`, which writes the audit entry and the outbox event with the
+full booking payload, so a webhook receiver can provision access without calling back."""
+
+from datetime import UTC
 
 from accounts.models import SshKey
+from common.events import publish, snapshot
 from resources.events import resource_data, site_data
 
-from .models import Reservation
+from .models import Reservation, Series
 
 
 def owner_data(user) -> dict:
@@ -20,14 +25,16 @@ def owner_data(user) -> dict:
     }
 
 
-def reservation_event(reservation: Reservation, **extra) -> dict:
+def reservation_event(reservation: Reservation, *, owner: dict | None = None, **extra) -> dict:
+    """`owner`: the owner's payload when the caller already built it (a series of many bookings)."""
     return {
         "reservation": {
             "id": reservation.pk,
             "title": reservation.title,
             "description": reservation.description,
-            "start": reservation.start.isoformat(),
-            "end": reservation.end.isoformat(),
+            # UTC whichever way the booking came in (a series computes its times in the site's zone).
+            "start": reservation.start.astimezone(UTC).isoformat(),
+            "end": reservation.end.astimezone(UTC).isoformat(),
             "status": reservation.status,
             "parameters": reservation.parameters,
             "series_id": reservation.series_id,
@@ -35,5 +42,59 @@ def reservation_event(reservation: Reservation, **extra) -> dict:
         },
         "resource": resource_data(reservation.resource),
         "site": site_data(reservation.resource.site),
-        "owner": owner_data(reservation.owner),
+        "owner": owner if owner is not None else owner_data(reservation.owner),
     }
+
+
+def publish_booking(
+    action: str,
+    reservation: Reservation,
+    *,
+    actor,
+    before: dict | None = None,
+    message: str = "",
+    owner: dict | None = None,
+    audit_snapshot: bool = True,
+    **extra,
+) -> None:
+    """Audit entry and webhook event for one booking, in the caller's transaction. Scheduled
+    moments (started, ended) change nothing the audit diff would show: `audit_snapshot=False`."""
+    publish(
+        action,
+        actor=actor,
+        instance=reservation,
+        site_id=reservation.resource.site_id,
+        before=before,
+        after=snapshot(reservation) if audit_snapshot else None,
+        message=message,
+        event_data=reservation_event(reservation, owner=owner, **extra),
+        resource=reservation.resource,
+    )
+
+
+def publish_series_created(series: Series, created: list[Reservation], *, actor, skipped: int, owner: dict) -> None:
+    """The series itself, then each of its bookings as an ordinary `reservation.created`."""
+    first = created[0]
+    publish(
+        "reservation.series_created",
+        actor=actor,
+        instance=series,
+        site_id=first.resource.site_id,
+        after={**snapshot(series), "occurrences": len(created), "skipped": skipped},
+        event_data={
+            "series": {
+                "id": series.pk,
+                "rrule": series.rrule,
+                "time_zone": series.time_zone,
+                "title": series.title,
+                "reservation_ids": [r.pk for r in created],
+                "skipped": skipped,
+            },
+            "resource": resource_data(first.resource),
+            "site": site_data(first.resource.site),
+            "owner": owner,
+        },
+        resource=first.resource,
+    )
+    for reservation in created:
+        publish_booking("reservation.created", reservation, actor=actor, owner=owner)

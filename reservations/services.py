@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from common.events import publish, snapshot
+from common.events import snapshot
 from common.exceptions import Conflict
 from common.services import apply_changes, validated_save
 from notifications.services import notify
@@ -19,7 +19,7 @@ from resources.models import Resource
 from resources.selectors import resource_ancestor_ids
 
 from . import recurrence, rules
-from .events import reservation_event
+from .events import owner_data, publish_booking, publish_series_created
 from .models import Reservation, ReservationStatus, Series
 from .selectors import details_visible_to, overlapping, tree_ids
 
@@ -94,21 +94,6 @@ def _tell_owner(reservation: Reservation, actor, kind: str, verb: str) -> None:
     )
 
 
-def _publish(action: str, reservation: Reservation, *, actor, before=None, message: str = "", **extra) -> None:
-    """Audit entry and webhook event (with everything a receiver needs) for one booking."""
-    publish(
-        action,
-        actor=actor,
-        instance=reservation,
-        site_id=reservation.resource.site_id,
-        before=before,
-        after=snapshot(reservation),
-        message=message,
-        event_data=reservation_event(reservation, **extra),
-        resource=reservation.resource,
-    )
-
-
 # --- Single bookings --------------------------------------------------------------------------------
 
 
@@ -142,7 +127,7 @@ def reservation_create(
         parameters=cleaned,
     )
     _save(reservation, actor)
-    _publish("reservation.created", reservation, actor=actor)
+    publish_booking("reservation.created", reservation, actor=actor)
     _tell_owner(reservation, actor, "reservation.created", "made")
     return reservation
 
@@ -185,7 +170,7 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         reservation.ending_soon_sent_at = None
         reservation.ending_soon_event_at = None
     _save(reservation, actor)
-    _publish("reservation.updated", reservation, actor=actor, before=before)
+    publish_booking("reservation.updated", reservation, actor=actor, before=before)
     _tell_owner(reservation, actor, "reservation.updated", "changed")
     return reservation
 
@@ -204,10 +189,10 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> 
     if running:
         reservation.ended_event_at = now
     reservation.save(update_fields=["status", "cancelled_at", "cancelled_by", "ended_event_at", "updated"])
-    _publish("reservation.cancelled", reservation, actor=actor, before=before, message=reason)
+    publish_booking("reservation.cancelled", reservation, actor=actor, before=before, message=reason)
     if running:
         # A running booking ends now: receivers revoke access at the cancellation, not at the old end.
-        _publish(
+        publish_booking(
             "reservation.ended", reservation, actor=actor, ended_by_cancellation=True, scheduled_at=now.isoformat()
         )
     _tell_owner(reservation, actor, "reservation.cancelled", "cancelled")
@@ -298,21 +283,7 @@ def series_create(
             Reservation.objects.bulk_create(result.created)
     except IntegrityError as exc:
         raise Conflict("Another booking took one of these slots a moment ago; try again.", code="overlap") from exc
-    publish(
-        "reservation.series_created",
-        actor=actor,
-        instance=series,
-        site_id=resource.site_id,
-        after={**snapshot(series), "occurrences": len(result.created), "skipped": len(result.skipped)},
-    )
-    for reservation in result.created:
-        publish(
-            "reservation.created",
-            actor=actor,
-            instance=reservation,
-            site_id=resource.site_id,
-            after=snapshot(reservation),
-        )
+    publish_series_created(series, result.created, actor=actor, skipped=len(result.skipped), owner=owner_data(owner))
     if result.created:
         _tell_owner(
             result.created[0],

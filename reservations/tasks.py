@@ -7,6 +7,7 @@ from django.utils import timezone
 from notifications.services import notify
 
 from . import rules
+from .events import publish_booking
 from .models import Reservation, ReservationStatus
 
 REMINDER_LOOKAHEAD_MINUTES = 24 * 60  # the longest reminder a user can ask for
@@ -123,10 +124,6 @@ def schedule_boundaries() -> int:
 
 @shared_task(ignore_result=True)
 def fire_boundary(reservation_id: int, kind: str) -> bool:
-    from common.events import publish
-
-    from .events import reservation_event
-
     now = timezone.now()
     with transaction.atomic():
         booking = (
@@ -141,27 +138,26 @@ def fire_boundary(reservation_id: int, kind: str) -> bool:
         if max(moment, booking.start) > now + timezone.timedelta(milliseconds=50):
             return False  # not yet (or moved later since it was scheduled): the scheduler comes back
         if kind in ("ending_soon", "ended") and booking.started_event_at is None:
-            _fire(booking, "started", now, publish, reservation_event)  # in order, even after downtime
+            _fire(booking, "started", now)  # in order, even after downtime
         if kind == "ending_soon" and booking.end <= now:
             booking.ending_soon_event_at = now  # too late to warn: the end is what matters now
             booking.save(update_fields=["ending_soon_event_at"])
             return False
-        _fire(booking, kind, now, publish, reservation_event)
+        _fire(booking, kind, now)
     return True
 
 
-def _fire(booking: Reservation, kind: str, now, publish, reservation_event) -> None:
+def _fire(booking: Reservation, kind: str, now) -> None:
     moment = _moment(booking, kind)
     lag = (now - moment).total_seconds()
-    publish(
+    publish_booking(
         f"reservation.{kind}",
+        booking,
         actor=None,
-        instance=booking,
-        site_id=booking.resource.site_id,
-        event_data=reservation_event(
-            booking, scheduled_at=moment.isoformat(), lag_seconds=round(lag, 3), late=lag > LATE_AFTER.total_seconds()
-        ),
-        resource=booking.resource,
+        audit_snapshot=False,
+        scheduled_at=moment.isoformat(),
+        lag_seconds=round(lag, 3),
+        late=lag > LATE_AFTER.total_seconds(),
     )
     setattr(booking, BOUNDARY_FIELD[kind], now)
     booking.save(update_fields=[BOUNDARY_FIELD[kind]])

@@ -172,13 +172,11 @@ def reservation_new(request):
         created = {}
 
         def create(data):
-            start = timezone.make_aware(data["start"]) if timezone.is_naive(data["start"]) else data["start"]
-            end = timezone.make_aware(data["end"]) if timezone.is_naive(data["end"]) else data["end"]
             common = {
                 "actor": request.user,
                 "resource": data["resource"],
-                "start": start,
-                "end": end,
+                "start": data["start"],
+                "end": data["end"],
                 "title": data["title"],
                 "description": data["description"],
                 "parameters": form.parameters(),
@@ -232,15 +230,13 @@ def reservation_detail(request, pk: int):
             form = ReservationForm(request.POST, resources=resources, schema=schema, with_repeat=False)
 
             def update(data):
-                start = timezone.make_aware(data["start"])
-                end = timezone.make_aware(data["end"])
                 services.series_update(
                     actor=request.user,
                     reservation=booking,
                     scope=request.POST.get("scope", "this"),
                     resource=data["resource"],
-                    start=start,
-                    end=end,
+                    start=data["start"],
+                    end=data["end"],
                     title=data["title"],
                     description=data["description"],
                     parameters=form.parameters(),

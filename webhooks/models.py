@@ -11,6 +11,7 @@ EVENT_TYPES = [
     "reservation.created",
     "reservation.updated",
     "reservation.cancelled",
+    "reservation.series_created",
     "reservation.started",
     "reservation.ending_soon",
     "reservation.ended",
