@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from accounts.access import administers_any_site, can_admin_site, is_global_admin
-from common.exceptions import DomainError
+from common.errors import REFUSALS, refusal_for
 
 
 class RoleScopedAdmin(admin.ModelAdmin):
@@ -42,6 +42,28 @@ class RoleScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
+    def run_service(self, request, call, success: str) -> None:
+        """For admin actions: report a refused or conflicting change as a message, not an error page."""
+        try:
+            call()
+        except REFUSALS as exc:
+            self.message_user(request, refusal_for(exc).message, messages.ERROR)
+        else:
+            self.message_user(request, success, messages.SUCCESS)
+
+    def run_each(self, request, objects, call, verb: str) -> None:
+        """An admin action over several objects: each refused one is named with the reason, the
+        others go through."""
+        done = 0
+        for obj in objects:
+            try:
+                call(obj)
+            except REFUSALS as exc:
+                self.message_user(request, f"{obj}: {refusal_for(exc).message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, f"{done} {self.model._meta.verbose_name_plural} {verb}.")
+
 
 class ServiceBackedAdmin(RoleScopedAdmin):
     """Saves and deletes go through the app's services."""
@@ -71,15 +93,6 @@ class ServiceBackedAdmin(RoleScopedAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
-
-    def run_service(self, request, call, success: str) -> None:
-        """For admin actions: report a refused or conflicting change as a message, not an error page."""
-        try:
-            call()
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        else:
-            self.message_user(request, success, messages.SUCCESS)
 
 
 class ReadOnlyInline(admin.TabularInline):

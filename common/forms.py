@@ -1,24 +1,43 @@
 from django.core.exceptions import ValidationError
 
-from common.exceptions import DomainError
+from common.errors import NON_FIELD, REFUSALS, refusal_for
 
 
 def run_form_service(form, call) -> bool:
-    """Call a service with a valid form; put its field errors on the form. True on success."""
+    """Call a service with a valid form; put its refusal on the form (field messages on their
+    fields). True on success. Refusals for lack of rights propagate to the 403 page."""
     if not form.is_valid():
         return False
     try:
         call(form.cleaned_data)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-        return False
-    except DomainError as exc:
-        if exc.status_code == 403:
+    except REFUSALS as exc:
+        refusal = refusal_for(exc)
+        if refusal.status == 403:
             raise
-        form.add_error(None, exc.message)
+        if not refusal.errors:
+            form.add_error(None, refusal.message)
+        for name, messages in refusal.errors.items():
+            form.add_error(name if name in form.fields and name != NON_FIELD else None, messages)
         return False
     return True
+
+
+def read_query(request, form_class) -> dict:
+    """A page's query string read through a form: a malformed value is a ValidationError (a 400
+    page naming the parameter), never a crash. Blank or absent values take the field's initial."""
+    form = form_class(request.GET)
+    if not form.is_valid():
+        raise ValidationError(
+            {name: [f"{name}: {message}" for message in messages] for name, messages in form.errors.items()}
+        )
+    return {
+        name: form.fields[name].initial if value in (None, "") else value for name, value in form.cleaned_data.items()
+    }
+
+
+def object_id(value: str | None) -> int | None:
+    """An id from a query string or a form, or None when it is not a whole number."""
+    try:
+        return int(value or "")
+    except ValueError:
+        return None

@@ -1,8 +1,13 @@
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from audit.services import record_refusal
 
 from . import views
+from .errors import refusal_for, safe_next
 
 
 class HealthCheckMiddleware:
@@ -19,3 +24,38 @@ class HealthCheckMiddleware:
         if probe is not None:
             return probe(request)
         return self.get_response(request)
+
+
+class RefusalMiddleware:
+    """The pages' and the admin's side of the one error map (common.errors): a refused write goes
+    back to the page it came from with the service's message; anything else gets an error page
+    with the refusal's 4xx status. Refused writes for lack of rights land in the audit log."""
+
+    safe_methods = {"GET", "HEAD", "OPTIONS"}
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        refusal = refusal_for(exception)
+        if refusal is None:
+            return None
+        write = request.method not in self.safe_methods
+        if write and refusal.status == 403:
+            record_refusal(request, refusal.message)
+        if write and refusal.status != 403:
+            back = safe_next(request, request.POST.get("next"), request.headers.get("referer"))
+            if back:
+                messages.error(request, refusal.message)
+                return redirect(back)
+        headings = {403: "Not allowed", 404: "Not found", 409: "Conflict"}
+        context = {
+            "status": refusal.status,
+            "heading": headings.get(refusal.status, "Cannot do that"),
+            "message": refusal.message,
+            "back": safe_next(request, request.headers.get("referer")),
+        }
+        return render(request, "error.html", context, status=refusal.status)

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.request_context.RequestContextMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
-    "audit.middleware.AuditRefusalsMiddleware",
+    "common.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from accounts.access import is_global_admin
 from common.admin import ReadOnlyInline, RoleScopedAdmin
-from common.exceptions import DomainError
 
 from . import selectors, services
 from .models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
@@ -40,25 +39,15 @@ class AllocationAdmin(RoleScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # release instead: the record stays
 
-    def _each(self, request, queryset, call, verb):
-        done = 0
-        for allocation in queryset:
-            try:
-                call(allocation)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{allocation}: {exc.message}", level="error")
-        self.message_user(request, f"{done} allocation(s) {verb}.")
-
     @admin.action(description="Release selected allocations")
     def release(self, request, queryset):
-        self._each(
+        self.run_each(
             request, queryset, lambda a: services.allocation_release(actor=request.user, allocation=a), "released"
         )
 
     @admin.action(description="Lock selected allocations")
     def lock(self, request, queryset):
-        self._each(
+        self.run_each(
             request,
             queryset,
             lambda a: services.allocation_set_lock(actor=request.user, allocation=a, locked=True),
@@ -67,7 +56,7 @@ class AllocationAdmin(RoleScopedAdmin):
 
     @admin.action(description="Unlock selected allocations")
     def unlock(self, request, queryset):
-        self._each(
+        self.run_each(
             request,
             queryset,
             lambda a: services.allocation_set_lock(actor=request.user, allocation=a, locked=False),

@@ -64,3 +64,8 @@ class ReservationForm(forms.Form):
             return None
         count = self.cleaned_data.get("repeat_count") or 2
         return f"FREQ={repeat};COUNT={count}"
+
+
+class TimelineQuery(forms.Form):
+    date = forms.DateField(required=False)
+    days = forms.IntegerField(required=False, min_value=1, max_value=31, initial=7)

@@ -1,5 +1,5 @@
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import can_admin_site
 from accounts.services import calendar_token_for
-from common.forms import run_form_service
+from common.forms import object_id, read_query, run_form_service
 from resources.selectors import resource_tree, visible_resources, visible_sites
 
 from . import selectors, services
-from .forms import ReservationForm
+from .forms import ReservationForm, TimelineQuery
 from .models import ReservationStatus
 
 
@@ -84,11 +84,8 @@ def resource_calendar(request, pk: int):
 def timeline(request, slug: str):
     """Rows = resources (grouped by type, as a tree), columns = days; bookings as colored bars."""
     site = get_object_or_404(visible_sites(user=request.user), slug=slug)
-    try:
-        first = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        first = timezone.localdate()
-    days = max(1, min(int(request.GET.get("days", 7) or 7), 31))
+    query = read_query(request, TimelineQuery)
+    first, days = query["date"] or timezone.localdate(), query["days"]
     tz = timezone.get_current_timezone()
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = start + timedelta(days=days)
@@ -165,7 +162,7 @@ def _parse_local(value: str | None):
 @login_required
 def reservation_new(request):
     resources = visible_resources(user=request.user).filter(status="active").select_related("resource_type", "site")
-    chosen = resources.filter(pk=request.POST.get("resource") or request.GET.get("resource") or 0).first()
+    chosen = resources.filter(pk=object_id(request.POST.get("resource") or request.GET.get("resource"))).first()
     schema = chosen.resource_type.parameter_schema if chosen else []
     if request.method == "POST":
         form = ReservationForm(request.POST, resources=resources, schema=schema)

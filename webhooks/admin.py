@@ -50,15 +50,17 @@ class WebhookAdmin(RoleScopedAdmin):
 
     @admin.action(description="Send a test event")
     def send_test(self, request, queryset):
-        for webhook in queryset:
-            services.webhook_send_test(actor=request.user, webhook=webhook)
-        self.message_user(request, f"Test event queued for {queryset.count()} webhook(s).")
+        self.run_each(
+            request, queryset, lambda hook: services.webhook_send_test(actor=request.user, webhook=hook), "tested"
+        )
 
     @admin.action(description="Rotate the secret (the old one stays valid for the overlap window)")
     def rotate_secret(self, request, queryset):
-        for webhook in queryset:
+        def rotate(webhook):
             secret = services.webhook_rotate_secret(actor=request.user, webhook=webhook)
             self.message_user(request, f"{webhook.name}: new secret (shown once): {secret}", messages.WARNING)
+
+        self.run_each(request, queryset, rotate, "given a new secret")
 
 
 class AttemptInline(ReadOnlyInline):
@@ -91,6 +93,6 @@ class DeliveryAdmin(RoleScopedAdmin):
 
     @admin.action(description="Send again")
     def resend(self, request, queryset):
-        for delivery in queryset:
-            self.run_service(request, lambda d=delivery: services.delivery_resend(actor=request.user, delivery=d), "")
-        self.message_user(request, f"{queryset.count()} delivery(ies) queued again.")
+        self.run_each(
+            request, queryset, lambda d: services.delivery_resend(actor=request.user, delivery=d), "queued again"
+        )

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import administered_site_ids, administers_any_site, scope_to_sites
+from common.errors import safe_next
 from common.forms import run_form_service
 from resources.models import Site
 from resources.selectors import visible_resource_types, visible_resources
@@ -127,4 +128,4 @@ def delivery_resend(request, pk: int):
     delivery = get_object_or_404(selectors.delivery_list(user=request.user), pk=pk)
     services.delivery_resend(actor=request.user, delivery=delivery)
     messages.success(request, "Queued again.")
-    return redirect(request.POST.get("next") or "webhook-deliveries")
+    return redirect(safe_next(request, request.POST.get("next")) or "webhook-deliveries")

@@ -1,0 +1,77 @@
+"""One map from domain errors to what a surface shows. The API (one error shape), the pages (a
+message on the page the user came from, or an error page), the admin (a message) and management
+commands (a message and an exit code) all ask `refusal_for`; none interprets exceptions itself."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .exceptions import DomainError
+
+NON_FIELD = "non_field_errors"
+
+# Exit codes of the command-line surfaces (the `reservoir` client maps HTTP statuses the same way).
+EXIT_REFUSED, EXIT_CONFLICT = 2, 3
+
+
+# What `refusal_for` understands; `except REFUSALS` catches refusals and lets bugs through.
+REFUSALS = (DomainError, ValidationError, DjangoPermissionDenied)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    code: str
+    message: str
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CONFLICT if self.status == 409 else EXIT_REFUSED
+
+    def body(self) -> dict:
+        """The API's one error shape: {"detail", "code", "errors": {field: [...]}, ...details}."""
+        return {"detail": self.message, "code": self.code, "errors": self.errors, **self.details}
+
+
+def _first(errors: dict[str, list[str]]) -> str:
+    for messages in errors.values():
+        for message in messages:
+            if message:
+                return str(message)
+    return "Invalid input."
+
+
+def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {(NON_FIELD if name == NON_FIELD_ERRORS else name): msgs for name, msgs in exc.message_dict.items()}
+    return {NON_FIELD: exc.messages}
+
+
+def invalid(errors: dict) -> Refusal:
+    message = _first({k: v if isinstance(v, list) else [v] for k, v in errors.items()}) if errors else "Invalid input."
+    return Refusal(400, "invalid", f"Invalid input: {message}", errors)
+
+
+def refusal_for(exc: BaseException) -> Refusal | None:
+    """The refusal an exception stands for, or None when it is not a refusal (a bug: let it raise)."""
+    if isinstance(exc, DomainError):
+        return Refusal(exc.status_code, exc.code, exc.message, {}, dict(exc.details))
+    if isinstance(exc, ValidationError):
+        return invalid(validation_errors(exc))
+    if isinstance(exc, DjangoPermissionDenied):
+        return Refusal(403, "permission_denied", str(exc) or "You do not have permission to perform this action.")
+    return None
+
+
+def safe_next(request, *candidates: str | None) -> str | None:
+    """The first candidate that stays on this site (Django's allowed-host check), or None."""
+    for candidate in candidates:
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return None

@@ -1,0 +1,118 @@
+"""One map from refusals to responses (common.errors), seen from each surface: pages go back with
+the service's message or show an error page with a 4xx, the admin says it in a message, the API
+answers in its one error shape; `next` never leads off the site."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from audit.models import AuditEntry
+from registry import services as registry_services
+from reservations import services as booking_services
+from tests.factories import ResourceFactory, ResourceTypeFactory, UserFactory
+from webhooks import services as webhook_services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def locked(site_a, member, admin_user):
+    allocation = registry_services.allocate(
+        actor=member, site=site_a, resource_type="port", resource_value="8100", resource_name="x", owner_service="web"
+    )
+    return registry_services.allocation_set_lock(actor=admin_user, allocation=allocation, locked=True)
+
+
+@pytest.fixture
+def booking(site_a, member):
+    resource = ResourceFactory(site=site_a, resource_type=ResourceTypeFactory())
+    start = timezone.now() + timedelta(days=1)
+    return booking_services.reservation_create(
+        actor=member, resource=resource, start=start, end=start + timedelta(hours=1)
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_releasing_a_locked_allocation_on_the_page_goes_back_with_the_reason(client, member, locked):
+    client.force_login(member)
+    response = client.post(f"/registry/{locked.pk}/release/", HTTP_REFERER="http://testserver/registry/?status=active")
+    assert response.status_code == 302 and response["Location"] == "http://testserver/registry/?status=active"
+    assert any("locked" in m.lower() for m in messages_of(response))
+    locked.refresh_from_db()
+    assert locked.status == "active"
+
+
+def test_without_a_page_to_go_back_to_a_refusal_is_an_error_page_with_its_status(client, member, locked):
+    client.force_login(member)
+    response = client.post(f"/registry/{locked.pk}/release/")
+    assert response.status_code == 423
+    page = response.content.decode()
+    assert "locked" in page.lower() and 'href="/reservations/mine/"' in page  # the site's header, a way back
+
+
+def test_cancelling_with_an_unknown_scope_is_refused_with_the_scopes_named(client, member, booking):
+    client.force_login(member)
+    response = client.post(f"/reservations/{booking.pk}/cancel/", {"scope": "everything"})
+    assert response.status_code == 400
+    assert "Scope must be one of: this, following, all." in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+@pytest.mark.parametrize("query", ["days=abc", "days=0", "days=100000000000000000000", "date=2026-02-30"])
+def test_a_malformed_timeline_query_is_a_400_naming_the_parameter(client, member, site_a, query):
+    client.force_login(member)
+    response = client.get(f"/calendar/{site_a.slug}/timeline/?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] + ":" in response.content.decode()
+
+
+def test_resending_a_delivery_never_redirects_off_site(client, site_admin, site_a, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    hook, _ = webhook_services.webhook_create(actor=site_admin, site=site_a, name="h", url="http://127.0.0.1:9/")
+    delivery = webhook_services.webhook_send_test(actor=site_admin, webhook=hook)
+    client.force_login(site_admin)
+    for evil in ("https://evil.example.net/", "//evil.example.net/", "https:evil.example.net"):
+        response = client.post(f"/webhooks/deliveries/{delivery.pk}/resend/", {"next": evil})
+        assert response.status_code == 302 and response["Location"] == "/webhooks/deliveries/", evil
+    response = client.post(f"/webhooks/deliveries/{delivery.pk}/resend/", {"next": "/webhooks/?x=1"})
+    assert response["Location"] == "/webhooks/?x=1"
+
+
+def test_another_sites_booking_does_not_exist_for_a_page(client, outsider, booking):
+    client.force_login(outsider)
+    assert client.post(f"/reservations/{booking.pk}/cancel/").status_code == 404
+
+
+def test_a_services_permission_refusal_on_a_page_is_a_403_with_the_message_and_is_audited(client, site_a, booking):
+    colleague = UserFactory(username="colleague")
+    Membership.objects.create(site=site_a, user=colleague, role=Role.MEMBER)
+    client.force_login(colleague)
+    response = client.post(f"/reservations/{booking.pk}/cancel/", {"scope": "this"})
+    assert response.status_code == 403
+    assert "Only the owner or a site administrator may change this booking." in response.content.decode()
+    assert AuditEntry.objects.filter(action="auth.permission_denied", actor_id=colleague.pk).exists()
+
+
+def test_admin_action_on_a_locked_allocation_says_why(client, admin_user, locked):
+    registry_services.allocation_set_lock(actor=admin_user, allocation=locked, locked=True)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/registry/allocation/", {"action": "release", "_selected_action": [locked.pk]}, follow=True
+    )
+    texts = messages_of(response)
+    assert any(str(locked) in t and "locked" in t.lower() for t in texts), texts
+    assert any("0 allocations released" in t for t in texts), texts
+
+
+def test_the_api_keeps_its_one_error_shape(member_api, locked):
+    response = member_api.delete(f"/api/system-resources/{locked.pk}/")
+    body = response.json()
+    assert response.status_code == 423
+    assert body["code"] == "locked" and body["errors"] == {} and "locked" in body["detail"].lower()
