@@ -86,3 +86,29 @@ def require_site_admin(actor, site_id: int | None, action: str) -> None:
 def require_global_admin(actor, action: str) -> None:
     if not is_global_admin(actor):
         raise PermissionDenied(f"Only a global administrator may {action}.")
+
+
+def is_site_member(user, site_id: int | None) -> bool:
+    """Member or administrator of the site (global administrators are everywhere)."""
+    ids = visible_site_ids(user)
+    return ids is None or site_id in ids
+
+
+def require_site_member(actor, site_id: int | None, message: str = "You are not a member of this site.") -> None:
+    if not is_site_member(actor, site_id):
+        raise PermissionDenied(message)
+
+
+def owns_or_administers(user, *, owner_id: int | None, site_id: int | None) -> bool:
+    """The owner of a thing (a booking, an allocation) or an administrator of its site."""
+    return user is None or owner_id == user.pk or can_admin_site(user, site_id)
+
+
+def require_operator(user, what: str) -> None:
+    """The operators' pages and endpoints (dashboard, reports, webhooks, users): administrators only."""
+    if not administers_any_site(user):
+        raise PermissionDenied(f"{what} are for global and site administrators.")
+
+
+def may_use_admin(user) -> bool:
+    return bool(user.is_active and user.is_staff and administers_any_site(user))

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.access import administered_site_ids, administers_any_site, is_global_admin, scope_to_sites
+from accounts.access import administered_site_ids, is_global_admin, require_operator, scope_to_sites
 from common.forms import run_form_service
 from resources.models import Site
 
@@ -123,8 +123,7 @@ def api_token_revoke(request, pk: int):
 
 
 def _require_administrator(user) -> None:
-    if not administers_any_site(user):
-        raise PermissionDenied("Only global and site administrators manage users.")
+    require_operator(user, "The people pages")
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.access import administers_any_site
+from accounts.access import may_use_admin
 
 from .models import AuditEntry
 from .selectors import audit_entry_list
@@ -19,7 +19,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return audit_entry_list(user=request.user)
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff and administers_any_site(request.user)
+        return may_use_admin(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

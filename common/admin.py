@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from accounts.access import administers_any_site, can_admin_site, is_global_admin
+from accounts.access import can_admin_site, is_global_admin, may_use_admin
 from common.errors import REFUSALS, refusal_for
 
 
@@ -22,7 +22,7 @@ class RoleScopedAdmin(admin.ModelAdmin):
         return queryset.order_by(*ordering) if ordering else queryset
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff and administers_any_site(request.user)
+        return may_use_admin(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

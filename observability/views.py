@@ -1,13 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from accounts.access import administers_any_site
-from common.exceptions import PermissionDenied as Forbidden
+from accounts.access import require_operator
 from resources.models import ResourceStatus
 
 from .explorer import explorer_tree
@@ -15,8 +13,7 @@ from .status import live_status
 
 
 def _require_operator(user) -> None:
-    if not administers_any_site(user):
-        raise PermissionDenied("The operators' pages are for global and site administrators.")
+    require_operator(user, "The operators' pages")
 
 
 @login_required
@@ -47,6 +44,5 @@ def explorer(request):
 @api_view(["GET"])
 def status_api(request):
     """The dashboard's live status as JSON (what the page refreshes itself from)."""
-    if not administers_any_site(request.user):
-        raise Forbidden("The operators' dashboard is for global and site administrators.")
+    require_operator(request.user, "The operators' pages")
     return Response(live_status(request.user))

@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.access import can_admin_site, is_global_admin, require_global_admin, visible_site_ids
+from accounts.access import (
+    can_admin_site,
+    is_global_admin,
+    owns_or_administers,
+    require_global_admin,
+    require_site_member,
+)
 from common.events import publish, snapshot
 from common.exceptions import Conflict, DomainError, PermissionDenied
 from common.request_context import current
@@ -89,13 +95,11 @@ def _event(action: str, allocation: Allocation, actor, before=None) -> None:
 
 
 def _require_member(actor, site_id: int) -> None:
-    visible = visible_site_ids(actor)
-    if visible is not None and site_id not in visible:
-        raise PermissionDenied("You are not a member of this site.")
+    require_site_member(actor, site_id)
 
 
 def _require_manager(actor, allocation: Allocation) -> None:
-    if actor is None or can_admin_site(actor, allocation.site_id) or allocation.owner_id == actor.pk:
+    if owns_or_administers(actor, owner_id=allocation.owner_id, site_id=allocation.site_id):
         return
     raise PermissionDenied("Only the allocation's owner or a site administrator may change it.")
 

@@ -1,11 +1,10 @@
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.access import administers_any_site
+from accounts.access import require_operator
 
 from .charts import bars, heat_rows, percent
 from .csv_export import SECTIONS
@@ -28,8 +27,7 @@ def _presets() -> list[tuple[str, str]]:
 
 @login_required
 def utilization(request):
-    if not administers_any_site(request.user):
-        raise PermissionDenied("Utilization reports are for global and site administrators.")
+    require_operator(request.user, "Utilization reports")
     form = UtilizationQueryForm(request.GET, user=request.user)
     context = {"form": form, "presets": _presets(), "sections": SECTIONS}
     if not form.is_valid():

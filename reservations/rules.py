@@ -1,14 +1,15 @@
 """What makes a booking acceptable, apart from overlaps (services.py checks those under a lock)."""
 
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.access import can_admin_site, visible_site_ids
+from accounts.access import can_admin_site, is_site_member, owns_or_administers, require_site_member
 from common.exceptions import PermissionDenied
-from resources.models import Resource, ResourceStatus
+from resources.models import Resource
 from resources.parameters import clean_parameters
 
 
@@ -28,20 +29,55 @@ def local(moment: datetime, resource: Resource) -> str:
 
 def require_can_book(*, actor, resource: Resource, owner) -> None:
     site_id = resource.site_id
-    visible = visible_site_ids(actor)
-    if visible is not None and site_id not in visible:
-        raise PermissionDenied("You are not a member of this resource's site.")
+    require_site_member(actor, site_id, "You are not a member of this resource's site.")
     if owner.pk != getattr(actor, "pk", None) and not can_admin_site(actor, site_id):
         raise PermissionDenied("Only a site administrator may book for someone else.")
-    owner_sites = visible_site_ids(owner)
-    if owner_sites is not None and site_id not in owner_sites:
+    if not is_site_member(owner, site_id):
         raise ValidationError({"owner": f"{owner.get_username()} is not a member of {resource.site.name}."})
 
 
+def may_change(user, reservation) -> bool:
+    return owns_or_administers(user, owner_id=reservation.owner_id, site_id=reservation.resource.site_id)
+
+
 def require_can_change(*, actor, reservation) -> None:
-    if actor is None or reservation.owner_id == actor.pk or can_admin_site(actor, reservation.resource.site_id):
+    if may_change(actor, reservation):
         return
     raise PermissionDenied("Only the owner or a site administrator may change this booking.")
+
+
+# A booking may start this much before "now" (a form submitted at 10:00:30 for 10:00).
+PAST_GRACE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """When and how long `actor` may book one resource: what `check` enforces and what the
+    free-slot search offers, so that search never offers what booking refuses."""
+
+    earliest: datetime | None  # first allowed start (None: any, for site administrators)
+    latest: datetime | None  # last allowed start (the type's horizon)
+    min_duration: timedelta
+    max_duration: timedelta | None
+
+    def duration_errors(self, duration: timedelta, kind_name: str) -> list[str]:
+        errors = []
+        if self.min_duration and duration < self.min_duration:
+            errors.append(f"{kind_name} bookings last at least {_human(self.min_duration)}.")
+        if self.max_duration and duration > self.max_duration:
+            errors.append(f"{kind_name} bookings last at most {_human(self.max_duration)}.")
+        return errors
+
+
+def limits(*, actor, resource: Resource, now: datetime | None = None) -> Limits:
+    now = now or timezone.now()
+    kind = resource.resource_type
+    return Limits(
+        earliest=None if can_admin_site(actor, resource.site_id) else now,
+        latest=now + kind.max_horizon if kind.max_horizon else None,
+        min_duration=kind.min_duration or timedelta(0),
+        max_duration=kind.max_duration,
+    )
 
 
 def check(
@@ -59,19 +95,17 @@ def check(
         raise ValidationError({"start": "Give start and end with a time zone offset (ISO 8601)."})
     if end <= start:
         errors["end"] = ["The end must be after the start."]
-    if resource.status != ResourceStatus.ACTIVE:
+    if not resource.is_bookable:
         errors["resource"] = [f"{resource.name} is {resource.get_status_display().lower()} and cannot be booked."]
     kind = resource.resource_type
-    duration = end - start
-    if end > start and kind.min_duration and duration < kind.min_duration:
-        errors.setdefault("end", []).append(f"{kind.name} bookings last at least {_human(kind.min_duration)}.")
-    if kind.max_duration and duration > kind.max_duration:
-        errors.setdefault("end", []).append(f"{kind.name} bookings last at most {_human(kind.max_duration)}.")
-    now = timezone.now()
-    if kind.max_horizon and start > now + kind.max_horizon:
+    allowed = limits(actor=actor, resource=resource)
+    if end > start:
+        errors.setdefault("end", []).extend(allowed.duration_errors(end - start, kind.name))
+    if allowed.latest and start > allowed.latest:
         errors.setdefault("start", []).append(f"{kind.name} can be booked at most {_human(kind.max_horizon)} ahead.")
-    if start_changed and start < now - timedelta(minutes=1) and not can_admin_site(actor, resource.site_id):
+    if start_changed and allowed.earliest and start < allowed.earliest - PAST_GRACE:
         errors.setdefault("start", []).append("A booking cannot start in the past.")
+    errors = {name: messages for name, messages in errors.items() if messages}
     try:
         cleaned = clean_parameters(kind.parameter_schema or [], parameters)
     except ValidationError as exc:

@@ -4,13 +4,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.postgres.fields import RangeBoundary
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from accounts.access import administered_site_ids, scope_to_sites, visible_site_ids
-from resources.models import Resource, ResourceStatus
-from resources.selectors import resource_tree_ids
+from accounts.access import owns_or_administers, scope_to_sites, visible_site_ids
+from resources.models import Resource
+from resources.selectors import MAX_TREE_DEPTH, resource_tree_ids
 
+from . import rules
 from .models import Reservation, ReservationStatus, TsTzRange
 
 
@@ -26,12 +30,9 @@ def reservation_list(*, user) -> QuerySet[Reservation]:
 
 def details_visible_to(user):
     """A predicate: may `user` see who booked, the title and the parameters of a booking?"""
-    administered = administered_site_ids(user)
 
     def visible(reservation: Reservation) -> bool:
-        if administered is None or reservation.owner_id == user.pk:
-            return True
-        return reservation.resource.site_id in administered
+        return owns_or_administers(user, owner_id=reservation.owner_id, site_id=reservation.resource.site_id)
 
     return visible
 
@@ -87,30 +88,115 @@ def free_between(busy: list[Interval], start: datetime, end: datetime, min_lengt
     return [slot for slot in free if slot.end - slot.start >= minimum and slot.end > slot.start]
 
 
-def resource_availability(*, resource: Resource, start: datetime, end: datetime, min_length=None) -> dict:
+# The widest window availability and the free-slot search look at in one request.
+MAX_SEARCH_WINDOW = timedelta(days=92)
+
+
+def busy_by_resource(resource_ids, start: datetime, end: datetime) -> dict[int, list[Interval]]:
+    """{resource id: confirmed bookings of its tree (itself, ancestors, descendants) overlapping
+    [start, end), clipped to it}, for many resources in one round trip."""
+    ids = list(resource_ids)
+    busy: dict[int, list[Interval]] = {pk: [] for pk in ids}
+    if not ids:
+        return busy
+    resources, bookings = Resource._meta.db_table, Reservation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE up(root, id, parent_id, depth) AS (
+                SELECT id, id, parent_id, 0 FROM {resources} WHERE id = ANY(%(ids)s)
+                UNION ALL
+                SELECT up.root, r.id, r.parent_id, up.depth + 1 FROM {resources} r JOIN up ON r.id = up.parent_id
+                WHERE up.depth < %(depth)s
+            ), down(root, id, depth) AS (
+                SELECT id, id, 0 FROM {resources} WHERE id = ANY(%(ids)s)
+                UNION ALL
+                SELECT down.root, r.id, down.depth + 1 FROM {resources} r JOIN down ON r.parent_id = down.id
+                WHERE down.depth < %(depth)s
+            ), tree AS (SELECT root, id FROM up UNION SELECT root, id FROM down)
+            SELECT tree.root, greatest(b.start, %(start)s), least(b."end", %(end)s)
+            FROM tree JOIN {bookings} b ON b.resource_id = tree.id
+            WHERE b.status = %(confirmed)s
+              AND tstzrange(b.start, b."end", '[)') && tstzrange(%(start)s, %(end)s, '[)')
+            ORDER BY 1, 2
+            """,  # noqa: S608 - table names come from the models; every value is a parameter
+            {
+                "ids": ids,
+                "depth": MAX_TREE_DEPTH,
+                "start": start,
+                "end": end,
+                "confirmed": ReservationStatus.CONFIRMED,
+            },
+        )
+        for root, busy_start, busy_end in cursor.fetchall():
+            busy[root].append(Interval(busy_start, busy_end))
+    return busy
+
+
+def _ceil_minute(moment: datetime) -> datetime:
+    floored = moment.replace(second=0, microsecond=0)
+    return floored if floored == moment else floored + timedelta(minutes=1)
+
+
+def bookable_free(
+    *, limits: rules.Limits, busy: list[Interval], start: datetime, end: datetime, min_length: timedelta | None
+) -> list[Interval]:
+    """Free time in [start, end) in which a booking within `limits` fits: nothing before the
+    earliest allowed start, nothing starting after the horizon, at least the minimum length."""
+    lower = max(start, _ceil_minute(limits.earliest)) if limits.earliest else start
+    slots = []
+    for slot in free_between(busy, lower, end, None) if lower < end else []:
+        slot_end = slot.end
+        if limits.latest is not None:
+            if slot.start > limits.latest:
+                break
+            if limits.max_duration is not None:
+                slot_end = min(slot_end, limits.latest + limits.max_duration)
+        if slot_end - slot.start >= max(min_length or timedelta(0), limits.min_duration, timedelta(microseconds=1)):
+            slots.append(Interval(slot.start, slot_end))
+    return slots
+
+
+def resource_availability(*, user, resource: Resource, start: datetime, end: datetime, min_length=None) -> dict:
+    """The bookings of the resource's tree in [start, end), the busy time they make, and the
+    free time in which `user` could book it (same rules as a booking)."""
     bookings = list(
         overlapping(tree_ids(resource.pk), start, end)
         .select_related("resource", "resource__site", "resource__resource_type", "owner")
         .order_by("start")
     )
-    if resource.status != ResourceStatus.ACTIVE:
-        busy = [Interval(start, end)]
-    else:
-        busy = [Interval(max(b.start, start), min(b.end, end)) for b in bookings]
-    return {
-        "bookings": bookings,
-        "busy": merge(busy),
-        "free": free_between(busy, start, end, min_length) if resource.status == ResourceStatus.ACTIVE else [],
-    }
+    busy = merge([Interval(max(b.start, start), min(b.end, end)) for b in bookings])
+    if not resource.is_bookable:
+        return {"bookings": bookings, "busy": [Interval(start, end)], "free": []}
+    allowed = rules.limits(actor=user, resource=resource)
+    free = bookable_free(limits=allowed, busy=busy, start=start, end=end, min_length=min_length)
+    return {"bookings": bookings, "busy": busy, "free": free}
 
 
-def first_free_slot(*, resources, duration: timedelta, after: datetime, before: datetime):
-    """(resource, start) of the earliest gap of `duration` among `resources`, or None."""
-    best = None
+def first_free_slot(*, user, resources, duration: timedelta, after: datetime, before: datetime):
+    """(resource, start) of the earliest slot of `duration` in [after, before) that `user` could
+    book on one of `resources` (ties: the first in the given order), or None. One query for the
+    bookings of all candidates. A duration that no candidate's type allows is a ValidationError."""
+    now = timezone.now()
+    candidates, refusals = [], []
     for resource in resources:
-        if resource.status != ResourceStatus.ACTIVE:
+        if not resource.is_bookable:
             continue
-        slots = resource_availability(resource=resource, start=after, end=before, min_length=duration)["free"]
-        if slots and (best is None or slots[0].start < best[1]):
-            best = (resource, slots[0].start)
+        allowed = rules.limits(actor=user, resource=resource, now=now)
+        refused = allowed.duration_errors(duration, resource.resource_type.name)
+        if refused:
+            refusals.extend(refused)
+        else:
+            candidates.append((resource, allowed))
+    if refusals and not candidates:
+        raise ValidationError({"duration": sorted(set(refusals))})
+    busy = busy_by_resource([r.pk for r, _ in candidates], after, before)
+    best = None
+    for resource, allowed in candidates:
+        for slot in bookable_free(limits=allowed, busy=busy[resource.pk], start=after, end=before, min_length=duration):
+            fits = slot.start + duration <= slot.end and (allowed.latest is None or slot.start <= allowed.latest)
+            if fits:
+                if best is None or slot.start < best[1]:
+                    best = (resource, slot.start)
+                break
     return best

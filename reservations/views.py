@@ -10,12 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import can_admin_site
 from accounts.services import calendar_token_for
 from common.forms import object_id, read_query, run_form_service
-from resources.selectors import resource_tree, visible_resources, visible_sites
+from resources.selectors import bookable_resources, resource_tree, visible_resources, visible_sites
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import ReservationForm, TimelineQuery
 from .models import ReservationStatus
 
@@ -161,7 +160,7 @@ def _parse_local(value: str | None):
 
 @login_required
 def reservation_new(request):
-    resources = visible_resources(user=request.user).filter(status="active").select_related("resource_type", "site")
+    resources = bookable_resources(user=request.user).select_related("resource_type", "site")
     chosen = resources.filter(pk=object_id(request.POST.get("resource") or request.GET.get("resource"))).first()
     schema = chosen.resource_type.parameter_schema if chosen else []
     if request.method == "POST":
@@ -208,12 +207,12 @@ def reservation_new(request):
 def reservation_detail(request, pk: int):
     booking = get_object_or_404(selectors.reservation_list(user=request.user), pk=pk)
     visible = selectors.details_visible_to(request.user)(booking)
-    can_change = booking.owner_id == request.user.pk or can_admin_site(request.user, booking.resource.site_id)
+    can_change = rules.may_change(request.user, booking)
     if not visible:
         raise Http404("No booking you may see here.")
     form = None
     if can_change and booking.status == ReservationStatus.CONFIRMED:
-        resources = visible_resources(user=request.user).filter(status="active").select_related("resource_type")
+        resources = bookable_resources(user=request.user).select_related("resource_type")
         schema = booking.resource.resource_type.parameter_schema or []
         initial = {
             "resource": booking.resource,

@@ -90,7 +90,18 @@ class ResourceStatus(models.TextChoices):
     UNAVAILABLE = "unavailable", "Unavailable"
 
 
+# What may be booked is decided here, once: the property for one resource, the lookup for queries.
+BOOKABLE = Q(status=ResourceStatus.ACTIVE)
+
+
+class ResourceQuerySet(models.QuerySet):
+    def bookable(self) -> "ResourceQuerySet":
+        return self.filter(BOOKABLE)
+
+
 class Resource(TimeStampedModel):
+    objects = ResourceQuerySet.as_manager()
+
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="resources")
     resource_type = models.ForeignKey(ResourceType, on_delete=models.PROTECT, related_name="resources")
     parent = models.ForeignKey(

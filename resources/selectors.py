@@ -25,6 +25,11 @@ def visible_resources(*, user) -> QuerySet[Resource]:
     return scope_to_sites(Resource.objects.all(), visible_site_ids(user))
 
 
+def bookable_resources(*, user) -> QuerySet[Resource]:
+    """What the user may pick in a booking form: resources of their sites that can be booked now."""
+    return visible_resources(user=user).bookable()
+
+
 def site_list(*, user) -> QuerySet[Site]:
     return visible_sites(user=user).annotate(resource_count=Count("resources", distinct=True)).order_by(Lower("name"))
 

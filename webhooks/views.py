@@ -2,12 +2,11 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.access import administered_site_ids, administers_any_site, scope_to_sites
+from accounts.access import administered_site_ids, require_operator, scope_to_sites
 from common.errors import safe_next
 from common.forms import run_form_service
 from resources.models import Site
@@ -19,8 +18,7 @@ from .forms import WebhookForm
 
 
 def _require_admin(user) -> None:
-    if not administers_any_site(user):
-        raise PermissionDenied("Webhooks are managed by site administrators.")
+    require_operator(user, "Webhooks")
 
 
 def _form(request, data=None, initial=None):

@@ -4,8 +4,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts.access import administers_any_site
-from common.exceptions import PermissionDenied
+from accounts.access import require_operator
 
 from ..csv_export import SECTIONS, report_csv
 from ..forms import UtilizationQueryForm
@@ -20,8 +19,7 @@ QUERY = [
 
 
 def _report(request) -> dict:
-    if not administers_any_site(request.user):
-        raise PermissionDenied("Utilization reports are for global and site administrators.")
+    require_operator(request.user, "Utilization reports")
     form = UtilizationQueryForm(request.query_params, user=request.user)
     if not form.is_valid():
         raise ValidationError({field: list(messages) for field, messages in form.errors.items()})

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from common.api.serializers import ScopedRelationsMixin
 from reservations.models import Reservation
+from reservations.selectors import MAX_SEARCH_WINDOW
 from resources.selectors import visible_resources
 
 User = get_user_model()
@@ -127,8 +128,8 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": "The end must be after the start."})
-        if attrs["end"] - attrs["start"] > timedelta(days=92):
-            raise serializers.ValidationError({"end": "Ask for at most 92 days at a time."})
+        if attrs["end"] - attrs["start"] > MAX_SEARCH_WINDOW:
+            raise serializers.ValidationError({"end": f"Ask for at most {MAX_SEARCH_WINDOW.days} days at a time."})
         return attrs
 
 
@@ -137,7 +138,16 @@ class FirstFreeQuerySerializer(serializers.Serializer):
     type = serializers.IntegerField()
     duration = serializers.DurationField(help_text="HH:MM:SS or 'D HH:MM:SS'")
     after = AwareDateTimeField()
-    before = AwareDateTimeField()
+    before = AwareDateTimeField(help_text=f"At most {MAX_SEARCH_WINDOW.days} days after `after`.")
+
+    def validate(self, attrs):
+        if attrs["before"] <= attrs["after"]:
+            raise serializers.ValidationError({"before": "`before` must be after `after`."})
+        if attrs["before"] - attrs["after"] > MAX_SEARCH_WINDOW:
+            raise serializers.ValidationError({"before": f"Search at most {MAX_SEARCH_WINDOW.days} days at a time."})
+        if attrs["duration"] <= timedelta(0):
+            raise serializers.ValidationError({"duration": "The duration must be positive."})
+        return attrs
 
 
 class FirstFreeSerializer(serializers.Serializer):

@@ -97,7 +97,7 @@ def resource_availability(request, pk: int):
     query.is_valid(raise_exception=True)
     start, end = query.validated_data["start"], query.validated_data["end"]
     found = selectors.resource_availability(
-        resource=resource, start=start, end=end, min_length=query.validated_data.get("min_length")
+        user=request.user, resource=resource, start=start, end=end, min_length=query.validated_data.get("min_length")
     )
     context = {"request": request, "details_visible": selectors.details_visible_to(request.user)}
     return Response(
@@ -120,9 +120,14 @@ def first_free_slot(request):
     query = FirstFreeQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     q = query.validated_data
-    candidates = visible_resources(user=request.user).filter(site_id=q["site"], resource_type_id=q["type"])
+    candidates = (
+        visible_resources(user=request.user)
+        .filter(site_id=q["site"], resource_type_id=q["type"])
+        .select_related("resource_type", "site")
+        .order_by("name")
+    )
     found = selectors.first_free_slot(
-        resources=candidates.order_by("name"), duration=q["duration"], after=q["after"], before=q["before"]
+        user=request.user, resources=candidates, duration=q["duration"], after=q["after"], before=q["before"]
     )
     if found is None:
         return Response({"found": False, "resource": None, "resource_name": None, "start": None, "end": None})

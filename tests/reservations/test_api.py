@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from reservations.models import Reservation
@@ -138,6 +141,34 @@ class TestAvailability:
         ).replace("+", "%2B")
         body = member_api.get(f"/api/availability/first-free/?{query}").json()
         assert body["found"] and body["resource_name"] == "dgx-01-gpu1"
+
+    def test_search_applies_the_types_rules(self, member_api, tree, site_a):
+        """Krios-1's type: 30 min to 8 h, at most 60 days ahead."""
+        microscope = tree["microscope"]
+
+        def first_free(duration, after, before):
+            query = (
+                f"site={site_a.pk}&type={microscope.resource_type_id}&duration={duration}"
+                f"&after={after.isoformat()}&before={before.isoformat()}"
+            ).replace("+", "%2B")
+            return member_api.get(f"/api/availability/first-free/?{query}")
+
+        too_long = first_free("09:00:00", at(1, 8), at(2, 8))
+        assert too_long.status_code == 400
+        assert too_long.json()["errors"]["duration"] == ["Microscope bookings last at most 8 hour(s)."]
+        beyond_horizon = first_free("01:00:00", at(61, 8), at(62, 8))
+        assert beyond_horizon.status_code == 200 and beyond_horizon.json()["found"] is False
+        too_wide = first_free("01:00:00", at(1, 8), at(94, 8))
+        assert too_wide.status_code == 400 and "92 days" in too_wide.json()["errors"]["before"][0]
+
+    def test_free_time_never_starts_in_the_past_for_a_member(self, member_api, site_admin_api, tree):
+        now = timezone.now()
+        window = f"start={(now - timedelta(hours=2)).isoformat()}&end={(now + timedelta(hours=2)).isoformat()}"
+        url = f"/api/resources/{tree['gpu0'].pk}/availability/?{window.replace('+', '%2B')}"
+        (free,) = member_api.get(url).json()["free"]
+        assert now <= parse_datetime(free["start"]) <= now + timedelta(minutes=1)
+        (free,) = site_admin_api.get(url).json()["free"]  # administrators may book in the past
+        assert parse_datetime(free["start"]) == now - timedelta(hours=2)
 
     def test_bad_window(self, member_api, tree):
         response = member_api.get(f"/api/resources/{tree['gpu0'].pk}/availability/?start=x&end=y")
