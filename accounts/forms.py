@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import Role
+from .models import Profile, Role
 
 User = get_user_model()
 
@@ -12,12 +12,8 @@ class ProfileForm(forms.Form):
     email = forms.EmailField(required=False)
     time_zone = forms.CharField(max_length=64, help_text="IANA name, e.g. Europe/Berlin.")
     email_notifications = forms.BooleanField(required=False, label="Also send my notifications by email")
-    reminder_minutes = forms.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=24 * 60,
-        initial=15,
-        label="Remind me this many minutes before a booking starts",
+    reminder_minutes = Profile._meta.get_field("reminder_minutes").formfield(
+        required=False, label="Remind me this many minutes before a booking starts"
     )
 
 

@@ -1,16 +1,24 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from resources.validators import validate_time_zone
 
+# The longest reminder lead time anyone may ask for (the reminder task looks this far ahead).
+MAX_REMINDER_MINUTES = 24 * 60
+
 
 class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     email_notifications = models.BooleanField(default=True, help_text="Also send notifications by email.")
-    reminder_minutes = models.PositiveIntegerField(default=15, help_text="Remind me this long before a booking starts.")
+    reminder_minutes = models.PositiveIntegerField(
+        default=15,
+        validators=[MaxValueValidator(MAX_REMINDER_MINUTES, "A reminder comes at most 24 hours (1440 minutes) ahead.")],
+        help_text="Remind me this many minutes before a booking starts (at most 1440).",
+    )
     calendar_token = models.CharField(
         max_length=64, unique=True, null=True, blank=True, help_text="Secret part of the iCalendar feed URLs."
     )

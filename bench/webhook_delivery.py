@@ -8,7 +8,6 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -31,7 +30,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
 from bench.support import database_url  # noqa: E402
 from bench.support import percentile as pct  # noqa: E402
-from config.celery import app  # noqa: E402
+from config.celery import WORKER_QUEUES, app, worker_command  # noqa: E402
 from reservations import services as bookings  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
 from reservations.tasks import schedule_boundaries  # noqa: E402
@@ -59,24 +58,7 @@ class Handler(BaseHTTPRequestHandler):
 def start_worker(pool: str, concurrency: int) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "celery,webhooks",
-            "--pool",
-            pool,
-            "--concurrency",
-            str(concurrency),
-            "-l",
-            "error",
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        worker_command(pool=pool, concurrency=concurrency, level="error", quiet=True),
         env=env,
     )
     deadline = time.monotonic() + 30
@@ -115,7 +97,7 @@ def main() -> None:
         Membership.objects.create(site=site, user=admin, role=Role.ADMIN)
         hook, _ = webhooks.webhook_create(actor=admin, site=site, name="receiver", url=url)
         with app.connection_for_write() as conn:
-            for queue in ("celery", "webhooks"):
+            for queue in WORKER_QUEUES:
                 conn.default_channel.queue_purge(queue)
 
         for pool, concurrency in (("solo", 1), ("threads", 8)):

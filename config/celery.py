@@ -31,3 +31,28 @@ def _connect_log_context() -> None:
 
 
 _connect_log_context()
+
+
+# The queues every worker consumes: the default one and the webhook deliveries'.
+WORKER_QUEUES = ("celery", "webhooks")
+
+
+def worker_command(*, pool: str | None = None, concurrency: int | None = None, level: str = "info", quiet=False):
+    """The worker's command line, for the devstack, the tests' and the benchmarks' worker
+    processes (the image, compose file and chart spell the same in YAML; tests compare them)."""
+    import sys
+
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", ",".join(WORKER_QUEUES), "-l", level]
+    if pool:
+        command += ["--pool", pool]
+    if concurrency:
+        command += ["--concurrency", str(concurrency)]
+    if quiet:  # short-lived test and bench workers: no chatter with other workers, faster start
+        command += ["--without-gossip", "--without-mingle"]
+    return command
+
+
+def beat_command(*, schedule: str, level: str = "info") -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", level, "--schedule", schedule]

@@ -109,3 +109,10 @@ class AllocationTemplateAdmin(admin.ModelAdmin):
         )
         obj.pk = saved.pk
         obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.template_delete(actor=request.user, template=obj)
+
+    def delete_queryset(self, request, queryset):
+        for template in queryset:
+            services.template_delete(actor=request.user, template=template)

@@ -474,6 +474,13 @@ def template_save(*, actor, template, name: str, specs: list, description: str =
     return template
 
 
+@transaction.atomic
+def template_delete(*, actor, template) -> None:
+    require_global_admin(actor, "manage allocation templates")
+    publish("allocation_template.deleted", actor=actor, instance=template, site_id=None, before=snapshot(template))
+    template.delete()
+
+
 def _fill(text, variables: dict):
     if not isinstance(text, str):
         return text

@@ -4,13 +4,12 @@ from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.utils import timezone
 
+from accounts.models import MAX_REMINDER_MINUTES
 from notifications.services import notify
 
 from . import rules
 from .events import publish_booking
 from .models import Reservation, ReservationStatus
-
-REMINDER_LOOKAHEAD_MINUTES = 24 * 60  # the longest reminder a user can ask for
 
 
 @shared_task
@@ -26,7 +25,7 @@ def send_due_reminders() -> dict:
                 status=ReservationStatus.CONFIRMED,
                 reminder_sent_at__isnull=True,
                 start__gt=now,
-                start__lte=now + timezone.timedelta(minutes=REMINDER_LOOKAHEAD_MINUTES),
+                start__lte=now + timezone.timedelta(minutes=MAX_REMINDER_MINUTES),
             )
             .select_related("owner__profile", "resource__site")
         )

@@ -8,6 +8,8 @@ import sys
 import yaml
 from django.conf import settings
 
+from config.celery import WORKER_QUEUES
+
 ROOT = settings.BASE_DIR
 
 
@@ -19,7 +21,7 @@ def test_compose_runs_every_process_against_real_servers():
     services = compose()["services"]
     assert {"db", "redis", "keycloak", "migrate", "web", "worker", "beat"} <= set(services)
     worker = services["worker"]["command"]
-    assert worker[:4] == ["celery", "-A", "config", "worker"] and "celery,webhooks" in worker
+    assert worker[:4] == ["celery", "-A", "config", "worker"] and ",".join(WORKER_QUEUES) in worker
     assert services["beat"]["command"][3] == "beat" and "deploy" not in services["beat"]  # one beat
     env = services["web"]["environment"]
     assert env["DATABASE_URL"].startswith("postgres://") and env["CELERY_BROKER_URL"].startswith("redis://")

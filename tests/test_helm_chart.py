@@ -14,6 +14,8 @@ from helm_python.chart import Chart, lint
 from helm_python.errors import HelmValuesError
 from kubernetes_validate import validate
 
+from config.celery import WORKER_QUEUES
+
 ROOT = Path(__file__).resolve().parent.parent
 CHART = ROOT / "chart"
 KUBERNETES = ["1.27.0", "1.37.0"]
@@ -92,7 +94,7 @@ def test_beat_is_one_replica_and_never_two_during_a_rollout(default):
 
 def test_worker_listens_on_both_queues(default):
     command = container(default["Deployment", "rsv-reservoir-worker"])["command"]
-    assert command[command.index("-Q") + 1] == "celery,webhooks"
+    assert command[command.index("-Q") + 1] == ",".join(WORKER_QUEUES)
 
 
 def test_autoscalers_own_the_replica_count(default):

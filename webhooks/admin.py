@@ -4,7 +4,7 @@ from django.db import models
 from common.admin import ReadOnlyInline, RoleScopedAdmin
 
 from . import selectors, services
-from .models import Delivery, DeliveryAttempt, Webhook
+from .models import WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Webhook
 
 
 @admin.register(Webhook)
@@ -15,20 +15,7 @@ class WebhookAdmin(RoleScopedAdmin):
     list_filter = ["site", "enabled", "scope"]
     search_fields = ["name", "url"]
     readonly_fields = ["consecutive_failures", "disabled_reason", "created", "updated"]
-    fields = [
-        "site",
-        "name",
-        "url",
-        "enabled",
-        "event_types",
-        "scope",
-        "resource_type",
-        "resource",
-        "timeout_seconds",
-        "headers",
-        "legacy_signature",
-        *readonly_fields,
-    ]
+    fields = ["site", *WEBHOOK_EDITABLE_FIELDS, *readonly_fields]
     actions = ["send_test", "rotate_secret"]
 
     def save_model(self, request, obj, form, change):

@@ -2,7 +2,7 @@ import json
 
 from django import forms
 
-from .models import EVENT_TYPES, ScopeKind
+from .models import EVENT_TYPES, ScopeKind, Webhook
 
 
 class WebhookForm(forms.Form):
@@ -19,7 +19,7 @@ class WebhookForm(forms.Form):
     scope = forms.ChoiceField(choices=ScopeKind.choices)
     resource_type = forms.ModelChoiceField(queryset=None, required=False)
     resource = forms.ModelChoiceField(queryset=None, required=False)
-    timeout_seconds = forms.IntegerField(min_value=1, max_value=30, initial=10)
+    timeout_seconds = Webhook._meta.get_field("timeout_seconds").formfield()
     headers = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text='JSON, e.g. {"X-Api-Key": "..."}'
     )

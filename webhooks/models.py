@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -58,6 +59,21 @@ class WebhookState(models.TextChoices):
     DISABLED = "disabled", "Disabled"
 
 
+# What a webhook's owner may change after creating it (services, admin, API and pages use this list).
+WEBHOOK_EDITABLE_FIELDS = (
+    "name",
+    "url",
+    "enabled",
+    "event_types",
+    "scope",
+    "resource_type",
+    "resource",
+    "timeout_seconds",
+    "headers",
+    "legacy_signature",
+)
+
+
 class Webhook(TimeStampedModel):
     site = models.ForeignKey("resources.Site", on_delete=models.CASCADE, related_name="webhooks")
     name = models.CharField(max_length=100)
@@ -73,7 +89,9 @@ class Webhook(TimeStampedModel):
     resource = models.ForeignKey(
         "resources.Resource", null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks"
     )
-    timeout_seconds = models.PositiveSmallIntegerField(default=10)
+    timeout_seconds = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(30)], help_text="Seconds, 1 to 30."
+    )
     headers = models.JSONField(default=dict, blank=True, help_text="Extra request headers, e.g. an API key.")
     legacy_signature = models.BooleanField(
         default=False, help_text="Also send X-Webhook-Signature (base64 HMAC-SHA256 of the raw body)."

@@ -13,20 +13,9 @@ from common.exceptions import Conflict
 from common.services import apply_changes, validated_save
 
 from . import outbox, safety, signing
-from .models import EVENT_TYPES, Delivery, DeliveryStatus, ScopeKind, Webhook
+from .models import EVENT_TYPES, WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryStatus, ScopeKind, Webhook
 
-FIELDS = (
-    "name",
-    "url",
-    "enabled",
-    "event_types",
-    "scope",
-    "resource_type",
-    "resource",
-    "timeout_seconds",
-    "headers",
-    "legacy_signature",
-)
+FIELDS = WEBHOOK_EDITABLE_FIELDS
 FORBIDDEN_HEADERS = {"content-type", "content-length", "host", "webhook-id", "webhook-timestamp", "webhook-signature"}
 
 

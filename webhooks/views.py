@@ -15,6 +15,7 @@ from resources.selectors import visible_resource_types, visible_resources
 from . import selectors, services
 from .filters import DeliveryFilter
 from .forms import WebhookForm
+from .models import WEBHOOK_EDITABLE_FIELDS
 
 
 def _require_admin(user) -> None:
@@ -65,19 +66,8 @@ def webhook_list(request):
 def webhook_detail(request, pk: int):
     _require_admin(request.user)
     hook = get_object_or_404(selectors.webhook_list(user=request.user), pk=pk)
-    initial = {
-        "site": hook.site,
-        "name": hook.name,
-        "url": hook.url,
-        "enabled": hook.enabled,
-        "event_types": hook.event_types,
-        "scope": hook.scope,
-        "resource_type": hook.resource_type,
-        "resource": hook.resource,
-        "timeout_seconds": hook.timeout_seconds,
-        "headers": json.dumps(hook.headers),
-        "legacy_signature": hook.legacy_signature,
-    }
+    initial = {"site": hook.site, **{name: getattr(hook, name) for name in WEBHOOK_EDITABLE_FIELDS}}
+    initial["headers"] = json.dumps(hook.headers)
     form = _form(request, initial=initial)
     if request.method == "POST":
         action = request.POST.get("action")

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from accounts.models import ApiToken, Membership, Role, SshKey
+from accounts.models import ApiToken, Membership, Profile, Role, SshKey
 from accounts.services import profile_for
 from common.api.serializers import ScopedRelationsMixin
 from resources.selectors import visible_sites
@@ -45,7 +45,10 @@ class ProfileSerializer(serializers.ModelSerializer):
     time_zone = serializers.CharField(required=False, help_text="IANA time zone, e.g. Europe/Berlin.")
     email_notifications = serializers.BooleanField(required=False, help_text="Also send notifications by email.")
     reminder_minutes = serializers.IntegerField(
-        required=False, min_value=0, max_value=24 * 60, help_text="Reminder lead time before a booking starts."
+        required=False,
+        min_value=0,
+        validators=Profile._meta.get_field("reminder_minutes").validators,
+        help_text=Profile._meta.get_field("reminder_minutes").help_text,
     )
     is_global_admin = serializers.BooleanField(source="is_superuser", read_only=True)
     memberships = MembershipBriefSerializer(many=True, read_only=True)

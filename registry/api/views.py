@@ -221,10 +221,7 @@ class TemplateViewSet(viewsets.ModelViewSet):
         serializer.instance = services.template_save(actor=self.request.user, template=serializer.instance, **data)
 
     def perform_destroy(self, instance):
-        from accounts.access import require_global_admin
-
-        require_global_admin(self.request.user, "manage allocation templates")
-        instance.delete()
+        services.template_delete(actor=self.request.user, template=instance)
 
     @extend_schema(request=ApplyTemplateSerializer, responses={201: AllocationSerializer(many=True)})
     @action(detail=True, methods=["post"])

@@ -322,3 +322,19 @@ def test_edit_page(client, member, member_api, site_a):
     assert response.status_code == 302
     allocation = Allocation.objects.get(pk=allocation_id)
     assert (allocation.resource_name, allocation.notes) == ("public API", "via nginx")
+
+
+def test_deleting_a_template_goes_through_the_service_and_is_audited(admin_api, member_api, client, admin_user):
+    from audit.models import AuditEntry
+    from registry import services as registry_services
+
+    specs = [{"resource_type": "port", "resource_value": "next:8000-8999"}]
+    first = admin_api.post(f"{URL}templates/", {"name": "one", "specs": specs}, format="json").json()["id"]
+    assert member_api.delete(f"{URL}templates/{first}/").status_code == 403
+    assert admin_api.delete(f"{URL}templates/{first}/").status_code == 204
+    second = registry_services.template_save(actor=admin_user, template=None, name="two", specs=specs)
+    client.force_login(admin_user)
+    response = client.post(f"/admin/registry/allocationtemplate/{second.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    deleted = AuditEntry.objects.filter(action="allocation_template.deleted").values_list("object_repr", flat=True)
+    assert sorted(deleted) == ["one", "two"]

@@ -2,7 +2,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from common.database import database_url
+from config.celery import WORKER_QUEUES, worker_command
 
 
 class Receiver:
@@ -102,24 +102,7 @@ class Worker:
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "celery,webhooks",
-                "--pool",
-                "threads",
-                "--concurrency",
-                "8",
-                "-l",
-                self.level,
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_command(pool="threads", concurrency=8, level=self.level, quiet=True),
             cwd=settings.BASE_DIR,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -153,7 +136,7 @@ def purge_queues() -> None:
     from config.celery import app
 
     with app.connection_for_write() as conn:
-        for queue in ("celery", "webhooks"):
+        for queue in WORKER_QUEUES:
             conn.default_channel.queue_purge(queue)
 
 

@@ -41,10 +41,11 @@ def book(scene, resource, start=None, minutes=60):
     )
 
 
-def wait(predicate, timeout=20):
+def wait(predicate, timeout=20, interval=0.05):
+    """Poll until `predicate()` holds, failing after `timeout` seconds (a deadline, not a guess)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.05)
+        time.sleep(interval)
     raise AssertionError("condition not met in time")

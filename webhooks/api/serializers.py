@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from common.api.serializers import ScopedRelationsMixin
 from resources.selectors import visible_resource_types, visible_resources, visible_sites
-from webhooks.models import EVENT_TYPES, Delivery, DeliveryAttempt, Webhook
+from webhooks.models import EVENT_TYPES, WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Webhook
 
 
 class WebhookSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
@@ -18,16 +18,7 @@ class WebhookSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         fields = [
             "id",
             "site",
-            "name",
-            "url",
-            "enabled",
-            "event_types",
-            "scope",
-            "resource_type",
-            "resource",
-            "timeout_seconds",
-            "headers",
-            "legacy_signature",
+            *WEBHOOK_EDITABLE_FIELDS,
             "state",
             "consecutive_failures",
             "disabled_reason",
@@ -36,7 +27,6 @@ class WebhookSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["consecutive_failures", "disabled_reason", "created", "updated"]
         validators = []
-        extra_kwargs = {"timeout_seconds": {"min_value": 1, "max_value": 30}}
 
 
 class NewWebhookSerializer(WebhookSerializer):

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from common.database import database_url
+from config.celery import beat_command, worker_command
 
 
 def _interrupt(signum, frame):
@@ -49,32 +50,8 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "celery,webhooks",
-                "-l",
-                "info",
-                "--concurrency",
-                "2",
-            ],
-            "beat": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "beat",
-                "-l",
-                "info",
-                "--schedule",
-                settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ],
+            "worker": worker_command(concurrency=2),
+            "beat": beat_command(schedule=settings.CELERY_BEAT_SCHEDULE_FILENAME),
         }
         # Explicitly: a shell that starts us in the background leaves SIGINT ignored.
         signal.signal(signal.SIGTERM, _interrupt)
