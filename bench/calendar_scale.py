@@ -4,7 +4,8 @@
 
 Fills a throw-away test database with SQL (generate_series), runs ANALYZE, then measures, in
 process: the week view's data (the API call the calendar page makes for a site of 200 resources:
-queries, SQL time, whole request) and the availability endpoint of one resource.
+queries, SQL time, whole request), the availability endpoint of one resource and the first-free
+search across a site's 200 resources.
 """
 
 import argparse
@@ -125,6 +126,25 @@ def main() -> None:
         print(
             f"availability of one resource over a week: p50 {statistics.median(availability_ms):.1f} ms "
             f"p95 {percentile(availability_ms, 0.95):.1f} ms"
+        )
+
+        first_free_ms, first_free_queries = [], set()
+        for _ in range(args.requests):
+            after = week_start + timedelta(days=rng.randrange(1, 60), hours=rng.randrange(24))
+            url = (
+                f"/api/availability/first-free/?site={site.pk}&type={kind.pk}&duration=08:00:00"
+                f"&after={after.isoformat()}&before={(after + timedelta(days=14)).isoformat()}".replace("+", "%2B")
+            )
+            with CaptureQueriesContext(connection) as queries:
+                t = time.perf_counter()
+                response = client.get(url)
+                first_free_ms.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200 and response.json()["found"], response.content
+            first_free_queries.add(len(queries.captured_queries))
+        print(
+            f"first free 8 h slot among {resources_per_site} resources over 14 days: "
+            f"queries per request {sorted(first_free_queries)}, p50 {statistics.median(first_free_ms):.1f} ms "
+            f"p95 {percentile(first_free_ms, 0.95):.1f} ms"
         )
     finally:
         connection.close()

@@ -178,11 +178,14 @@ def first_free_slot(*, user, resources, duration: timedelta, after: datetime, be
     book on one of `resources` (ties: the first in the given order), or None. One query for the
     bookings of all candidates. A duration that no candidate's type allows is a ValidationError."""
     now = timezone.now()
-    candidates, refusals = [], []
+    candidates, refusals, by_kind = [], [], {}
     for resource in resources:
         if not resource.is_bookable:
             continue
-        allowed = rules.limits(actor=user, resource=resource, now=now)
+        key = (resource.site_id, resource.resource_type_id)  # the same limits for a site's type
+        if key not in by_kind:
+            by_kind[key] = rules.limits(actor=user, resource=resource, now=now)
+        allowed = by_kind[key]
         refused = allowed.duration_errors(duration, resource.resource_type.name)
         if refused:
             refusals.extend(refused)

@@ -4,7 +4,10 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from reservations import selectors, services
 from reservations.models import Reservation
+from resources.models import Resource
+from tests.factories import ResourceFactory, ResourceTypeFactory
 
 from .conftest import at
 
@@ -191,3 +194,18 @@ def test_profile_notification_preferences(member_api):
     response = member_api.patch("/api/users/me/", {"email_notifications": False, "reminder_minutes": 30}, format="json")
     assert response.status_code == 200
     assert (response.json()["email_notifications"], response.json()["reminder_minutes"]) == (False, 30)
+
+
+def test_first_free_reads_all_candidates_in_a_fixed_number_of_queries(member, site_a, django_assert_max_num_queries):
+    kind = ResourceTypeFactory(name="Node")
+    for i in range(30):  # every node busy 8-12 tomorrow: the first free start is 12:00
+        node = ResourceFactory(site=site_a, resource_type=kind, name=f"node{i:02d}")
+        services.reservation_create(actor=member, resource=node, start=at(1, 8), end=at(1, 12))
+    candidates = list(
+        Resource.objects.filter(resource_type=kind).select_related("resource_type", "site").order_by("name")
+    )
+    with django_assert_max_num_queries(2):  # the site roles, then every candidate's tree at once
+        found = selectors.first_free_slot(
+            user=member, resources=candidates, duration=timedelta(hours=1), after=at(1, 8), before=at(1, 20)
+        )
+    assert found == (candidates[0], at(1, 12))
