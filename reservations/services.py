@@ -178,6 +178,9 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
 @transaction.atomic
 def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> Reservation:
     rules.require_can_change(actor=actor, reservation=reservation)
+    # Under the row lock the start/end task also takes: whether it is running is decided on fresh data.
+    list(Reservation.objects.select_for_update(of=("self",)).filter(pk=reservation.pk).values_list("pk", flat=True))
+    reservation.refresh_from_db(fields=["status", "started_event_at", "ended_event_at"])
     if reservation.status == ReservationStatus.CANCELLED:
         return reservation
     before = snapshot(reservation)
