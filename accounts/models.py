@@ -12,7 +12,13 @@ MAX_REMINDER_MINUTES = 24 * 60
 
 class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text="Your own IANA zone, shown beside a site's times; blank until chosen (the browser's at first login).",
+    )
     email_notifications = models.BooleanField(default=True, help_text="Also send notifications by email.")
     reminder_minutes = models.PositiveIntegerField(
         default=15,

@@ -109,6 +109,10 @@ if not CELERY_BROKER_URL:
     if not DEBUG:
         raise ImproperlyConfigured("CELERY_BROKER_URL (or REDIS_URL) must be set when DEBUG is off.")
     CELERY_BROKER_URL = embedded.redis_url(DATA_DIR)
+# Every Redis key of this installation (queues, bindings, unacked messages, control channels) starts
+# with this prefix, so that installations sharing one Redis (a demo and a test run, two sites) never
+# take each other's tasks. The test suite sets its own (tests/isolation.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": env_str("CELERY_BROKER_KEY_PREFIX", "")}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -257,7 +261,8 @@ LOGGING = {
 # --- Bookings and notifications ------------------------------------------------------------------
 RESERVATION_SERIES_MAX_OCCURRENCES = env_int("RESERVATION_SERIES_MAX_OCCURRENCES", 200)
 NOTIFY_ENDING_SOON_MINUTES = env_int("NOTIFY_ENDING_SOON_MINUTES", 15)
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Links in emails and iCalendar feeds. In development it follows the address the devstack serves on.
+SITE_URL = env_str("SITE_URL") or f"http://{env_str('HOST', '127.0.0.1')}:{env_str('PORT', '8000')}"
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",

@@ -3,13 +3,17 @@ import django_filters
 from common.filters import SearchFilterMixin
 
 from .models import Reservation, ReservationStatus
-from .selectors import in_window
+from .selectors import in_window, tree_ids
 
 
 class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
     search_fields = ("title", "description", "resource__name")
     search = django_filters.CharFilter(method="filter_search", label="Search title, description, resource")
     resource = django_filters.NumberFilter(field_name="resource_id")
+    blocking = django_filters.NumberFilter(
+        method="filter_blocking",
+        label="Bookings that block this resource id: its own, those of the resources it is part of, and of its parts",
+    )
     site = django_filters.NumberFilter(field_name="resource__site_id")
     type = django_filters.NumberFilter(field_name="resource__resource_type_id", label="Resource type id")
     owner = django_filters.CharFilter(field_name="owner__username", label="Owner username")
@@ -21,7 +25,12 @@ class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
 
     class Meta:
         model = Reservation
-        fields = ["resource", "site", "type", "owner", "status", "series", "start", "end", "mine"]
+        fields = ["resource", "blocking", "site", "type", "owner", "status", "series", "start", "end", "mine"]
+
+    def filter_blocking(self, queryset, name, value):
+        if value != int(value) or not 0 < value < 2**63:
+            return queryset.none()
+        return queryset.filter(resource_id__in=tree_ids(int(value)))
 
     def filter_window(self, queryset, name, value):
         # Both ends are applied together, once, as one range (see selectors.in_window).

@@ -54,6 +54,7 @@ class Reservation(TimeStampedModel):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    cancel_reason = models.CharField(max_length=500, blank=True, help_text="Why it was cancelled (told to the owner).")
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     ending_soon_sent_at = models.DateTimeField(null=True, blank=True)
     # When reservation.started / ending_soon / ended fired (each exactly once).

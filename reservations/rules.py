@@ -1,6 +1,5 @@
 """What makes a booking acceptable, apart from overlaps (services.py checks those under a lock)."""
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.access import can_admin_site, is_site_member, owns_or_administers, require_site_member
+from common import times
 from common.exceptions import PermissionDenied
 from resources.models import Resource
 from resources.parameters import clean_parameters
@@ -23,8 +23,7 @@ def _human(delta: timedelta) -> str:
 
 
 def local(moment: datetime, resource: Resource) -> str:
-    tz = zoneinfo.ZoneInfo(resource.site.time_zone)
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    return times.at(moment, times.site_zone(resource.site))
 
 
 def require_can_book(*, actor, resource: Resource, owner) -> None:

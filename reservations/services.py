@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from common import times
 from common.events import snapshot
 from common.exceptions import Conflict
 from common.services import apply_changes, validated_save
@@ -84,12 +85,13 @@ def _save(reservation: Reservation, actor) -> None:
 def _tell_owner(reservation: Reservation, actor, kind: str, verb: str) -> None:
     if actor is None or actor.pk == reservation.owner_id:
         return
-    where = reservation.resource
     notify(
         user=reservation.owner,
         kind=kind,
         title=f"{actor.get_full_name() or actor.get_username()} {verb} your booking of {reservation.resource.name}",
-        body=f"From {rules.local(reservation.start, where)} to {rules.local(reservation.end, where)}.",
+        body=times.booking_span(reservation)
+        + "."
+        + (f" Reason: {reservation.cancel_reason}" if reservation.cancel_reason else ""),
         url=f"/reservations/{reservation.pk}/",
     )
 
@@ -189,9 +191,12 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> 
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_at = now
     reservation.cancelled_by = actor
+    reservation.cancel_reason = reason[:500]
     if running:
         reservation.ended_event_at = now
-    reservation.save(update_fields=["status", "cancelled_at", "cancelled_by", "ended_event_at", "updated"])
+    reservation.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "ended_event_at", "updated"]
+    )
     publish_booking("reservation.cancelled", reservation, actor=actor, before=before, message=reason)
     if running:
         # A running booking ends now: receivers revoke access at the cancellation, not at the old end.
@@ -344,8 +349,9 @@ def series_update(*, actor, reservation: Reservation, scope: str = "this", **cha
 
 
 @transaction.atomic
-def series_cancel(*, actor, reservation: Reservation, scope: str = "this") -> list[Reservation]:
-    return [reservation_cancel(actor=actor, reservation=target) for target in _targets(reservation, scope)]
+def series_cancel(*, actor, reservation: Reservation, scope: str = "this", reason: str = "") -> list[Reservation]:
+    targets = _targets(reservation, scope)
+    return [reservation_cancel(actor=actor, reservation=target, reason=reason) for target in targets]
 
 
 def future_bookings_of(resource: Resource):

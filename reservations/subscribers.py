@@ -1,10 +1,11 @@
 """Reactions to changes in other apps, wired in ReservationsConfig.ready()."""
 
+from common import times
 from common.events import subscribe
 from notifications.services import notify
 from resources.models import ResourceStatus
 
-from . import rules, services
+from . import services
 
 
 def resource_status_changed(*, actor, instance, before, after, cancel_future_bookings: bool = False, **_) -> None:
@@ -14,7 +15,7 @@ def resource_status_changed(*, actor, instance, before, after, cancel_future_boo
         return
     state = instance.get_status_display().lower()
     for booking in services.future_bookings_of(instance):
-        when = f"{rules.local(booking.start, booking.resource)} to {rules.local(booking.end, booking.resource)}"
+        when = times.booking_span(booking)
         if cancel_future_bookings:
             services.reservation_cancel(actor=None, reservation=booking, reason=f"{instance.name} is {state}")
             notify(

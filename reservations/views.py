@@ -8,9 +8,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.services import calendar_token_for
+from common import times
 from common.forms import object_id, read_query, run_form_service
 from resources.selectors import bookable_resources, resource_tree, visible_resources, visible_sites
 
@@ -35,6 +35,10 @@ def _resources_json(resources) -> str:
     )
 
 
+def _zone_now(site) -> str:
+    return timezone.now().astimezone(times.site_zone(site)).strftime("%Z")
+
+
 @login_required
 def calendar_home(request):
     site = visible_sites(user=request.user).order_by("name").first()
@@ -56,6 +60,7 @@ def site_calendar(request, slug: str):
             "tree": tree,
             "resources_json": _resources_json(r for r, _ in tree),
             "resource": None,
+            "site_zone_now": _zone_now(site),
         },
     )
 
@@ -72,6 +77,7 @@ def resource_calendar(request, pk: int):
             "tree": [],
             "resources_json": _resources_json([resource]),
             "resource": resource,
+            "site_zone_now": _zone_now(resource.site),
             "ical_url": request.build_absolute_uri(
                 reverse("ical-resource", args=[resource.pk, calendar_token_for(request.user)])
             ),
@@ -84,8 +90,8 @@ def timeline(request, slug: str):
     """Rows = resources (grouped by type, as a tree), columns = days; bookings as colored bars."""
     site = get_object_or_404(visible_sites(user=request.user), slug=slug)
     query = read_query(request, TimelineQuery)
-    first, days = query["date"] or timezone.localdate(), query["days"]
-    tz = timezone.get_current_timezone()
+    tz = times.site_zone(site)  # days run midnight to midnight on the site's clock
+    first, days = query["date"] or timezone.now().astimezone(tz).date(), query["days"]
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = start + timedelta(days=days)
     span = (end - start).total_seconds()
@@ -94,20 +100,39 @@ def timeline(request, slug: str):
         resource__site=site, status=ReservationStatus.CONFIRMED, start__lt=end, end__gt=start
     )
     visible = selectors.details_visible_to(request.user)
+    parent_of = {resource.pk: resource.parent_id for resource, _ in tree}
+    children: dict[int, list[int]] = {}
+    for pk, parent in parent_of.items():
+        children.setdefault(parent, []).append(pk)
+
+    def relatives(pk: int) -> list[int]:
+        """The resources a booking of `pk` blocks besides itself: what it is part of, and its parts."""
+        found, up, down = [], parent_of.get(pk), list(children.get(pk, []))
+        while up is not None:
+            found.append(up)
+            up = parent_of.get(up)
+        while down:
+            found.append(down.pop())
+            down.extend(children.get(found[-1], []))
+        return found
+
     bars: dict[int, list[dict]] = {}
     for booking in bookings:
         left = max((booking.start - start).total_seconds(), 0) / span * 100
         right = min((booking.end - start).total_seconds(), span) / span * 100
-        bars.setdefault(booking.resource_id, []).append(
-            {
-                "booking": booking,
-                "left": f"{left:.3f}",
-                "width": f"{max(right - left, 0.3):.3f}",
-                "label": booking.title if visible(booking) and booking.title else "Booked",
-                # Colleagues' bookings are a plain "Booked" bar: their detail page is not theirs to open.
-                "linked": visible(booking),
-            }
-        )
+        title = booking.title if visible(booking) and booking.title else ""
+        bar = {
+            "booking": booking,
+            "left": f"{left:.3f}",
+            "width": f"{max(right - left, 0.3):.3f}",
+            "label": title or "Booked",
+            # Colleagues' bookings are a plain "Booked" bar: their detail page is not theirs to open.
+            "linked": visible(booking),
+        }
+        bars.setdefault(booking.resource_id, []).append(bar)
+        blocked_label = f"Blocked by {booking.resource.name}" + (f" · {title}" if title else "")
+        for other in relatives(booking.resource_id):
+            bars.setdefault(other, []).append({**bar, "label": blocked_label, "blocked": True, "linked": False})
     # Top-level resources grouped by type, each followed by its sub-resources.
     blocks: list[list] = []
     for resource, depth in tree:
@@ -122,11 +147,12 @@ def timeline(request, slug: str):
         {
             "site": site,
             "rows": rows,
-            "days": [start + timedelta(days=i) for i in range(days)],
+            "days": [first + timedelta(days=i) for i in range(days)],
             "start": start,
             "previous": (first - timedelta(days=days)).isoformat(),
             "next": (first + timedelta(days=days)).isoformat(),
             "span_days": days,
+            "site_zone_now": _zone_now(site),
         },
     )
 
@@ -146,15 +172,16 @@ def my_bookings(request):
     )
 
 
-def _parse_local(value: str | None):
+def _parse_wall_clock(value: str | None, resource):
+    """A ?start= from a link: with an offset it is placed on the resource's site clock."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
+    if timezone.is_aware(moment) and resource is not None:
+        return times.wall_clock(moment, times.site_zone(resource.site))
     return moment.replace(tzinfo=None, second=0, microsecond=0)
 
 
@@ -196,11 +223,15 @@ def reservation_new(request):
             schema=schema,
             initial={
                 "resource": chosen,
-                "start": _parse_local(request.GET.get("start")),
-                "end": _parse_local(request.GET.get("end")),
+                "start": _parse_wall_clock(request.GET.get("start"), chosen),
+                "end": _parse_wall_clock(request.GET.get("end"), chosen),
             },
         )
-    return render(request, "reservations/form.html", {"form": form, "chosen": chosen, "booking": None})
+    return render(
+        request,
+        "reservations/form.html",
+        {"form": form, "chosen": chosen, "booking": None, "zone_now": _zone_now(chosen.site) if chosen else ""},
+    )
 
 
 @login_required
@@ -212,12 +243,13 @@ def reservation_detail(request, pk: int):
         raise Http404("No booking you may see here.")
     form = None
     if can_change and booking.status == ReservationStatus.CONFIRMED:
-        resources = bookable_resources(user=request.user).select_related("resource_type")
+        resources = bookable_resources(user=request.user).select_related("resource_type", "site")
+        where = times.site_zone(booking.resource.site)
         schema = booking.resource.resource_type.parameter_schema or []
         initial = {
             "resource": booking.resource,
-            "start": timezone.localtime(booking.start).replace(tzinfo=None),
-            "end": timezone.localtime(booking.end).replace(tzinfo=None),
+            "start": times.wall_clock(booking.start, where),
+            "end": times.wall_clock(booking.end, where),
             "title": booking.title,
             "description": booking.description,
             **{f"param_{k}": v for k, v in booking.parameters.items()},
@@ -243,13 +275,27 @@ def reservation_detail(request, pk: int):
                 return redirect("reservation-detail", pk=booking.pk)
         else:
             form = ReservationForm(initial=initial, resources=resources, schema=schema, with_repeat=False)
-    return render(request, "reservations/detail.html", {"booking": booking, "form": form, "can_change": can_change})
+    return render(
+        request,
+        "reservations/detail.html",
+        {"booking": booking, "form": form, "can_change": can_change, "zone_now": _zone_now(booking.resource.site)},
+    )
 
 
 @login_required
-@require_POST
 def reservation_cancel(request, pk: int):
+    """GET: confirm (which occurrences, and why); POST: cancel."""
     booking = get_object_or_404(selectors.reservation_list(user=request.user), pk=pk)
-    cancelled = services.series_cancel(actor=request.user, reservation=booking, scope=request.POST.get("scope", "this"))
+    if not selectors.details_visible_to(request.user)(booking):
+        raise Http404("No booking you may see here.")
+    if request.method != "POST":
+        rules.require_can_change(actor=request.user, reservation=booking)
+        return render(request, "reservations/cancel.html", {"booking": booking})
+    cancelled = services.series_cancel(
+        actor=request.user,
+        reservation=booking,
+        scope=request.POST.get("scope", "this"),
+        reason=request.POST.get("reason", "").strip()[:500],
+    )
     messages.success(request, f"Cancelled {len(cancelled)} booking(s).")
     return redirect("reservation-detail", pk=booking.pk)

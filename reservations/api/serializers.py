@@ -66,11 +66,21 @@ class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
             "created_by",
             "cancelled_at",
             "cancelled_by",
+            "cancel_reason",
             "details_visible",
             "created",
             "updated",
         ]
-        read_only_fields = ["status", "series", "created_by", "cancelled_at", "cancelled_by", "created", "updated"]
+        read_only_fields = [
+            "status",
+            "series",
+            "created_by",
+            "cancelled_at",
+            "cancelled_by",
+            "cancel_reason",
+            "created",
+            "updated",
+        ]
         validators = []
 
     def get_details_visible(self, obj) -> bool:
@@ -81,7 +91,15 @@ class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         data = super().to_representation(instance)
         if not data["details_visible"]:
             # Colleagues see that the time is taken, not by whom or for what.
-            data.update(title="Booked", description="", parameters={}, owner=None, created_by=None, cancelled_by=None)
+            data.update(
+                title="Booked",
+                description="",
+                parameters={},
+                owner=None,
+                created_by=None,
+                cancelled_by=None,
+                cancel_reason="",
+            )
         return data
 
 

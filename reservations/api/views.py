@@ -18,6 +18,7 @@ from .serializers import (
     SeriesResultSerializer,
 )
 
+REASON = OpenApiParameter("reason", str, description="Why it is cancelled (stored, told to the owner, in the event).")
 SCOPE = OpenApiParameter(
     "scope",
     str,
@@ -67,9 +68,14 @@ class ReservationViewSet(
         )
         serializer.instance = next(r for r in changed if r.pk == serializer.instance.pk)
 
-    @extend_schema(parameters=[SCOPE], responses={200: ReservationSerializer(many=True)})
+    @extend_schema(parameters=[SCOPE, REASON], responses={200: ReservationSerializer(many=True)})
     def destroy(self, request, *args, **kwargs):
-        cancelled = services.series_cancel(actor=request.user, reservation=self.get_object(), scope=self._scope())
+        cancelled = services.series_cancel(
+            actor=request.user,
+            reservation=self.get_object(),
+            scope=self._scope(),
+            reason=request.query_params.get("reason", "")[:500],
+        )
         return Response(self.get_serializer(cancelled, many=True).data, status=status.HTTP_200_OK)
 
     @extend_schema(request=SeriesCreateSerializer, responses={201: SeriesResultSerializer})

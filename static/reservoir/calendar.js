@@ -52,6 +52,21 @@
   }
 
   function toEvent(r) {
+    // On one resource's calendar, bookings of the resources it is part of (or of its parts) block it too.
+    const blocking = Boolean(fixedResource) && String(r.resource) !== fixedResource;
+    if (blocking) {
+      return {
+        id: String(r.id),
+        title: `Blocked by ${r.resource_name}` + (r.details_visible && r.title ? ` · ${r.title}` : ""),
+        start: r.start,
+        end: r.end,
+        classNames: ["blocked"],
+        backgroundColor: "#5f6368",
+        borderColor: "#5f6368",
+        editable: false,
+        extendedProps: { reservation: r, blocking: true },
+      };
+    }
     return {
       id: String(r.id),
       title: `${r.title || "Booking"} · ${r.resource_name}`,
@@ -64,9 +79,13 @@
     };
   }
 
+  function busyDuring(start, end) {
+    return calendar.getEvents().filter((e) => e.start < end && e.end > start);
+  }
+
   async function loadEvents(info, success, failure) {
     const params = new URLSearchParams({ start: info.startStr, end: info.endStr, status: "confirmed", page_size: "1000" });
-    if (fixedResource) params.set("resource", fixedResource);
+    if (fixedResource) params.set("blocking", fixedResource);
     else params.set("site", element.dataset.site);
     try {
       const data = await api("GET", `/api/reservations/?${params}`);
@@ -125,8 +144,8 @@
     errorBox.hidden = true;
     const body = {
       resource: Number(resourceSelect.value),
-      start: selection.start.toISOString(),
-      end: selection.end.toISOString(),
+      start: selection.startStr,
+      end: selection.endStr,
       title: document.getElementById("booking-title").value,
       parameters: parameterValues(),
     };
@@ -149,20 +168,43 @@
     }
   });
 
+  const scopeDialog = document.getElementById("scope-dialog");
+
+  function askScope() {
+    // Resolves with "this", "following", "all", or "" when the user backs out.
+    return new Promise((resolve) => {
+      scopeDialog.returnValue = "";
+      scopeDialog.addEventListener("close", () => resolve(scopeDialog.returnValue), { once: true });
+      scopeDialog.showModal();
+    });
+  }
+
   async function move(info) {
+    const repeating = Boolean(info.event.extendedProps.reservation.series);
+    const scope = repeating ? await askScope() : "this";
+    if (!scope) {
+      info.revert();
+      return;
+    }
     try {
-      await api("PATCH", `/api/reservations/${info.event.id}/`, {
-        start: info.event.start.toISOString(),
-        end: info.event.end.toISOString(),
+      await api("PATCH", `/api/reservations/${info.event.id}/?scope=${scope}`, {
+        start: info.event.startStr,
+        end: info.event.endStr,
       });
       say("");
+      if (scope !== "this") calendar.refetchEvents();
     } catch (error) {
       info.revert();
       say(error.message);
     }
   }
 
+  // The site's wall clock, whatever the browser's zone: what people agree on at the site.
+  const timeZone = element.dataset.timeZone || "local";
   const calendar = new FullCalendar.Calendar(element, {
+    timeZone,
+    eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     initialView: "timeGridWeek",
     headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
     nowIndicator: true,
@@ -175,10 +217,24 @@
     editable: true,
     eventResizableFromStart: false,
     events: loadEvents,
+    selectAllow(info) {
+      if (!fixedResource) return true;
+      if (byId[fixedResource] && byId[fixedResource].status !== "active") return false;
+      const busy = busyDuring(info.start, info.end);
+      if (busy.length) {
+        say(`This time is taken: ${busy.map((e) => e.title).join("; ")}.`);
+        return false;
+      }
+      return true;
+    },
     select(info) {
       selection = info;
       errorBox.hidden = true;
-      document.getElementById("booking-when").textContent = `${info.start.toLocaleString()} – ${info.end.toLocaleString()}`;
+      document.getElementById("booking-when").textContent =
+        calendar.formatRange(info.start, info.end, {
+          weekday: "short", year: "numeric", month: "2-digit", day: "2-digit",
+          hour: "2-digit", minute: "2-digit", hour12: false, separator: " – ",
+        }) + ` (${timeZone})`;
       if (fixedResource) resourceSelect.value = fixedResource;
       resourceSelect.disabled = Boolean(fixedResource);
       renderParameters(byId[resourceSelect.value]);

@@ -88,7 +88,9 @@ class Worker:
         self.extra_env = extra_env
         self.log_file, self.level = log_file, level
 
-    def start(self):
+    def start(self, answers_to=None):
+        """`answers_to`: the Celery app whose control channel the worker listens on (another
+        installation's, for a worker started with its own CELERY_BROKER_KEY_PREFIX)."""
         env = {
             **os.environ,
             "DEBUG": "1",
@@ -113,7 +115,7 @@ class Worker:
 
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if app.control.ping(timeout=0.5):
+            if (answers_to or app).control.ping(timeout=0.5):
                 return self
         raise RuntimeError("the Celery worker did not answer")
 

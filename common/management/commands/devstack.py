@@ -43,6 +43,9 @@ class Command(BaseCommand):
 
         env = {
             **os.environ,
+            "HOST": host,
+            "PORT": str(port),
+            "SITE_URL": os.environ.get("SITE_URL") or f"http://{host}:{port}",
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "PYTHONUNBUFFERED": "1",
