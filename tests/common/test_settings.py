@@ -71,7 +71,7 @@ def test_static_files_collect_under_production_settings(tmp_path):
 def test_site_url_follows_host_and_port_in_development_unless_set():
     development = {**PRODUCTION, "DEBUG": "1"}
     script = "from django.conf import settings; print(settings.SITE_URL)"
-    moved = run_manage("shell", "-c", script, **development, HOST="0.0.0.0", PORT="8100")
-    assert moved.stdout.strip().splitlines()[-1] == "http://0.0.0.0:8100", moved.stderr
+    moved = run_manage("shell", "-c", script, **development, HOST="192.0.2.7", PORT="8100")
+    assert moved.stdout.strip().splitlines()[-1] == "http://192.0.2.7:8100", moved.stderr
     fixed = run_manage("shell", "-c", script, **development, PORT="8100", SITE_URL="https://book.example.org")
     assert fixed.stdout.strip().splitlines()[-1] == "https://book.example.org", fixed.stderr
