@@ -45,3 +45,23 @@ def enter_task(task_id=None, task=None, **kwargs) -> None:
 
 def leave_task(**kwargs) -> None:
     _task.set(None)
+
+
+class QuietRoutineFilter(logging.Filter):
+    """Keeps the console readable: a refused or missing page (4xx) is one line, not a traceback, and
+    the scheduler's every-few-seconds housekeeping (sent, received, succeeded) shows only at DEBUG."""
+
+    routine_tasks = (
+        "reservations.tasks.schedule_boundaries",
+        "webhooks.tasks.sweep",
+        "observability.tasks.send_heartbeat",
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and getattr(record, "status_code", 500) < 500:
+            record.exc_info, record.exc_text = None, None
+        if record.levelno <= logging.INFO and record.name.startswith("celery"):
+            message = record.getMessage()
+            if any(task in message for task in self.routine_tasks):
+                return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True

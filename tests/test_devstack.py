@@ -105,6 +105,9 @@ def test_first_command_runs_the_whole_stack_and_keeps_data(tmp_path):
         assert set(logins) == {"admin", "siteadmin", "user"}
         stack.wait_for(r"celery@\S+ ready")
         stack.wait_for(r"beat: Starting")
+        text = stack.text()  # the address and logins come last, once every process is ready
+        assert re.search(r"celery@\S+ ready", text).start() < text.index("Reservoir is running")
+        assert "Sending due task" not in text  # the per-second housekeeping is DEBUG
 
         assert requests.get(base + "readyz", timeout=10).json()["status"] == "ok"
         member = login(base, "user", logins["user"])

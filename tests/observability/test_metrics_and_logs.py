@@ -107,3 +107,31 @@ def test_workers_start_with_the_images_metrics_directory_missing(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert any(missing.iterdir())
+
+
+def test_console_lines_of_refusals_and_routine_tasks_are_quiet():
+    import logging
+    import sys
+
+    from observability.logging import QuietRoutineFilter
+
+    quiet = QuietRoutineFilter()
+    try:
+        raise PermissionError("not yours")
+    except PermissionError:
+        refused = logging.LogRecord("django.request", logging.WARNING, "", 0, "Forbidden: /x/", (), sys.exc_info())
+    refused.status_code = 403
+    assert quiet.filter(refused) and refused.exc_info is None  # one line, no traceback
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        crashed = logging.LogRecord("django.request", logging.ERROR, "", 0, "Server Error", (), sys.exc_info())
+    crashed.status_code = 500
+    assert quiet.filter(crashed) and crashed.exc_info is not None  # a 500 keeps its traceback
+    beat = logging.LogRecord(
+        "celery.beat", logging.INFO, "", 0, "Scheduler: Sending due task %s (%s)",
+        ("booking-boundaries", "reservations.tasks.schedule_boundaries"), None,
+    )  # fmt: skip
+    assert not quiet.filter(beat)
+    other = logging.LogRecord("celery.beat", logging.INFO, "", 0, "beat: Starting...", (), None)
+    assert quiet.filter(other)

@@ -63,6 +63,8 @@ class Command(BaseCommand):
         try:
             url = f"http://{host}:{port}/"
             self._wait_for_web(url, children["web"])
+            self._wait_for_worker(children["worker"])
+            time.sleep(0.5)  # beat's first lines come before the address: the address is the last thing said
             self.stdout.write(
                 self.style.SUCCESS(f"\nReservoir is running at {url}  (admin: {url}admin/, API: {url}api/)")
             )
@@ -86,6 +88,14 @@ class Command(BaseCommand):
                     return
             except OSError:
                 time.sleep(0.3)
+
+    def _wait_for_worker(self, worker: subprocess.Popen) -> None:
+        from config.celery import app
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and worker.poll() is None:
+            if app.control.ping(timeout=1):
+                return
 
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
         for child in children.values():
