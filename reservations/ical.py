@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from common import times
+
 from .models import ReservationStatus
 
 FEED_PAST = timedelta(days=30)
@@ -28,17 +30,21 @@ def feed(name: str, bookings, details_visible) -> bytes:
         event.add("uid", f"reservation-{booking.pk}@{host}")
         event.add("dtstamp", booking.updated)
         event.add("last-modified", booking.updated)
-        event.add("dtstart", booking.start)
-        event.add("dtend", booking.end)
+        # On the site's clock (TZID), as everywhere else; calendar apps convert for their users.
+        where = times.site_zone(booking.resource.site)
+        event.add("dtstart", booking.start.astimezone(where))
+        event.add("dtend", booking.end.astimezone(where))
         title = booking.title if visible and booking.title else "Booked"
         event.add("summary", f"{title}: {booking.resource.name}")
         event.add("location", f"{booking.resource.site.name} {booking.resource.location}".strip())
+        lines = [times.booking_span(booking)]
         if visible:
-            lines = [booking.description, f"Owner: {booking.owner.get_full_name() or booking.owner.get_username()}"]
-            event.add("description", "\n".join(line for line in lines if line))
+            lines += [booking.description, f"Owner: {booking.owner.get_full_name() or booking.owner.get_username()}"]
+        event.add("description", "\n".join(line for line in lines if line))
         event.add("url", f"{settings.SITE_URL.rstrip('/')}/reservations/{booking.pk}/")
         event.add("status", "CANCELLED" if booking.status == ReservationStatus.CANCELLED else "CONFIRMED")
         calendar.add_component(event)
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 

@@ -89,7 +89,7 @@ def _tell_owner(reservation: Reservation, actor, kind: str, verb: str) -> None:
         user=reservation.owner,
         kind=kind,
         title=f"{actor.get_full_name() or actor.get_username()} {verb} your booking of {reservation.resource.name}",
-        body=times.booking_span(reservation)
+        body=times.booking_span(reservation, times.user_zone(reservation.owner))
         + "."
         + (f" Reason: {reservation.cancel_reason}" if reservation.cancel_reason else ""),
         url=f"/reservations/{reservation.pk}/",

@@ -15,7 +15,7 @@ def resource_status_changed(*, actor, instance, before, after, cancel_future_boo
         return
     state = instance.get_status_display().lower()
     for booking in services.future_bookings_of(instance):
-        when = times.booking_span(booking)
+        when = times.booking_span(booking, times.user_zone(booking.owner))
         if cancel_future_bookings:
             services.reservation_cancel(actor=None, reservation=booking, reason=f"{instance.name} is {state}")
             notify(

@@ -61,8 +61,8 @@
         start: r.start,
         end: r.end,
         classNames: ["blocked"],
-        backgroundColor: "#5f6368",
-        borderColor: "#5f6368",
+        display: "background", // behind the grid: a drag over it starts, and is refused with a reason
+        backgroundColor: "#c9ccd1",
         editable: false,
         extendedProps: { reservation: r, blocking: true },
       };
@@ -201,12 +201,16 @@
 
   // The site's wall clock, whatever the browser's zone: what people agree on at the site.
   const timeZone = element.dataset.timeZone || "local";
+  const narrow = window.matchMedia("(max-width: 640px)").matches;
   const calendar = new FullCalendar.Calendar(element, {
     timeZone,
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
-    initialView: "timeGridWeek",
-    headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
+    // On a phone a week of seven columns is unreadable: one day, and the list.
+    initialView: narrow ? "timeGridDay" : "timeGridWeek",
+    headerToolbar: narrow
+      ? { left: "prev,next", center: "title", right: "today timeGridDay,listWeek" }
+      : { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
     nowIndicator: true,
     firstDay: 1,
     allDaySlot: false,

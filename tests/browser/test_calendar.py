@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership, Role
 from reservations.models import Reservation
+from tests.browser.support import drag, point
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,21 +47,6 @@ def calendar(browser, live_server, scene):
     page.wait_for_selector(f".fc-timegrid-col[data-date='{scene['day'].isoformat()}']")
     yield page
     context.close()
-
-
-def point(page, day, hh_mm: str, edge: str = "top"):
-    column = page.locator(f".fc-timegrid-col[data-date='{day.isoformat()}']").bounding_box()
-    slot = page.locator(f".fc-timegrid-slot-lane[data-time='{hh_mm}:00']").bounding_box()
-    y = slot["y"] + 2 if edge == "top" else slot["y"] + slot["height"] - 2
-    return column["x"] + column["width"] / 2, y
-
-
-def drag(page, start, end):
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move(start[0], (start[1] + end[1]) / 2, steps=5)
-    page.mouse.move(*end, steps=5)
-    page.mouse.up()
 
 
 def test_drag_across_free_time_books_it(calendar, scene):
