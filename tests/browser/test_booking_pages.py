@@ -84,6 +84,8 @@ def test_one_booking_reads_the_same_on_every_page_feed_notification_and_email(to
     page.get_by_label("Start").fill(f"{day.isoformat()}T10:00")
     page.get_by_label("End").fill(f"{day.isoformat()}T11:00")
     page.get_by_label("Title").fill("from the form")
+    page.get_by_label("Repeat").select_option("WEEKLY")
+    page.get_by_label("Number of occurrences").fill("2")
     page.get_by_role("button", name="Book").click()
     expect(page.locator(".when")).to_have_text(labelled(day, 10, 11))
 
@@ -103,12 +105,14 @@ def test_one_booking_reads_the_same_on_every_page_feed_notification_and_email(to
     )
     assert response.status_code == 201, response.content
 
-    stored = {b.title: (b.start, b.end) for b in Reservation.objects.all()}
-    assert stored == {
-        "from the calendar": (at(day, 14), at(day, 15)),
-        "from the form": (at(day, 10), at(day, 11)),
-        "from the API": (at(day, 16), at(day, 17)),
-    }
+    stored = sorted((b.title, b.start, b.end) for b in Reservation.objects.all())
+    week = timedelta(days=7)
+    assert stored == [
+        ("from the API", at(day, 16), at(day, 17)),
+        ("from the calendar", at(day, 14), at(day, 15)),
+        ("from the form", at(day, 10), at(day, 11)),
+        ("from the form", at(day + week, 10), at(day + week, 11)),  # 10:00 stays 10:00 on the site's clock
+    ]
     page.goto(f"{live_server.url}/reservations/mine/")
     for first, last in ((10, 11), (14, 15), (16, 17)):
         expect(page.locator("body")).to_contain_text(labelled(day, first, last))
@@ -237,3 +241,20 @@ def test_cancelling_is_confirmed_and_the_reason_reaches_the_owner(tokyo, live_se
     assert (booking.status, booking.cancel_reason) == ("cancelled", "the GPU is being replaced")
     told = Notification.objects.get(user=scene["member"], kind="reservation.cancelled")
     assert "Reason: the GPU is being replaced" in told.body
+
+
+def test_a_new_users_zone_is_the_browsers_until_they_choose_one(tokyo, live_server, scene):
+    newcomer = UserFactory(username="newcomer")
+    Membership.objects.create(site=scene["site"], user=newcomer, role=Role.MEMBER)
+    with tokyo.expect_response(lambda r: r.url.endswith("/api/users/me/") and r.request.method == "PATCH"):
+        log_in(tokyo, live_server, "newcomer")
+    tokyo.goto(f"{live_server.url}/profile/")
+    expect(tokyo.get_by_label("Time zone")).to_have_value("Asia/Tokyo")  # set from the browser at first visit
+
+    tokyo.get_by_label("Time zone").fill("Europe/Lisbon")  # a text box with IANA suggestions
+    assert tokyo.locator("datalist#time_zone-zones option[value='Europe/Lisbon']").count() == 1
+    tokyo.get_by_role("button", name="Save profile").click()
+    newcomer.profile.refresh_from_db()
+    assert newcomer.profile.time_zone == "Europe/Lisbon"
+    tokyo.reload()
+    expect(tokyo.get_by_label("Time zone")).to_have_value("Europe/Lisbon")  # the browser no longer overrides it

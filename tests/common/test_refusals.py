@@ -90,14 +90,26 @@ def test_another_sites_booking_does_not_exist_for_a_page(client, outsider, booki
     assert client.post(f"/reservations/{booking.pk}/cancel/").status_code == 404
 
 
-def test_a_services_permission_refusal_on_a_page_is_a_403_with_the_message_and_is_audited(client, site_a, booking):
+def test_a_services_permission_refusal_on_a_page_is_a_403_with_the_message_and_is_audited(client, site_a, member):
+    mine = registry_services.allocate(
+        actor=member, site=site_a, resource_type="port", resource_value="8200", resource_name="x", owner_service="web"
+    )
     colleague = UserFactory(username="colleague")
     Membership.objects.create(site=site_a, user=colleague, role=Role.MEMBER)
     client.force_login(colleague)
-    response = client.post(f"/reservations/{booking.pk}/cancel/", {"scope": "this"})
+    response = client.post(f"/registry/{mine.pk}/release/")
     assert response.status_code == 403
-    assert "Only the owner or a site administrator may change this booking." in response.content.decode()
+    assert "Only the allocation&#x27;s owner or a site administrator may change it." in response.content.decode()
     assert AuditEntry.objects.filter(action="auth.permission_denied", actor_id=colleague.pk).exists()
+
+
+def test_a_colleagues_hidden_booking_cannot_be_cancelled_from_a_page(client, site_a, booking):
+    colleague = UserFactory(username="colleague")
+    Membership.objects.create(site=site_a, user=colleague, role=Role.MEMBER)
+    client.force_login(colleague)
+    assert client.post(f"/reservations/{booking.pk}/cancel/", {"scope": "this"}).status_code == 404
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
 
 
 def test_admin_action_on_a_locked_allocation_says_why(client, admin_user, locked):
