@@ -2,10 +2,13 @@
 # Production image: gunicorn for web; the same image runs the Celery worker and beat
 # (docker run IMAGE celery -A config worker / beat). Configured only by the environment.
 
-FROM node:20-slim AS assets
+# The browser libraries exactly as package-lock.json pins them (integrity-checked), by the same
+# script dev.py uses on a Python-only machine.
+FROM python:3.11-slim AS assets
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --omit=dev
+COPY deploy/browser_packages.py deploy/
+RUN python deploy/browser_packages.py --target /src/node_modules
 
 FROM python:3.11-slim AS build
 WORKDIR /src

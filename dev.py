@@ -9,7 +9,6 @@ Standard library only: it must work before anything is installed.
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import venv
@@ -40,23 +39,19 @@ def ensure_environment() -> None:
 
 
 def ensure_browser_packages() -> None:
-    """FullCalendar and friends, from package-lock.json, with npm (Node.js) when it is there."""
-    lock = ROOT / "package-lock.json"
-    stamp = ROOT / "node_modules" / ".lock.sha256"
-    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
+    """FullCalendar and friends, exactly as package-lock.json pins them, with no Node.js needed:
+    tarballs from the npm registry, each checked against the lock file's integrity hash."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    import browser_packages
+
+    lock, target = ROOT / "package-lock.json", ROOT / "node_modules"
+    if browser_packages.installed(lock, target):
         return
-    npm = shutil.which("npm")
-    if npm is None:
-        print(
-            "npm (Node.js) is not installed: the calendar's drag-and-drop will be missing; "
-            "booking forms still work. Install Node.js and run this command again.",
-            flush=True,
-        )
-        return
-    print("Installing browser packages (npm ci) ...", flush=True)
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
-    stamp.write_text(digest)
+    print("Installing browser packages (package-lock.json, from the npm registry) ...", flush=True)
+    try:
+        browser_packages.install(lock, target)
+    except (OSError, browser_packages.IntegrityError) as exc:
+        sys.exit(f"Could not install the browser packages: {exc}")
 
 
 def main() -> None:

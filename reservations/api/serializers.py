@@ -27,6 +27,19 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+# What the server records about a booking; clients read it, never write it.
+KEPT_BY_THE_SERVER = [
+    "status",
+    "series",
+    "created_by",
+    "cancelled_at",
+    "cancelled_by",
+    "cancel_reason",
+    "created",
+    "updated",
+]
+
+
 class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     scoped_relations = {"resource": visible_resources}
     start = AwareDateTimeField()
@@ -61,26 +74,10 @@ class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
             "start",
             "end",
             "parameters",
-            "status",
-            "series",
-            "created_by",
-            "cancelled_at",
-            "cancelled_by",
-            "cancel_reason",
+            *KEPT_BY_THE_SERVER,
             "details_visible",
-            "created",
-            "updated",
         ]
-        read_only_fields = [
-            "status",
-            "series",
-            "created_by",
-            "cancelled_at",
-            "cancelled_by",
-            "cancel_reason",
-            "created",
-            "updated",
-        ]
+        read_only_fields = KEPT_BY_THE_SERVER
         validators = []
 
     def get_details_visible(self, obj) -> bool:
