@@ -83,6 +83,8 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -103,6 +105,8 @@ class SshKey(models.Model):
 
     class Meta:
         ordering = ["label"]
+        verbose_name = "SSH key"
+        verbose_name_plural = "SSH keys"
 
     def __str__(self) -> str:
         return f"{self.label} ({self.fingerprint})"

@@ -5,6 +5,11 @@ from django.contrib import admin, messages
 from accounts.access import can_admin_site, is_global_admin, may_use_admin
 from common.errors import REFUSALS, refusal_for
 
+admin.site.site_header = "Reservoir operators' console"
+admin.site.site_title = "Reservoir admin"
+admin.site.index_title = "Sites, resources, bookings, webhooks and the registry"
+admin.site.site_url = "/"  # "View site" leads back to the app
+
 
 class RoleScopedAdmin(admin.ModelAdmin):
     """Global administrators see everything; site administrators see what their sites may see

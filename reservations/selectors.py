@@ -10,12 +10,12 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.access import owns_or_administers, scope_to_sites, visible_site_ids
+from accounts.access import administered_site_ids, owns_or_administers, scope_to_sites, visible_site_ids
 from resources.models import Resource
 from resources.selectors import MAX_TREE_DEPTH, resource_tree_ids
 
 from . import rules
-from .models import Reservation, ReservationStatus, TsTzRange
+from .models import Reservation, ReservationStatus, Series, TsTzRange
 
 
 def reservation_list(*, user) -> QuerySet[Reservation]:
@@ -26,6 +26,15 @@ def reservation_list(*, user) -> QuerySet[Reservation]:
     return scope_to_sites(Reservation.objects.all(), visible_site_ids(user), "resource__site").select_related(
         "resource", "resource__resource_type", "resource__site", "owner", "series"
     )
+
+
+def reservation_list_administered(*, user) -> QuerySet[Reservation]:
+    """Bookings of the sites the user administers: what the operators' console shows them."""
+    return scope_to_sites(Reservation.objects.all(), administered_site_ids(user), "resource__site")
+
+
+def series_list_administered(*, user) -> QuerySet[Series]:
+    return scope_to_sites(Series.objects.all(), administered_site_ids(user), "resource__site")
 
 
 def details_visible_to(user):

@@ -4,7 +4,7 @@ from django.db import models
 from common.admin import ReadOnlyInline, RoleScopedAdmin
 
 from . import selectors, services
-from .models import WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Webhook
+from .models import WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Event, Webhook
 
 
 @admin.register(Webhook)
@@ -53,6 +53,34 @@ class WebhookAdmin(RoleScopedAdmin):
 class AttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
     fields = ["number", "started", "response_status", "duration_ms", "error", "next_retry_at", "response_body"]
+
+
+class EventDeliveryInline(ReadOnlyInline):
+    model = Delivery
+    fields = ["webhook", "status", "attempts", "last_status_code", "last_error"]
+
+
+@admin.register(Event)
+class EventAdmin(RoleScopedAdmin):
+    """The outbox, read-only: every event as receivers get it, and where it went."""
+
+    visible = staticmethod(selectors.event_list)
+    list_display = ["timestamp", "type", "id", "site_id", "resource_id"]
+    list_filter = ["type"]
+    search_fields = ["id", "type"]
+    date_hierarchy = "timestamp"
+    readonly_fields = ["id", "type", "timestamp", "payload", "site_id", "resource_id", "resource_type_id"]
+    fields = readonly_fields
+    inlines = [EventDeliveryInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Delivery)

@@ -38,6 +38,15 @@ def delivery_list(*, user):
     )
 
 
+def event_list(*, user):
+    """Outbox events of the sites the user administers (events without a site: global administrators)."""
+    from .models import Event
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Event.objects.none()
+    return scope_to_sites(Event.objects.all(), administered_site_ids(user), "site_id")
+
+
 def _percentile(values: list[int], p: float) -> int | None:
     if not values:
         return None
