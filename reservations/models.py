@@ -64,6 +64,7 @@ class Reservation(TimeStampedModel):
 
     class Meta:
         ordering = ["start", "pk"]
+        verbose_name = "booking"
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")),
