@@ -182,6 +182,23 @@ def resource_availability(*, user, resource: Resource, start: datetime, end: dat
     return {"bookings": bookings, "busy": busy, "free": free}
 
 
+def occupancy_now(resources, *, horizon: timedelta = timedelta(days=7)) -> dict[int, dict]:
+    """{resource id: {"busy_until": moment or None, "next_busy": moment or None}} for the catalogue:
+    is it (or its tree) booked now, until when, and when is it next taken. One query for all."""
+    now = timezone.now()
+    busy = busy_by_resource([r.pk for r in resources], now, now + horizon)
+    found = {}
+    for pk, intervals in busy.items():
+        merged = merge(intervals)
+        current = next((i for i in merged if i.start <= now < i.end), None)
+        upcoming = next((i for i in merged if i.start > now), None)
+        found[pk] = {
+            "busy_until": current.end if current else None,
+            "next_busy": upcoming.start if upcoming else None,
+        }
+    return found
+
+
 def first_free_slot(*, user, resources, duration: timedelta, after: datetime, before: datetime):
     """(resource, start) of the earliest slot of `duration` in [after, before) that `user` could
     book on one of `resources` (ties: the first in the given order), or None. One query for the

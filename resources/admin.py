@@ -99,7 +99,7 @@ class ResourceAdmin(CatalogueAdmin):
     list_display = ["name", "site", "resource_type", "status", "parent", "location"]
     list_filter = ["site", "resource_type", "status"]
     list_select_related = ["site", "resource_type", "parent"]
-    search_fields = ["name", "description", "specs", "location"]
+    search_fields = ["name", "description", "specs", "location", "attributes"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["tree_path", "created", "updated"]
     fieldsets = [

@@ -32,8 +32,10 @@ class ResourceTypeFilter(SearchFilterMixin, django_filters.FilterSet):
 
 
 class ResourceFilter(SearchFilterMixin, django_filters.FilterSet):
-    search_fields = ("name", "description", "specs", "location")
-    search = django_filters.CharFilter(method="filter_search", label="Search name, description, specs, location")
+    search_fields = ("name", "description", "specs", "location", "attributes")
+    search = django_filters.CharFilter(
+        method="filter_search", label="Search name, description, specs, location and attribute values"
+    )
     site = django_filters.NumberFilter(field_name="site_id")
     site_slug = django_filters.CharFilter(field_name="site__slug")
     type = django_filters.NumberFilter(field_name="resource_type_id", label="Resource type id")

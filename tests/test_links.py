@@ -21,6 +21,8 @@ def _links(page: str, base: str) -> set[str]:
     found = set()
     for href in HREF.findall(page):
         href = href.replace("&amp;", "&")
+        if href.startswith(("data:", "mailto:", "javascript:")):
+            continue
         url = urljoin(base, href)
         parts = urlsplit(url)
         if parts.netloc and parts.netloc != "testserver":
