@@ -82,14 +82,22 @@ def _save(reservation: Reservation, actor) -> None:
         raise (_conflict(clashes, actor) if clashes else exc) from exc
 
 
-def _tell_owner(reservation: Reservation, actor, kind: str, verb: str) -> None:
+def _tell_owner(reservation: Reservation, actor, kind: str, verb: str, was: tuple | None = None) -> None:
+    """`was`: (resource, start, end) before a change, so the owner reads what moved where."""
     if actor is None or actor.pk == reservation.owner_id:
         return
+    viewer = times.user_zone(reservation.owner)
+    before = ""
+    if was is not None and was != (reservation.resource, reservation.start, reservation.end):
+        resource, start, end = was
+        before = f"Was: {resource.name}, {times.span(start, end, times.site_zone(resource.site), viewer)}. Now: "
     notify(
         user=reservation.owner,
         kind=kind,
         title=f"{actor.get_full_name() or actor.get_username()} {verb} your booking of {reservation.resource.name}",
-        body=times.booking_span(reservation, times.user_zone(reservation.owner))
+        body=before
+        + (f"{reservation.resource.name}, " if before else "")
+        + times.booking_span(reservation, viewer)
         + "."
         + (f" Reason: {reservation.cancel_reason}" if reservation.cancel_reason else ""),
         url=f"/reservations/{reservation.pk}/",
@@ -146,6 +154,7 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         raise Conflict("This booking is cancelled; make a new one instead.", code="cancelled")
     before = snapshot(reservation)
     old_resource = reservation.resource
+    was = (reservation.resource, reservation.start, reservation.end)
     changed = apply_changes(reservation, changes, allowed=EDITABLE)
     if not changed:
         return reservation
@@ -173,7 +182,7 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         reservation.ending_soon_event_at = None
     _save(reservation, actor)
     publish_booking("reservation.updated", reservation, actor=actor, before=before)
-    _tell_owner(reservation, actor, "reservation.updated", "changed")
+    _tell_owner(reservation, actor, "reservation.updated", "changed", was=was)
     return reservation
 
 

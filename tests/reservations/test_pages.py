@@ -129,7 +129,7 @@ def test_notifications_and_reminders(client, member, site_admin, tree, api_for, 
     api.post("/api/notifications/mark-read/", {}, format="json")
     assert api.get("/api/notifications/unread-count/").json() == {"unread": 0}
     client.force_login(member)
-    assert "🔔 0" in html(client, "/notifications/")
+    assert "Notifications: 0 unread" in html(client, "/notifications/")
 
 
 def test_notification_email_is_sent_once_and_can_be_switched_off(
