@@ -4,8 +4,10 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common import views as common_views
+from common.api.root import ApiRoot
 
 api_patterns = [
+    path("", ApiRoot.as_view(), name="root"),
     path("", include("resources.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("audit.api.urls")),

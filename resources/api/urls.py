@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from .views import ResourceTypeViewSet, ResourceViewSet, SiteViewSet
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("sites", SiteViewSet, basename="site")
 router.register("resource-types", ResourceTypeViewSet, basename="resourcetype")
 router.register("resources", ResourceViewSet, basename="resource")

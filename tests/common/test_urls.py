@@ -23,3 +23,10 @@ def test_page_names_resolve_to_pages_and_api_names_to_the_api():
     assert reverse("reservation-detail", args=[1]) == "/reservations/1/"
     assert reverse("webhook-list") == "/webhooks/"
     assert reverse("api:webhook-list") == "/api/webhooks/"
+
+
+def test_the_api_root_lists_every_collection(admin_api):
+    listed = admin_api.get("/api/").json()
+    for name in ("reservation-list", "webhook-list", "allocation-list", "audit-entry-list", "user-list", "site-list"):
+        assert name in listed, name
+    assert listed["reservation-list"].endswith("/api/reservations/")
