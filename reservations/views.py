@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import can_admin_site
 from accounts.services import calendar_token_for
 from common import times
 from common.forms import object_id, read_query, run_form_service
@@ -26,6 +27,7 @@ def _resources_json(resources) -> str:
                 "id": r.pk,
                 "name": r.name,
                 "type": r.resource_type.name,
+                "type_id": r.resource_type_id,
                 "color": r.resource_type.color,
                 "status": r.status,
                 "schema": r.resource_type.parameter_schema or [],
@@ -61,6 +63,7 @@ def site_calendar(request, slug: str):
             "resources_json": _resources_json(r for r, _ in tree),
             "resource": None,
             "site_zone_now": _zone_now(site),
+            "can_book_past": can_admin_site(request.user, site.pk),
         },
     )
 
@@ -78,6 +81,7 @@ def resource_calendar(request, pk: int):
             "resources_json": _resources_json([resource]),
             "resource": resource,
             "site_zone_now": _zone_now(resource.site),
+            "can_book_past": can_admin_site(request.user, resource.site_id),
             "ical_url": request.build_absolute_uri(
                 reverse("ical-resource", args=[resource.pk, calendar_token_for(request.user)])
             ),

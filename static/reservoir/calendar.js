@@ -39,12 +39,29 @@
     if (!response.ok) {
       let text = (data && data.detail) || `The server refused (${response.status}).`;
       if (data && data.errors) {
-        const fields = Object.entries(data.errors).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`);
+        const fields = Object.entries(data.errors).map(([k, v]) => `${fieldLabel(k)}: ${[].concat(v).join(" ")}`);
         if (fields.length) text = fields.join(" · ");
       }
       throw new Error(text);
     }
     return data;
+  }
+
+  const LABELS = { start: "Start", end: "End", resource: "Resource", title: "Title", rrule: "Repeat", owner: "Owner",
+    non_field_errors: "Booking" };
+
+  function fieldLabel(key) {
+    // Parameter messages name the parameter by its key ("os_image: required"): show its label instead.
+    if (LABELS[key]) return LABELS[key];
+    return key;
+  }
+
+  function labelParameters(text) {
+    const resource = byId[resourceSelect.value];
+    (resource ? resource.schema : []).forEach((p) => {
+      text = text.split(`${p.key}:`).join(`${p.label}:`);
+    });
+    return text.replace(/^parameters: /, "");
   }
 
   function say(text) {
@@ -86,7 +103,11 @@
   async function loadEvents(info, success, failure) {
     const params = new URLSearchParams({ start: info.startStr, end: info.endStr, status: "confirmed", page_size: "1000" });
     if (fixedResource) params.set("blocking", fixedResource);
-    else params.set("site", element.dataset.site);
+    else {
+      params.set("site", element.dataset.site);
+      if (typeFilter && typeFilter.value) params.set("type", typeFilter.value);
+      if (resourceFilter && resourceFilter.value) params.set("resource", resourceFilter.value);
+    }
     try {
       const data = await api("GET", `/api/reservations/?${params}`);
       success(data.results.map(toEvent));
@@ -128,6 +149,31 @@
     return values;
   }
 
+  // The site calendar's filters, remembered per site in this browser.
+  const typeFilter = document.getElementById("filter-type");
+  const resourceFilter = document.getElementById("filter-resource");
+  const filterKey = `reservoir.calendar-filter.${element.dataset.site}`;
+  if (typeFilter && resourceFilter) {
+    [...new Map(resources.map((r) => [r.type_id, r.type])).entries()]
+      .sort((a, b) => a[1].localeCompare(b[1]))
+      .forEach(([id, name]) => typeFilter.append(new Option(name, id)));
+    resources.forEach((r) => resourceFilter.append(new Option(r.name, r.id)));
+    const saved = JSON.parse(localStorage.getItem(filterKey) || "{}");
+    typeFilter.value = saved.type || "";
+    resourceFilter.value = saved.resource || "";
+    [typeFilter, resourceFilter].forEach((select) =>
+      select.addEventListener("change", () => {
+        localStorage.setItem(filterKey, JSON.stringify({ type: typeFilter.value, resource: resourceFilter.value }));
+        calendar.refetchEvents();
+      })
+    );
+  }
+
+  const repeatSelect = document.getElementById("booking-repeat");
+  const countBox = document.getElementById("booking-count-box");
+  const showCount = () => (countBox.hidden = !repeatSelect.value);
+  repeatSelect.addEventListener("change", showCount);
+
   resources.forEach((r) => {
     const option = new Option(`${r.name} (${r.type})`, r.id);
     option.disabled = r.status !== "active";
@@ -163,7 +209,7 @@
       calendar.unselect();
       calendar.refetchEvents();
     } catch (error) {
-      errorBox.textContent = error.message;
+      errorBox.textContent = labelParameters(error.message);
       errorBox.hidden = false;
     }
   });
@@ -202,6 +248,7 @@
   // The site's wall clock, whatever the browser's zone: what people agree on at the site.
   const timeZone = element.dataset.timeZone || "local";
   const narrow = window.matchMedia("(max-width: 640px)").matches;
+  const canBookPast = element.dataset.canBookPast === "true";
   const calendar = new FullCalendar.Calendar(element, {
     timeZone,
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
@@ -222,6 +269,10 @@
     eventResizableFromStart: false,
     events: loadEvents,
     selectAllow(info) {
+      if (!canBookPast && new Date(info.startStr) < new Date(Date.now() - 60000)) {
+        say("That time has passed: choose a time from now on.");
+        return false;
+      }
       if (!fixedResource) return true;
       if (byId[fixedResource] && byId[fixedResource].status !== "active") return false;
       const busy = busyDuring(info.start, info.end);
@@ -240,6 +291,9 @@
           hour: "2-digit", minute: "2-digit", hour12: false, separator: " – ",
         }) + ` (${timeZone})`;
       if (fixedResource) resourceSelect.value = fixedResource;
+      else if (resourceFilter && resourceFilter.value) resourceSelect.value = resourceFilter.value;
+      repeatSelect.value = "";
+      showCount();
       resourceSelect.disabled = Boolean(fixedResource);
       renderParameters(byId[resourceSelect.value]);
       dialog.showModal();

@@ -1,0 +1,85 @@
+"""The site calendar (issue 13): filters by type and resource that stay, no booking in the past, the
+dialog asks for occurrences only when repeating and names fields by their labels."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.models import Membership, Role
+from reservations import services
+from tests.browser.support import drag, log_in, open_week, point
+from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def scene(transactional_db):
+    site = SiteFactory(name="Berlin Lab", slug="berlin", time_zone="Europe/Berlin")
+    gpu_type = ResourceTypeFactory(name="GPU server")
+    scope_type = ResourceTypeFactory(
+        name="Microscope",
+        parameter_schema=[{"key": "sample", "label": "Sample kind", "type": "text", "required": True}],
+    )
+    gpu = ResourceFactory(site=site, resource_type=gpu_type, name="dgx-01")
+    scope = ResourceFactory(site=site, resource_type=scope_type, name="krios")
+    member = UserFactory(username="member")
+    Membership.objects.create(site=site, user=member, role=Role.MEMBER)
+    day = timezone.now().astimezone(BERLIN).date() + timedelta(days=2)
+    start = timezone.now().astimezone(BERLIN).replace(year=day.year, month=day.month, day=day.day, hour=9, minute=0)
+    services.reservation_create(
+        actor=member, resource=gpu, start=start, end=start + timedelta(hours=1), title="gpu job"
+    )
+    services.reservation_create(
+        actor=member,
+        resource=scope,
+        start=start + timedelta(hours=2),
+        end=start + timedelta(hours=3),
+        title="scope job",
+        parameters={"sample": "cryo"},
+    )
+    return {"site": site, "gpu": gpu, "scope": scope, "day": day}
+
+
+@pytest.fixture
+def week(page, live_server, scene):
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    log_in(page, live_server, "member")
+    open_week(page, f"{live_server.url}/calendar/berlin/", scene["day"])
+    return page
+
+
+def test_filters_narrow_the_calendar_and_are_remembered(week, live_server, scene):
+    expect(week.locator(".fc-event", has_text="gpu job")).to_be_visible()
+    week.get_by_label("Type").select_option(label="Microscope")
+    expect(week.locator(".fc-event", has_text="gpu job")).to_have_count(0)
+    expect(week.locator(".fc-event", has_text="scope job")).to_be_visible()
+    open_week(week, f"{live_server.url}/calendar/berlin/", scene["day"])
+    expect(week.get_by_label("Type")).to_have_value(str(scene["scope"].resource_type_id))
+    expect(week.locator(".fc-event", has_text="gpu job")).to_have_count(0)
+
+
+def test_past_time_cannot_be_selected(week, live_server, scene):
+    yesterday = timezone.now().astimezone(BERLIN).date() - timedelta(days=1)
+    open_week(week, f"{live_server.url}/calendar/berlin/", yesterday)
+    drag(week, point(week, yesterday, "10:00"), point(week, yesterday, "10:30", "bottom"))
+    expect(week.locator("#calendar-message")).to_contain_text("That time has passed")
+    expect(week.locator("#booking-dialog")).to_be_hidden()
+
+
+def test_the_dialog_asks_for_occurrences_only_when_repeating_and_names_fields_by_label(week, scene):
+    day = scene["day"]
+    drag(week, point(week, day, "14:00"), point(week, day, "14:30", "bottom"))
+    dialog = week.locator("#booking-dialog")
+    expect(dialog.get_by_label("Occurrences")).to_be_hidden()
+    dialog.get_by_label("Repeat").select_option("WEEKLY")
+    expect(dialog.get_by_label("Occurrences")).to_be_visible()
+    dialog.get_by_label("Repeat").select_option("")
+    dialog.get_by_label("Resource").select_option(label="krios (Microscope)")
+    dialog.get_by_role("button", name="Book").click()
+    expect(dialog.locator("#booking-error")).to_contain_text("Sample kind")
+    expect(dialog.locator("#booking-error")).not_to_contain_text("sample:")
