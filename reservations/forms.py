@@ -28,6 +28,8 @@ class WallClockField(forms.DateTimeField):
 
 
 REPEAT_CHOICES = [("", "Does not repeat"), ("DAILY", "Daily"), ("WEEKLY", "Weekly"), ("MONTHLY", "Monthly")]
+WEEKDAYS = [("MO", "Mon"), ("TU", "Tue"), ("WE", "Wed"), ("TH", "Thu"), ("FR", "Fri"), ("SA", "Sat"), ("SU", "Sun")]
+ENDS = [("count", "after a number of times"), ("until", "on a date")]
 
 
 class ReservationForm(forms.Form):
@@ -38,16 +40,46 @@ class ReservationForm(forms.Form):
     end = WallClockField()
     title = forms.CharField(max_length=200, required=False)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    owner = forms.ModelChoiceField(queryset=None, required=False, label="Book for", empty_label="myself")
     repeat = forms.ChoiceField(choices=REPEAT_CHOICES, required=False)
+    repeat_interval = forms.IntegerField(min_value=1, max_value=52, initial=1, required=False, label="Every")
+    repeat_weekdays = forms.MultipleChoiceField(
+        choices=WEEKDAYS, required=False, widget=forms.CheckboxSelectMultiple, label="On"
+    )
+    repeat_ends = forms.ChoiceField(
+        choices=ENDS, initial="count", widget=forms.RadioSelect, label="Ends", required=False
+    )
     repeat_count = forms.IntegerField(min_value=2, max_value=200, required=False, label="Number of occurrences")
+    repeat_until = forms.DateField(required=False, label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    skip_conflicts = forms.BooleanField(required=False, label="Skip occurrences that are taken, book the others")
 
-    def __init__(self, *args, resources, schema=None, with_repeat=True, **kwargs):
+    REPEAT_FIELDS = (
+        "repeat",
+        "repeat_interval",
+        "repeat_weekdays",
+        "repeat_ends",
+        "repeat_count",
+        "repeat_until",
+        "skip_conflicts",
+    )
+
+    def __init__(self, *args, resources, schema=None, with_repeat=True, owners=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resource"].queryset = resources
-        self.fields["resource"].label_from_instance = lambda r: f"{r.name} · {r.site.name} ({r.site.time_zone})"
+        # Grouped by site and type, so that a long list reads like the catalogue.
+        groups: dict[str, list] = {}
+        for r in resources.order_by("site__name", "resource_type__name", "name"):
+            groups.setdefault(f"{r.site.name} · {r.resource_type.name}", []).append((r.pk, r.name))
+        self.fields["resource"].choices = [("", "---------"), *groups.items()]
         self.schema = schema or []
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = owners
+            self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         if not with_repeat:
-            del self.fields["repeat"], self.fields["repeat_count"]
+            for name in self.REPEAT_FIELDS:
+                del self.fields[name]
         for definition in self.schema:
             name = f"param_{definition['key']}"
             required = bool(definition.get("required"))
@@ -90,11 +122,21 @@ class ReservationForm(forms.Form):
         return values
 
     def rrule(self) -> str | None:
-        repeat = self.cleaned_data.get("repeat")
+        """The RFC 5545 rule the repeat fields describe, or None for a single booking."""
+        data = self.cleaned_data
+        repeat = data.get("repeat")
         if not repeat:
             return None
-        count = self.cleaned_data.get("repeat_count") or 2
-        return f"FREQ={repeat};COUNT={count}"
+        parts = [f"FREQ={repeat}"]
+        if (data.get("repeat_interval") or 1) > 1:
+            parts.append(f"INTERVAL={data['repeat_interval']}")
+        if repeat == "WEEKLY" and data.get("repeat_weekdays"):
+            parts.append("BYDAY=" + ",".join(data["repeat_weekdays"]))
+        if data.get("repeat_ends") == "until" and data.get("repeat_until"):
+            parts.append(f"UNTIL={data['repeat_until']:%Y%m%d}")  # the last day, on the site's clock
+        else:
+            parts.append(f"COUNT={data.get('repeat_count') or 2}")
+        return ";".join(parts)
 
 
 class TimelineQuery(forms.Form):

@@ -68,6 +68,21 @@ class Limits:
         return errors
 
 
+def describe(resource: Resource) -> str:
+    """The type's limits in words, for people about to book ("at most 8 hour(s), up to 60 day(s) ahead")."""
+    kind = resource.resource_type
+    said = []
+    if kind.min_duration:
+        said.append(f"at least {_human(kind.min_duration)}")
+    if kind.max_duration:
+        said.append(f"at most {_human(kind.max_duration)}")
+    if kind.max_horizon:
+        said.append(f"up to {_human(kind.max_horizon)} ahead")
+    return (
+        f"{kind.name} bookings: {', '.join(said)}." if said else f"{kind.name}: no limits on length or how far ahead."
+    )
+
+
 def limits(*, actor, resource: Resource, now: datetime | None = None) -> Limits:
     now = now or timezone.now()
     kind = resource.resource_type

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.access import administered_site_ids, owns_or_administers, scope_to_sites, visible_site_ids
+from common import times
 from resources.models import Resource
 from resources.selectors import MAX_TREE_DEPTH, resource_tree_ids
 
@@ -180,6 +181,38 @@ def resource_availability(*, user, resource: Resource, start: datetime, end: dat
     allowed = rules.limits(actor=user, resource=resource)
     free = bookable_free(limits=allowed, busy=busy, start=start, end=end, min_length=min_length)
     return {"bookings": bookings, "busy": busy, "free": free}
+
+
+def series_preview(*, actor, resource: Resource, start: datetime, end: datetime, rrule: str, parameters=None):
+    """Each occurrence a rule would give, with what would refuse it (taken, or a rule of the type),
+    before anything is booked. One query for the clashes of all of them."""
+    from . import recurrence
+
+    starts = recurrence.occurrences(rrule, start, resource.site.time_zone)
+    duration = end - start
+    existing = list(
+        overlapping(tree_ids(resource.pk), starts[0], starts[-1] + duration).select_related(
+            "resource", "resource__site", "owner"
+        )
+    )
+    visible = details_visible_to(actor)
+    zone = times.site_zone(resource.site)
+    rows = []
+    for occurrence in starts:
+        occurrence_end = occurrence + duration
+        clashes = [b for b in existing if b.start < occurrence_end and b.end > occurrence]
+        problem = ""
+        if clashes:
+            taken = clashes[0]
+            by = f" by {taken.owner.get_username()}" if visible(taken) else ""
+            problem = f"taken: {taken.resource.name} is booked{by}"
+        else:
+            try:
+                rules.check(actor=actor, resource=resource, start=occurrence, end=occurrence_end, parameters=parameters)
+            except ValidationError as exc:
+                problem = " ".join(message for messages in exc.message_dict.values() for message in messages)
+        rows.append({"start": occurrence, "when": times.span(occurrence, occurrence_end, zone), "problem": problem})
+    return rows
 
 
 def occupancy_now(resources, *, horizon: timedelta = timedelta(days=7)) -> dict[int, dict]:

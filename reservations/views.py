@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import can_admin_site
+from accounts.selectors import user_list
 from accounts.services import calendar_token_for
 from common import times
 from common.forms import object_id, read_query, run_form_service
@@ -189,13 +190,24 @@ def _parse_wall_clock(value: str | None, resource):
     return moment.replace(tzinfo=None, second=0, microsecond=0)
 
 
+def _owners_for(user, resource):
+    """Who `user` may book for: site administrators pick among the site's people; others book for themselves."""
+    if resource is None or not can_admin_site(user, resource.site_id):
+        return None
+    return user_list(user=user).filter(memberships__site_id=resource.site_id, is_active=True).distinct()
+
+
 @login_required
 def reservation_new(request):
+    """One page: resource, times on its site's clock, repeat with a preview of each occurrence,
+    the type's parameters, and, for site administrators, whom it is for."""
     resources = bookable_resources(user=request.user).select_related("resource_type", "site")
     chosen = resources.filter(pk=object_id(request.POST.get("resource") or request.GET.get("resource"))).first()
     schema = chosen.resource_type.parameter_schema if chosen else []
+    owners = _owners_for(request.user, chosen)
+    preview = None
     if request.method == "POST":
-        form = ReservationForm(request.POST, resources=resources, schema=schema)
+        form = ReservationForm(request.POST, resources=resources, schema=schema, owners=owners)
         created = {}
 
         def create(data):
@@ -207,17 +219,41 @@ def reservation_new(request):
                 "title": data["title"],
                 "description": data["description"],
                 "parameters": form.parameters(),
+                "owner": data.get("owner") or request.user,
             }
             rule = form.rrule()
+            if "preview" in request.POST:
+                if rule:
+                    preview.extend(
+                        selectors.series_preview(
+                            actor=request.user,
+                            resource=data["resource"],
+                            start=data["start"],
+                            end=data["end"],
+                            rrule=rule,
+                            parameters=common["parameters"],
+                        )
+                    )
+                raise _Previewed
             if rule:
-                created["series"] = services.series_create(rrule=rule, **common)
+                created["series"] = services.series_create(
+                    rrule=rule, skip_conflicts=data.get("skip_conflicts", False), **common
+                )
             else:
                 created["booking"] = services.reservation_create(**common)
 
-        if run_form_service(form, create):
+        preview = []
+        try:
+            booked = run_form_service(form, create)
+        except _Previewed:
+            booked = False
+        else:
+            preview = None
+        if booked:
             if "series" in created:
                 result = created["series"]
-                messages.success(request, f"Booked {len(result.created)} occurrences.")
+                skipped = f"; {len(result.skipped)} skipped (taken)" if result.skipped else ""
+                messages.success(request, f"Booked {len(result.created)} occurrences{skipped}.")
                 return redirect("reservation-detail", pk=result.created[0].pk)
             messages.success(request, "Booked.")
             return redirect("reservation-detail", pk=created["booking"].pk)
@@ -225,17 +261,32 @@ def reservation_new(request):
         form = ReservationForm(
             resources=resources,
             schema=schema,
+            owners=owners,
             initial={
                 "resource": chosen,
                 "start": _parse_wall_clock(request.GET.get("start"), chosen),
                 "end": _parse_wall_clock(request.GET.get("end"), chosen),
+                "title": request.GET.get("title", ""),
+                "repeat_ends": "count",
+                "repeat_interval": 1,
             },
         )
-    return render(
-        request,
-        "reservations/form.html",
-        {"form": form, "chosen": chosen, "booking": None, "zone_now": _zone_now(chosen.site) if chosen else ""},
-    )
+    context = {
+        "form": form,
+        "chosen": chosen,
+        "booking": None,
+        "zone_now": _zone_now(chosen.site) if chosen else "",
+        "limits": rules.describe(chosen) if chosen else "",
+        "preview": preview,
+        "presets": [("30 min", 30), ("1 h", 60), ("2 h", 120), ("4 h", 240), ("8 h", 480)],
+    }
+    if request.headers.get("x-preview"):
+        return render(request, "reservations/preview.html", context)
+    return render(request, "reservations/form.html", context)
+
+
+class _Previewed(Exception):
+    """Raised inside the form's service call to stop after the preview: nothing is booked."""
 
 
 @login_required
