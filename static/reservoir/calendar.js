@@ -91,9 +91,20 @@
       end: r.end,
       backgroundColor: r.color,
       borderColor: r.color,
+      textColor: textOn(r.color || "#336699"),
       editable: r.details_visible,
       extendedProps: { reservation: r },
     };
+  }
+
+  function textOn(hex) {
+    // Black or white, whichever contrasts more with the type's colour (WCAG relative luminance).
+    const channel = (i) => {
+      const c = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    const light = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+    return (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) ? "#111111" : "#ffffff";
   }
 
   function busyDuring(start, end) {
@@ -305,5 +316,26 @@
     },
   });
   calendar.render();
+
+  // FullCalendar's arrow icons are decoration (their buttons carry the words) and its scrolling
+  // panes must be reachable by keyboard.
+  function accessible() {
+    element.querySelectorAll(".fc-icon").forEach((icon) => {
+      icon.setAttribute("aria-hidden", "true");
+      icon.removeAttribute("role");
+    });
+    element.querySelectorAll(".fc-button").forEach((button) => {
+      const wordless = !button.textContent.trim();
+      if (wordless && !button.getAttribute("aria-label") && button.title) button.setAttribute("aria-label", button.title);
+    });
+    element.querySelectorAll(".fc-scroller").forEach((pane) => pane.setAttribute("tabindex", "0"));
+    // The week grid is tables laid inside tables for layout; announced as one data grid it is
+    // malformed, so it is presented as layout (the list view reads the same bookings as a list).
+    element
+      .querySelectorAll(".fc-scrollgrid, .fc-scrollgrid [role]")
+      .forEach((node) => node.matches("a, button, .fc-event, [role='button']") || node.setAttribute("role", "presentation"));
+  }
+  calendar.on("datesSet", () => setTimeout(accessible));
+  accessible();
   window.reservoirCalendar = calendar;
 })();

@@ -1,4 +1,10 @@
-"""What the browser tests share: logging in, and dragging on FullCalendar's week grid."""
+"""What the browser tests share: logging in, finding every page, dragging on FullCalendar's week grid."""
+
+from collections import deque
+
+from django.test import Client
+
+from tests.test_links import _links
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 
@@ -31,3 +37,20 @@ def drag(page, start, end):
     page.mouse.move(start[0], (start[1] + end[1]) / 2, steps=5)
     page.mouse.move(*end, steps=5)
     page.mouse.up()
+
+
+def reachable_pages(user, limit: int = 80) -> list[str]:
+    """The HTML pages `user` reaches from the home page by following links (the link crawl's rules)."""
+    client = Client()
+    client.force_login(user)
+    seen, queue, pages = {"/"}, deque(["/"]), []
+    while queue and len(pages) < limit:
+        path = queue.popleft()
+        response = client.get(path)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        pages.append(path)
+        for link in sorted(_links(response.content.decode(), f"http://testserver{path}") - seen):
+            seen.add(link)
+            queue.append(link)
+    return pages

@@ -1,32 +1,12 @@
 """Every page a demo user can reach works on a phone (390 px): no horizontal scrolling, and the menu
 opens onto every link, logout included."""
 
-from collections import deque
-
 import pytest
-from django.test import Client
 
-from tests.browser.support import log_in
-from tests.test_links import _links
+from tests.browser.support import log_in, reachable_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
-
-
-def reachable_pages(user, limit: int = 80) -> list[str]:
-    client = Client()
-    client.force_login(user)
-    seen, queue, pages = {"/"}, deque(["/"]), []
-    while queue and len(pages) < limit:
-        path = queue.popleft()
-        response = client.get(path)
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-            continue
-        pages.append(path)
-        for link in sorted(_links(response.content.decode(), f"http://testserver{path}") - seen):
-            seen.add(link)
-            queue.append(link)
-    return pages
 
 
 @pytest.mark.parametrize("username", ["admin", "siteadmin", "user"])
