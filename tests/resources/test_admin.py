@@ -97,3 +97,15 @@ def test_deleting_a_type_in_use_is_explained(admin_client, tree):
     page = response.content.decode()
     assert "would require deleting the following protected related objects" in page
     assert ResourceType.objects.filter(pk=tree["type"].pk).exists()
+
+
+def test_every_changelist_exports_what_it_shows_as_csv(client, admin_user, site_a):
+    from tests.factories import ResourceFactory
+
+    resource = ResourceFactory(site=site_a, name="csv-node")
+    client.force_login(admin_user)
+    response = client.post("/admin/resources/resource/", {"action": "export_csv", "_selected_action": [resource.pk]})
+    lines = response.content.decode().splitlines()
+    assert response["Content-Type"].startswith("text/csv")
+    assert lines[0].split(",")[:3] == ["Name", "Site", "Resource type"]
+    assert lines[1].startswith("csv-node,")
