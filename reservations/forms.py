@@ -139,6 +139,12 @@ class ReservationForm(forms.Form):
         return ";".join(parts)
 
 
+class ScheduleQuery(forms.Form):
+    date = forms.DateField(required=False)
+    days = forms.TypedChoiceField(choices=[(1, "day"), (7, "week")], coerce=int, required=False, initial=1)
+    format = forms.ChoiceField(choices=[("html", "page"), ("csv", "CSV")], required=False, initial="html")
+
+
 class TimelineQuery(forms.Form):
     date = forms.DateField(required=False)
     days = forms.IntegerField(required=False, min_value=1, max_value=31, initial=7)

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views, views_ical
+from . import views, views_ical, views_schedule
 
 urlpatterns = [
     path("calendar/", views.calendar_home, name="calendar"),
     path("calendar/<slug:slug>/", views.site_calendar, name="site-calendar"),
     path("calendar/<slug:slug>/timeline/", views.timeline, name="timeline"),
+    path("calendar/<slug:slug>/schedule/", views_schedule.schedule, name="schedule"),
     path("resources/<int:pk>/calendar/", views.resource_calendar, name="resource-calendar"),
     path("reservations/mine/", views.my_bookings, name="my-bookings"),
     path("reservations/new/", views.reservation_new, name="reservation-new"),

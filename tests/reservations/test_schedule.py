@@ -1,0 +1,42 @@
+"""A site's schedule for a day or a week: to print, or as CSV; colleagues' bookings stay 'Booked'."""
+
+import pytest
+
+from reservations import services
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def day_of_bookings(member, site_admin, tree):
+    services.reservation_create(actor=member, resource=tree["gpu0"], start=at(1, 9), end=at(1, 11), title="mine")
+    services.reservation_create(
+        actor=site_admin, resource=tree["gpu1"], start=at(1, 13), end=at(1, 14), title="admin plans"
+    )
+    return at(1, 0).date()
+
+
+def test_the_days_schedule_lists_bookings_by_resource_on_the_sites_clock(client, member, site_a, day_of_bookings):
+    client.force_login(member)
+    page = client.get(f"/calendar/{site_a.slug}/schedule/", {"date": day_of_bookings.isoformat()}).content.decode()
+    assert "mine" in page and f"{at(1, 9):%H:%M}\u2013{at(1, 11):%H:%M}" in page
+    assert "admin plans" not in page and "Booked" in page
+    assert "window.print()" in page
+
+
+def test_the_week_as_csv(client, site_admin, site_a, day_of_bookings):
+    client.force_login(site_admin)
+    response = client.get(
+        f"/calendar/{site_a.slug}/schedule/", {"date": day_of_bookings.isoformat(), "days": 7, "format": "csv"}
+    )
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "resource,start,end,time zone,title,owner"
+    assert any(line.startswith(f"dgx-01-gpu1,{at(1, 13).isoformat()}") and "admin plans" in line for line in lines)
+
+
+@pytest.mark.parametrize("query", ["days=3", "date=2026-13-01", "format=pdf"])
+def test_a_malformed_query_is_a_400(client, member, site_a, query):
+    client.force_login(member)
+    assert client.get(f"/calendar/{site_a.slug}/schedule/?{query}").status_code == 400
