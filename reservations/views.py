@@ -97,6 +97,8 @@ def timeline(request, slug: str):
     query = read_query(request, TimelineQuery)
     tz = times.site_zone(site)  # days run midnight to midnight on the site's clock
     first, days = query["date"] or timezone.now().astimezone(tz).date(), query["days"]
+    if query["view"]:
+        days = TimelineQuery.ZOOM[query["view"]]
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = start + timedelta(days=days)
     span = (end - start).total_seconds()
@@ -133,6 +135,7 @@ def timeline(request, slug: str):
             "label": title or "Booked",
             # Colleagues' bookings are a plain "Booked" bar: their detail page is not theirs to open.
             "linked": visible(booking),
+            "movable": rules.may_change(request.user, booking),
         }
         bars.setdefault(booking.resource_id, []).append(bar)
         blocked_label = f"Blocked by {booking.resource.name}" + (f" · {title}" if title else "")
@@ -153,7 +156,13 @@ def timeline(request, slug: str):
             "site": site,
             "rows": rows,
             "days": [first + timedelta(days=i) for i in range(days)],
+            # Day view: hours; longer views: days.
+            "columns": [f"{hour:02d}" for hour in range(24)] if days == 1 else None,
             "start": start,
+            "end": end,
+            "step_minutes": 15 if days == 1 else 60 if days <= 7 else 24 * 60,
+            "zoom": {1: "day", 7: "week", 31: "month"}.get(days, ""),
+            "zoom_choices": [("day", "a day (hours)"), ("week", "a week"), ("month", "a month")],
             "previous": (first - timedelta(days=days)).isoformat(),
             "next": (first + timedelta(days=days)).isoformat(),
             "span_days": days,

@@ -1,0 +1,173 @@
+// The timeline as a scheduling grid: drag across a row to book that resource, drag a bar to move it
+// (to another row too) or its right edge to change its length, or use the arrow keys on a focused
+// bar. The server decides; a refused change snaps back with its message.
+(function () {
+  "use strict";
+  const table = document.getElementById("timeline");
+  if (!table) return;
+  const message = document.getElementById("timeline-message");
+  const scopeDialog = document.getElementById("scope-dialog");
+  const windowStart = Date.parse(table.dataset.start);
+  const windowEnd = Date.parse(table.dataset.end);
+  const span = windowEnd - windowStart;
+  const step = Number(table.dataset.stepMinutes) * 60000;
+  const lanes = [...table.querySelectorAll(".lane")];
+
+  const say = (text) => (message.textContent = text || "");
+  const snap = (ms) => windowStart + Math.round((ms - windowStart) / step) * step;
+  const at = (lane, clientX) => {
+    const box = lane.getBoundingClientRect();
+    return windowStart + ((clientX - box.left) / box.width) * span;
+  };
+  const laneUnder = (x, y) => {
+    const hit = document.elementFromPoint(x, y);
+    return hit && hit.closest(".lane");
+  };
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function askScope() {
+    return new Promise((resolve) => {
+      scopeDialog.returnValue = "";
+      scopeDialog.addEventListener("close", () => resolve(scopeDialog.returnValue), { once: true });
+      scopeDialog.showModal();
+    });
+  }
+
+  async function change(bar, body) {
+    const scope = bar.dataset.series ? await askScope() : "this";
+    if (!scope) return false;
+    const response = await fetch(`/api/reservations/${bar.dataset.booking}/?scope=${scope}`, {
+      method: "PATCH",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body),
+    });
+    if (response.ok) {
+      window.location.reload();
+      return true;
+    }
+    const data = await response.json().catch(() => null);
+    let text = (data && data.detail) || `The server refused (${response.status}).`;
+    if (data && data.errors && Object.keys(data.errors).length) {
+      text = Object.entries(data.errors).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join(" · ");
+    }
+    say(text);
+    return false;
+  }
+
+  // --- Drag across a row: book that resource ---------------------------------------------------
+  lanes.forEach((lane) => {
+    lane.addEventListener("pointerdown", (event) => {
+      if (event.button !== 0 || event.target.closest(".bar")) return;
+      if (lane.dataset.bookable !== "true") {
+        say(`${lane.dataset.resourceName} cannot be booked now.`);
+        return;
+      }
+      event.preventDefault();
+      const from = snap(at(lane, event.clientX));
+      const ghost = document.createElement("div");
+      ghost.className = "selection";
+      lane.append(ghost);
+      let to = from + step;
+      const draw = () => {
+        const [a, b] = [Math.min(from, to), Math.max(from, to)];
+        ghost.style.left = `${((a - windowStart) / span) * 100}%`;
+        ghost.style.width = `${((b - a) / span) * 100}%`;
+      };
+      draw();
+      const move = (e) => {
+        to = snap(at(lane, e.clientX));
+        if (to === from) to = from + step;
+        draw();
+      };
+      const up = () => {
+        document.removeEventListener("pointermove", move);
+        ghost.remove();
+        const [a, b] = [Math.min(from, to), Math.max(from, to)];
+        if (a < Date.now() - 60000) {
+          say("That time has passed: choose a time from now on.");
+          return;
+        }
+        const params = new URLSearchParams({
+          resource: lane.dataset.resourceId,
+          start: new Date(a).toISOString(),
+          end: new Date(b).toISOString(),
+        });
+        window.location.href = `/reservations/new/?${params}`;
+      };
+      document.addEventListener("pointermove", move);
+      document.addEventListener("pointerup", up, { once: true });
+    });
+  });
+
+  // --- Drag a bar: move it (any row) or, by its right edge, change its length ----------------------
+  table.querySelectorAll(".bar[data-movable]").forEach((bar) => {
+    const start = Date.parse(bar.dataset.start);
+    const end = Date.parse(bar.dataset.end);
+    let suppressClick = false;
+    bar.addEventListener("click", (event) => {
+      if (suppressClick) event.preventDefault();
+      suppressClick = false;
+    });
+    bar.addEventListener("pointerdown", (event) => {
+      if (event.button !== 0) return;
+      event.preventDefault();
+      const box = bar.getBoundingClientRect();
+      const resizing = event.clientX > box.right - 8;
+      const laneWidth = bar.parentElement.getBoundingClientRect().width;
+      const x0 = event.clientX;
+      const y0 = event.clientY;
+      let moved = false;
+      const move = (e) => {
+        const dx = e.clientX - x0;
+        const dy = e.clientY - y0;
+        if (Math.abs(dx) + Math.abs(dy) > 4) moved = true;
+        if (!moved) return;
+        bar.classList.add("dragging");
+        if (resizing) bar.style.width = `${((box.width + dx) / laneWidth) * 100}%`;
+        else bar.style.transform = `translate(${dx}px, ${dy}px)`;
+      };
+      const up = async (e) => {
+        document.removeEventListener("pointermove", move);
+        if (!moved) return; // a click: the link opens the booking
+        suppressClick = true;
+        const delta = Math.round(((e.clientX - x0) / laneWidth) * span / step) * step;
+        const target = laneUnder(e.clientX, e.clientY) || bar.parentElement;
+        const body = resizing
+          ? { end: new Date(Math.max(end + delta, start + step)).toISOString() }
+          : { start: new Date(start + delta).toISOString(), end: new Date(end + delta).toISOString() };
+        if (!resizing && target !== bar.parentElement) body.resource = Number(target.dataset.resourceId);
+        const saved = await change(bar, body);
+        if (!saved) {
+          bar.classList.remove("dragging");
+          bar.style.transform = "";
+          bar.style.width = "";
+        }
+      };
+      document.addEventListener("pointermove", move);
+      document.addEventListener("pointerup", up, { once: true });
+    });
+
+    // Keyboard: arrows move by one step, Shift+arrows change the length, up/down change the row.
+    bar.addEventListener("keydown", (event) => {
+      const keys = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"];
+      if (!keys.includes(event.key)) return;
+      event.preventDefault();
+      const sign = event.key === "ArrowLeft" || event.key === "ArrowUp" ? -1 : 1;
+      if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+        const index = lanes.indexOf(bar.parentElement);
+        const next = lanes.slice(index + sign * 1).filter((l) => l.dataset.bookable === "true");
+        const target = sign > 0 ? next[0] : lanes.slice(0, index).reverse().find((l) => l.dataset.bookable === "true");
+        if (target) change(bar, { resource: Number(target.dataset.resourceId) });
+      } else if (event.shiftKey) {
+        change(bar, { end: new Date(Math.max(end + sign * step, start + step)).toISOString() });
+      } else {
+        change(bar, { start: new Date(start + sign * step).toISOString(), end: new Date(end + sign * step).toISOString() });
+      }
+    });
+  });
+})();
