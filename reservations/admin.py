@@ -221,12 +221,15 @@ class ReservationAdmin(RoleScopedAdmin):
     def links(self, obj):
         return format_html(
             '<a href="{}">booking page</a> · <a href="{}">{} calendar</a> · <a href="{}">{} in the admin</a>'
+            ' · <a href="{}">owner</a> · <a href="{}">events and webhook deliveries</a>'
             ' · <a href="{}">audit entries</a>',
             reverse("reservation-detail", args=[obj.pk]),
             reverse("resource-calendar", args=[obj.resource_id]),
             obj.resource.name,
             reverse("admin:resources_resource_change", args=[obj.resource_id]),
             obj.resource.name,
+            reverse("admin:auth_user_change", args=[obj.owner_id]),
+            reverse("admin:webhooks_event_changelist") + f"?booking={obj.pk}",
             reverse("audit-log") + f"?object_type=reservation&object_id={obj.pk}",
         )
 

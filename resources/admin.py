@@ -101,9 +101,9 @@ class ResourceAdmin(CatalogueAdmin):
     list_select_related = ["site", "resource_type", "parent"]
     search_fields = ["name", "description", "specs", "location", "attributes"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["tree_path", "created", "updated"]
+    readonly_fields = ["tree_path", "elsewhere", "created", "updated"]
     fieldsets = [
-        (None, {"fields": ["site", "resource_type", "name", "status", "parent", "tree_path"]}),
+        (None, {"fields": ["site", "resource_type", "name", "status", "parent", "tree_path", "elsewhere"]}),
         ("Details", {"fields": ["description", "specs", "attributes", "location"]}),
         ("History", {"fields": ["created", "updated"], "classes": ["collapse"]}),
     ]
@@ -113,6 +113,17 @@ class ResourceAdmin(CatalogueAdmin):
     update_service = staticmethod(services.resource_update)
     delete_service = staticmethod(services.resource_delete)
     instance_kwarg = "resource"
+
+    @admin.display(description="Elsewhere")
+    def elsewhere(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<a href="{}">calendar</a> · <a href="{}">its bookings</a> · <a href="{}">webhooks that fire for it</a>',
+            reverse("resource-calendar", args=[obj.pk]),
+            reverse("admin:reservations_reservation_changelist") + f"?resource__id__exact={obj.pk}",
+            reverse("webhook-list") + f"?resource={obj.pk}",
+        )
 
     @admin.display(description="Place in the tree")
     def tree_path(self, obj):

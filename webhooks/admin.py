@@ -60,13 +60,30 @@ class EventDeliveryInline(ReadOnlyInline):
     fields = ["webhook", "status", "attempts", "last_status_code", "last_error"]
 
 
+class BookingFilter(admin.SimpleListFilter):
+    """Events about one booking (linked from the booking's admin page)."""
+
+    title = "booking"
+    parameter_name = "booking"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return [(value, f"Booking {value}")] if value else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(payload__data__reservation__id=int(value)) if value.isdigit() else queryset.none()
+
+
 @admin.register(Event)
 class EventAdmin(RoleScopedAdmin):
     """The outbox, read-only: every event as receivers get it, and where it went."""
 
     visible = staticmethod(selectors.event_list)
     list_display = ["timestamp", "type", "id", "site_id", "resource_id"]
-    list_filter = ["type"]
+    list_filter = ["type", BookingFilter]
     search_fields = ["id", "type"]
     date_hierarchy = "timestamp"
     readonly_fields = ["id", "type", "timestamp", "payload", "site_id", "resource_id", "resource_type_id"]

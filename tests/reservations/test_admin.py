@@ -126,3 +126,16 @@ def test_series_admin_cancels_what_remains(client, site_admin, member, tree):
 def test_members_have_no_console(client, member, bookings):
     client.force_login(member)
     assert client.get(LIST).status_code in (302, 403)
+
+
+def test_a_booking_links_to_its_events_and_a_resource_to_its_bookings(client, admin_user, bookings):
+    mine = bookings["mine"]
+    client.force_login(admin_user)
+    page = rows(client.get(f"{LIST}{mine.pk}/change/"))
+    assert f"/admin/webhooks/event/?booking={mine.pk}" in page
+    events = rows(client.get(f"/admin/webhooks/event/?booking={mine.pk}"))
+    assert "reservation.created" in events and "1 event" in events
+    resource_page = rows(client.get(f"/admin/resources/resource/{mine.resource_id}/change/"))
+    assert f"/admin/reservations/reservation/?resource__id__exact={mine.resource_id}" in resource_page
+    listed = rows(client.get(LIST, {"resource__id__exact": mine.resource_id}))
+    assert "mine" in listed and "in boston" not in listed
