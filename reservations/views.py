@@ -71,7 +71,9 @@ def site_calendar(request, slug: str):
 
 @login_required
 def resource_calendar(request, pk: int):
-    resource = get_object_or_404(visible_resources(user=request.user).select_related("site", "resource_type"), pk=pk)
+    resource = get_object_or_404(
+        visible_resources(user=request.user).select_related("site", "resource_type", "parent"), pk=pk
+    )
     return render(
         request,
         "reservations/calendar.html",
@@ -81,6 +83,8 @@ def resource_calendar(request, pk: int):
             "tree": [],
             "resources_json": _resources_json([resource]),
             "resource": resource,
+            "children": visible_resources(user=request.user).filter(parent=resource).order_by("name"),
+            "limits": rules.describe(resource),
             "site_zone_now": _zone_now(resource.site),
             "can_book_past": can_admin_site(request.user, resource.site_id),
             "ical_url": request.build_absolute_uri(

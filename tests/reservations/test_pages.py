@@ -164,3 +164,16 @@ def test_ending_soon_notice(member, tree):
     assert send_due_reminders()["ending_soon"] == 1
     assert send_due_reminders()["ending_soon"] == 0
     assert Notification.objects.filter(user=member, kind="reservation.ending_soon").exists()
+
+
+def test_a_resources_page_says_what_it_is_and_where_it_belongs(client, member, tree):
+    server = tree["server"]
+    server.specs, server.attributes = "8x A100 80GB", {"gpu_memory_gb": 80}
+    server.save()
+    client.force_login(member)
+    page = html(client, f"/resources/{server.pk}/calendar/")
+    assert "8x A100 80GB" in page and "<dt>gpu_memory_gb</dt><dd>80</dd>" in page
+    assert f'href="/resources/{tree["gpu0"].pk}/calendar/">dgx-01-gpu0</a>' in page
+    assert f'href="/reservations/new/?resource={server.pk}"' in page
+    page = html(client, f"/resources/{tree['gpu0'].pk}/calendar/")
+    assert f'Part of <a href="/resources/{server.pk}/calendar/">dgx-01</a>' in page
