@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts.access import can_admin_site
 from accounts.selectors import user_list
@@ -210,10 +211,13 @@ def _owners_for(user, resource):
     return user_list(user=user).filter(memberships__site_id=resource.site_id, is_active=True).distinct()
 
 
+@xframe_options_sameorigin  # the calendars open this very form in their booking dialog
 @login_required
 def reservation_new(request):
     """One page: resource, times on its site's clock, repeat with a preview of each occurrence,
-    the type's parameters, and, for site administrators, whom it is for."""
+    the type's parameters, and, for site administrators, whom it is for. With ?embed=1, the same
+    form inside a calendar's dialog (no site header; when booked, it tells the calendar)."""
+    embed = request.GET.get("embed") == "1"
     resources = bookable_resources(user=request.user).select_related("resource_type", "site")
     chosen = resources.filter(pk=object_id(request.POST.get("resource") or request.GET.get("resource"))).first()
     schema = chosen.resource_type.parameter_schema if chosen else []
@@ -266,10 +270,13 @@ def reservation_new(request):
             if "series" in created:
                 result = created["series"]
                 skipped = f"; {len(result.skipped)} skipped (taken)" if result.skipped else ""
-                messages.success(request, f"Booked {len(result.created)} occurrences{skipped}.")
-                return redirect("reservation-detail", pk=result.created[0].pk)
-            messages.success(request, "Booked.")
-            return redirect("reservation-detail", pk=created["booking"].pk)
+                said, first = f"Booked {len(result.created)} occurrences{skipped}.", result.created[0]
+            else:
+                said, first = "Booked.", created["booking"]
+            if embed:
+                return render(request, "reservations/booked_embedded.html", {"message": said, "booking": first})
+            messages.success(request, said)
+            return redirect("reservation-detail", pk=first.pk)
     else:
         form = ReservationForm(
             resources=resources,
@@ -285,6 +292,7 @@ def reservation_new(request):
             },
         )
     context = {
+        "embed": embed,
         "form": form,
         "chosen": chosen,
         "booking": None,

@@ -15,6 +15,7 @@
     const params = new URLSearchParams({ resource: resource.value, start: start.value, end: end.value });
     const title = $("id_title");
     if (title && title.value) params.set("title", title.value);
+    if (new URLSearchParams(window.location.search).get("embed") === "1") params.set("embed", "1");
     window.location.search = params.toString();
   });
 

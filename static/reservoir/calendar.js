@@ -17,11 +17,7 @@
   const fixedResource = element.dataset.resource;
   const message = document.getElementById("calendar-message");
   const dialog = document.getElementById("booking-dialog");
-  const form = document.getElementById("booking-form");
-  const errorBox = document.getElementById("booking-error");
-  const resourceSelect = document.getElementById("booking-resource");
-  const parameterBox = document.getElementById("booking-parameters");
-  let selection = null;
+  const frame = document.getElementById("booking-frame");
 
   function csrfToken() {
     const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
@@ -54,14 +50,6 @@
     // Parameter messages name the parameter by its key ("os_image: required"): show its label instead.
     if (LABELS[key]) return LABELS[key];
     return key;
-  }
-
-  function labelParameters(text) {
-    const resource = byId[resourceSelect.value];
-    (resource ? resource.schema : []).forEach((p) => {
-      text = text.split(`${p.key}:`).join(`${p.label}:`);
-    });
-    return text.replace(/^parameters: /, "");
   }
 
   function say(text) {
@@ -128,38 +116,6 @@
     }
   }
 
-  function renderParameters(resource) {
-    parameterBox.innerHTML = "";
-    (resource ? resource.schema : []).forEach((p) => {
-      const label = document.createElement("label");
-      label.textContent = p.label + (p.required ? " *" : "");
-      label.htmlFor = `param-${p.key}`;
-      let input;
-      if (p.type === "choice") {
-        input = document.createElement("select");
-        input.append(new Option("---", ""));
-        p.choices.forEach((c) => input.append(new Option(c, c)));
-      } else {
-        input = document.createElement("input");
-        input.type = p.type === "number" ? "number" : p.type === "boolean" ? "checkbox" : "text";
-      }
-      input.id = `param-${p.key}`;
-      input.dataset.key = p.key;
-      input.dataset.kind = p.type;
-      parameterBox.append(label, input);
-    });
-  }
-
-  function parameterValues() {
-    const values = {};
-    parameterBox.querySelectorAll("[data-key]").forEach((input) => {
-      const kind = input.dataset.kind;
-      if (kind === "boolean") values[input.dataset.key] = input.checked;
-      else if (input.value !== "") values[input.dataset.key] = kind === "number" ? Number(input.value) : input.value;
-    });
-    return values;
-  }
-
   // The site calendar's filters, remembered per site in this browser.
   const typeFilter = document.getElementById("filter-type");
   const resourceFilter = document.getElementById("filter-resource");
@@ -180,49 +136,18 @@
     );
   }
 
-  const repeatSelect = document.getElementById("booking-repeat");
-  const countBox = document.getElementById("booking-count-box");
-  const showCount = () => (countBox.hidden = !repeatSelect.value);
-  repeatSelect.addEventListener("change", showCount);
-
-  resources.forEach((r) => {
-    const option = new Option(`${r.name} (${r.type})`, r.id);
-    option.disabled = r.status !== "active";
-    resourceSelect.append(option);
-  });
-  resourceSelect.addEventListener("change", () => renderParameters(byId[resourceSelect.value]));
+  // Booking opens the one booking form (the same page as /reservations/new/) inside a dialog; when it
+  // has booked, the form tells this page, which closes the dialog and shows the new booking.
   document.getElementById("booking-cancel").addEventListener("click", () => {
     dialog.close();
     calendar.unselect();
   });
-
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    errorBox.hidden = true;
-    const body = {
-      resource: Number(resourceSelect.value),
-      start: selection.startStr,
-      end: selection.endStr,
-      title: document.getElementById("booking-title").value,
-      parameters: parameterValues(),
-    };
-    const repeat = document.getElementById("booking-repeat").value;
-    try {
-      if (repeat) {
-        body.rrule = `FREQ=${repeat};COUNT=${document.getElementById("booking-count").value || 2}`;
-        const result = await api("POST", "/api/reservations/series/", body);
-        say(result.skipped.length ? `${result.skipped.length} occurrence(s) skipped.` : "");
-      } else {
-        await api("POST", "/api/reservations/", body);
-        say("");
-      }
-      dialog.close();
-      calendar.unselect();
-      calendar.refetchEvents();
-    } catch (error) {
-      errorBox.textContent = labelParameters(error.message);
-      errorBox.hidden = false;
-    }
+  window.addEventListener("message", (event) => {
+    if (event.origin !== window.location.origin || !event.data || event.data.type !== "reservoir:booked") return;
+    dialog.close();
+    calendar.unselect();
+    calendar.refetchEvents();
+    say("");
   });
 
   const scopeDialog = document.getElementById("scope-dialog");
@@ -294,19 +219,10 @@
       return true;
     },
     select(info) {
-      selection = info;
-      errorBox.hidden = true;
-      document.getElementById("booking-when").textContent =
-        calendar.formatRange(info.start, info.end, {
-          weekday: "short", year: "numeric", month: "2-digit", day: "2-digit",
-          hour: "2-digit", minute: "2-digit", hour12: false, separator: " – ",
-        }) + ` (${timeZone})`;
-      if (fixedResource) resourceSelect.value = fixedResource;
-      else if (resourceFilter && resourceFilter.value) resourceSelect.value = resourceFilter.value;
-      repeatSelect.value = "";
-      showCount();
-      resourceSelect.disabled = Boolean(fixedResource);
-      renderParameters(byId[resourceSelect.value]);
+      const params = new URLSearchParams({ embed: "1", start: info.startStr, end: info.endStr });
+      const chosen = fixedResource || (resourceFilter && resourceFilter.value);
+      if (chosen) params.set("resource", chosen);
+      frame.src = `/reservations/new/?${params}`;
       dialog.showModal();
     },
     eventDrop: move,

@@ -74,8 +74,10 @@ def test_one_booking_reads_the_same_on_every_page_feed_notification_and_email(to
     open_week(page, f"{live_server.url}/resources/{scene['gpu'].pk}/calendar/", day)
     expect(page.locator("#calendar-zone")).to_contain_text("Europe/Berlin")
     drag(page, point(page, day, "14:00"), point(page, day, "14:30", "bottom"))
-    page.locator("#booking-dialog").get_by_label("Title").fill("from the calendar")
-    page.locator("#booking-dialog").get_by_role("button", name="Book").click()
+    form = page.frame_locator("#booking-frame")
+    expect(form.locator("#zone-note")).to_contain_text("Europe/Berlin")
+    form.get_by_label("Title").fill("from the calendar")
+    form.get_by_role("button", name="Book").click()
     expect(page.locator(".fc-event", has_text="from the calendar")).to_contain_text("14:00")
 
     # 2. Through the form: it names the clock it reads.

@@ -55,8 +55,10 @@ def test_drag_across_free_time_books_it(calendar, scene):
     drag(page, point(page, day, "10:00"), point(page, day, "11:30", "bottom"))
     dialog = page.locator("#booking-dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_label("Title").fill("fine-tuning")
-    dialog.get_by_role("button", name="Book").click()
+    form = page.frame_locator("#booking-frame")  # the one booking form, in the dialog
+    expect(form.get_by_label("Start")).to_have_value(f"{day.isoformat()}T10:00")
+    form.get_by_label("Title").fill("fine-tuning")
+    form.get_by_role("button", name="Book").click()
     expect(dialog).to_be_hidden()
     expect(page.locator(".fc-event", has_text="fine-tuning")).to_be_visible()
     booking = Reservation.objects.get()
@@ -70,9 +72,9 @@ def test_a_conflict_is_refused_with_the_servers_message(calendar, scene):
     )
     page.locator(".fc-timegrid-slot-lane[data-time='10:00:00']").scroll_into_view_if_needed()
     drag(page, point(page, day, "10:30"), point(page, day, "11:30", "bottom"))
-    dialog = page.locator("#booking-dialog")
-    dialog.get_by_role("button", name="Book").click()
-    expect(dialog.locator("#booking-error")).to_contain_text("dgx-01 is already booked")
+    form = page.frame_locator("#booking-frame")
+    form.get_by_role("button", name="Book").click()
+    expect(form.locator(".errorlist").first).to_contain_text("dgx-01 is already booked")
     assert Reservation.objects.count() == 1
 
 
@@ -110,10 +112,11 @@ def test_a_weekly_series_from_the_dialog(calendar, scene):
     page.locator(".fc-timegrid-slot-lane[data-time='09:00:00']").scroll_into_view_if_needed()
     drag(page, point(page, day, "09:00"), point(page, day, "09:30", "bottom"))
     dialog = page.locator("#booking-dialog")
-    dialog.get_by_label("Title").fill("weekly sync")
-    dialog.get_by_label("Repeat").select_option("WEEKLY")
-    dialog.get_by_label("Occurrences").fill("3")
-    dialog.get_by_role("button", name="Book").click()
+    form = page.frame_locator("#booking-frame")
+    form.get_by_label("Title").fill("weekly sync")
+    form.get_by_label("Repeat", exact=True).select_option("WEEKLY")
+    form.get_by_label("Number of occurrences").fill("3")
+    form.get_by_role("button", name="Book").click()
     expect(dialog).to_be_hidden()
     starts = list(Reservation.objects.order_by("start").values_list("start", flat=True))
     assert starts == [when(day, 9), when(day + timedelta(days=7), 9), when(day + timedelta(days=14), 9)]

@@ -71,15 +71,17 @@ def test_past_time_cannot_be_selected(week, live_server, scene):
     expect(week.locator("#booking-dialog")).to_be_hidden()
 
 
-def test_the_dialog_asks_for_occurrences_only_when_repeating_and_names_fields_by_label(week, scene):
+def test_the_dialog_is_the_booking_form_with_occurrences_only_when_repeating(week, scene):
     day = scene["day"]
     drag(week, point(week, day, "14:00"), point(week, day, "14:30", "bottom"))
-    dialog = week.locator("#booking-dialog")
-    expect(dialog.get_by_label("Occurrences")).to_be_hidden()
-    dialog.get_by_label("Repeat").select_option("WEEKLY")
-    expect(dialog.get_by_label("Occurrences")).to_be_visible()
-    dialog.get_by_label("Repeat").select_option("")
-    dialog.get_by_label("Resource").select_option(label="krios (Microscope)")
-    dialog.get_by_role("button", name="Book").click()
-    expect(dialog.locator("#booking-error")).to_contain_text("Sample kind")
-    expect(dialog.locator("#booking-error")).not_to_contain_text("sample:")
+    form = week.frame_locator("#booking-frame")
+    expect(form.get_by_label("Number of occurrences")).to_be_hidden()
+    form.get_by_label("Repeat", exact=True).select_option("WEEKLY")
+    expect(form.get_by_label("Number of occurrences")).to_be_visible()
+    form.get_by_label("Repeat", exact=True).select_option("")
+    form.get_by_label("Resource").select_option(label="krios")  # loads the microscope's own fields
+    expect(form.get_by_label("Sample kind *")).to_be_visible()
+    expect(form.get_by_label("Start")).to_have_value(f"{day.isoformat()}T14:00")  # kept
+    form.get_by_role("button", name="Book").click()
+    expect(form.locator(".errorlist").first).to_contain_text("required")
+    expect(week.locator("#booking-dialog")).to_be_visible()
