@@ -61,10 +61,21 @@ class ReservationAdminForm(forms.ModelForm):
     and its refusal becomes the form's errors, field by field."""
 
     actor = None  # set by ReservationAdmin.get_form
+    apply_to = forms.ChoiceField(
+        choices=[("this", "this occurrence"), ("following", "this and the following"), ("all", "all remaining")],
+        initial="this",
+        required=False,
+        help_text="For an occurrence of a series: which occurrences the change applies to.",
+    )
 
     class Meta:
         model = Reservation
         fields = EDITED_HERE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.series_id:
+            del self.fields["apply_to"]
 
     def _post_clean(self):
         pass  # the model's own checks run in the service, with the service's messages
@@ -80,7 +91,10 @@ class ReservationAdminForm(forms.ModelForm):
                 if self.instance.pk:
                     fresh = Reservation.objects.select_related("resource__site").get(pk=self.instance.pk)
                     changes = {name: data[name] for name in self.changed_data if name in data}
-                    self.saved = services.reservation_update(actor=self.actor, reservation=fresh, **changes)
+                    changed = services.series_update(
+                        actor=self.actor, reservation=fresh, scope=cleaned.get("apply_to") or "this", **changes
+                    )
+                    self.saved = next(r for r in changed if r.pk == fresh.pk)
                 else:
                     self.saved = services.reservation_create(actor=self.actor, **data)
         except REFUSALS as exc:
@@ -142,7 +156,7 @@ class ReservationAdmin(RoleScopedAdmin):
         return type(form.__name__, (form,), {"actor": request.user})
 
     def get_fieldsets(self, request, obj=None):
-        editable = [(None, {"fields": EDITED_HERE})]
+        editable = [(None, {"fields": [*EDITED_HERE, "apply_to"] if obj and obj.series_id else EDITED_HERE})]
         if obj is None:
             return editable
         return [*editable, ("Record", {"fields": self.readonly_fields})]

@@ -139,3 +139,29 @@ def test_a_booking_links_to_its_events_and_a_resource_to_its_bookings(client, ad
     assert f"/admin/reservations/reservation/?resource__id__exact={mine.resource_id}" in resource_page
     listed = rows(client.get(LIST, {"resource__id__exact": mine.resource_id}))
     assert "mine" in listed and "in boston" not in listed
+
+
+def test_an_occurrence_edited_in_the_admin_can_move_the_following_ones(client, site_admin, member, tree):
+    occurrences = services.series_create(
+        actor=member, resource=tree["gpu1"], start=at(1, 9), end=at(1, 10), rrule="FREQ=DAILY;COUNT=3", title="daily"
+    ).created
+    second = occurrences[1]
+    client.force_login(site_admin)
+    change = client.get(f"{LIST}{second.pk}/change/")
+    form = change.context["adminform"].form
+    assert "apply_to" in form.fields
+    data = {
+        "resource": second.resource_id,
+        "owner": second.owner_id,
+        "start_0": form["start"].value().strftime("%Y-%m-%d"),
+        "start_1": form["start"].value().strftime("%H:%M:%S"),
+        "end_0": form["end"].value().strftime("%Y-%m-%d"),
+        "end_1": form["end"].value().strftime("%H:%M:%S"),
+        "title": "daily, renamed",
+        "description": "",
+        "parameters": "{}",
+        "apply_to": "following",
+    }
+    assert client.post(f"{LIST}{second.pk}/change/", data).status_code == 302
+    titles = [r.title for r in Reservation.objects.filter(series=second.series).order_by("start")]
+    assert titles == ["daily", "daily, renamed", "daily, renamed"]
