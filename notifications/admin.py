@@ -25,7 +25,8 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         return may_use_admin(request.user)
 
-    has_view_permission = has_module_permission
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request.user)
 
     def has_add_permission(self, request):
         return False

@@ -53,3 +53,45 @@ def test_no_serious_or_critical_violation_on_any_page(
         found += [f"{path}: {problem}" for problem in violations(page, axe_script)]
     context.close()
     assert not found, "\n".join(found)
+
+
+def admin_pages(client) -> list[str]:
+    """Every model's list, add and first change page in the operators' console that answers 200."""
+    from django.contrib import admin
+    from django.urls import NoReverseMatch, reverse
+
+    pages = ["/admin/"]
+    for model in admin.site._registry:
+        meta = model._meta
+        try:
+            candidates = [reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}") for view in ("changelist", "add")]
+        except NoReverseMatch:
+            continue
+        first = model.objects.order_by("pk").values_list("pk", flat=True).first()
+        if first is not None:
+            candidates.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first]))
+        pages += [url for url in candidates if client.get(url).status_code == 200]
+    return pages
+
+
+def test_no_serious_or_critical_violation_in_the_operators_console(
+    browser, live_server, demo_users, demo_logins, axe_script
+):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo_users["admin"])
+    pages = admin_pages(client)
+    assert len(pages) > 20
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "admin", demo_logins["admin"])
+    found = []
+    for path in pages:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(50)  # the console's labelling script runs just after load
+        found += [f"{path}: {problem}" for problem in violations(page, axe_script)]
+    context.close()
+    assert not found, "\n".join(found)
