@@ -133,7 +133,7 @@ class ReservationAdmin(RoleScopedAdmin):
         ("resource", admin.RelatedOnlyFieldListFilter),
         ("owner", admin.RelatedOnlyFieldListFilter),
     ]
-    list_select_related = ["resource__site", "resource__resource_type", "owner", "series"]
+    list_select_related = ["resource__site", "resource__resource_type", "resource__parent", "owner", "series"]
     search_fields = [
         "title",
         "description",
@@ -189,11 +189,13 @@ class ReservationAdmin(RoleScopedAdmin):
     @admin.display(description="Resource", ordering="resource__name")
     def resource_with_type(self, obj):
         kind = obj.resource.resource_type
+        parent = f"{obj.resource.parent.name} → " if obj.resource.parent_id else ""
         return format_html(
             '<span class="swatch" style="display:inline-block;width:.8em;height:.8em;border-radius:2px;'
-            'background:{}" title="{}"></span> {} <span style="color:#555">({})</span>',
+            'background:{}" title="{}"></span> {}{} <span style="color:#555">({})</span>',
             kind.color,
             kind.name,
+            parent,
             obj.resource.name,
             obj.resource.site.name,
         )

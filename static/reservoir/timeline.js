@@ -12,6 +12,14 @@
   const span = windowEnd - windowStart;
   const step = Number(table.dataset.stepMinutes) * 60000;
   const lanes = [...table.querySelectorAll(".lane")];
+  const bookingDialog = document.getElementById("booking-dialog");
+  const bookingFrame = document.getElementById("booking-frame");
+  document.getElementById("booking-cancel").addEventListener("click", () => bookingDialog.close());
+  window.addEventListener("message", (event) => {
+    if (event.origin === window.location.origin && event.data && event.data.type === "reservoir:booked") {
+      window.location.reload();
+    }
+  });
 
   const say = (text) => (message.textContent = text || "");
   const snap = (ms) => windowStart + Math.round((ms - windowStart) / step) * step;
@@ -93,11 +101,14 @@
           return;
         }
         const params = new URLSearchParams({
+          embed: "1",
           resource: lane.dataset.resourceId,
           start: new Date(a).toISOString(),
           end: new Date(b).toISOString(),
         });
-        window.location.href = `/reservations/new/?${params}`;
+        // The one booking form, in the same dialog as the calendars'.
+        bookingFrame.src = `/reservations/new/?${params}`;
+        bookingDialog.showModal();
       };
       document.addEventListener("pointermove", move);
       document.addEventListener("pointerup", up, { once: true });

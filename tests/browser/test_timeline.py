@@ -62,11 +62,13 @@ def drag(page, start, end):
 def test_drag_across_a_row_books_that_resource(day_view, scene):
     page, day = day_view, scene["day"]
     drag(page, x_of(page, "dgx-01-gpu1", 10.05), x_of(page, "dgx-01-gpu1", 11.95))
-    expect(page.get_by_label("Resource")).to_have_value(str(scene["gpu1"].pk))
-    expect(page.get_by_label("Start")).to_have_value(f"{day.isoformat()}T10:00")
-    expect(page.get_by_label("End")).to_have_value(f"{day.isoformat()}T12:00")
-    page.get_by_role("button", name="Book").click()
-    expect(page.locator(".message")).to_contain_text("Booked.")
+    form = page.frame_locator("#booking-frame")  # the same booking dialog as the calendars'
+    expect(form.get_by_label("Resource")).to_have_value(str(scene["gpu1"].pk))
+    expect(form.get_by_label("Start")).to_have_value(f"{day.isoformat()}T10:00")
+    expect(form.get_by_label("End")).to_have_value(f"{day.isoformat()}T12:00")
+    with page.expect_navigation():  # booked: the grid reloads with the new bar
+        form.get_by_role("button", name="Book").click()
+    expect(page.locator(".bar[data-booking]")).to_have_count(1)
     booking = Reservation.objects.get()
     assert (booking.resource, booking.start, booking.end) == (scene["gpu1"], at(day, 10), at(day, 12))
 
