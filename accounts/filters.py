@@ -1,7 +1,7 @@
 import django_filters
 from django.contrib.auth import get_user_model
 
-from common.filters import SearchFilterMixin
+from common.filters import SearchFilterMixin, SiteRefFilter
 
 from .models import Role
 
@@ -9,7 +9,7 @@ from .models import Role
 class UserFilter(SearchFilterMixin, django_filters.FilterSet):
     search_fields = ("username", "email", "first_name", "last_name")
     search = django_filters.CharFilter(method="filter_search", label="Search username, email, name")
-    site = django_filters.NumberFilter(field_name="memberships__site_id", distinct=True, label="Member of site")
+    site = SiteRefFilter(id_field="memberships__site_id", distinct=True, label="Member of site (id or slug)")
     role = django_filters.ChoiceFilter(field_name="memberships__role", choices=Role.choices, distinct=True)
     is_active = django_filters.BooleanFilter()
     is_global_admin = django_filters.BooleanFilter(field_name="is_superuser")

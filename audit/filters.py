@@ -1,6 +1,6 @@
 import django_filters
 
-from common.filters import SearchFilterMixin
+from common.filters import SearchFilterMixin, SiteRefFilter
 
 from .models import AuditEntry, Severity
 
@@ -15,7 +15,7 @@ class AuditEntryFilter(SearchFilterMixin, django_filters.FilterSet):
     category = django_filters.CharFilter()
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = SiteRefFilter()
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     search = django_filters.CharFilter(method="filter_search", label="Search")
 

@@ -1,3 +1,4 @@
+import django_filters
 from django.db.models import Q
 
 
@@ -9,3 +10,19 @@ class SearchFilterMixin:
         for field in self.search_fields:
             query |= Q(**{f"{field}__icontains": value})
         return queryset.filter(query)
+
+
+class SiteRefFilter(django_filters.CharFilter):
+    """`?site=` takes a site's id or its slug, the same way on every endpoint."""
+
+    def __init__(self, id_field: str = "site_id", **kwargs):
+        kwargs.setdefault("label", "Site id or slug")
+        super().__init__(method=self.by_site, **kwargs)
+        self.id_field = id_field
+
+    def by_site(self, queryset, name, value):
+        from resources.models import Site
+
+        if value.isdigit():
+            return queryset.filter(**{self.id_field: int(value)}) if int(value) < 2**63 else queryset.none()
+        return queryset.filter(**{f"{self.id_field}__in": Site.objects.filter(slug=value).values("pk")})

@@ -1,6 +1,6 @@
 import django_filters
 
-from common.filters import SearchFilterMixin
+from common.filters import SearchFilterMixin, SiteRefFilter
 
 from .kinds import Kind
 from .models import Allocation, AllocationStatus
@@ -11,7 +11,7 @@ class AllocationFilter(SearchFilterMixin, django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search name, value, owner, description, notes")
     resource_type = django_filters.MultipleChoiceFilter(choices=Kind.choices)
     status = django_filters.MultipleChoiceFilter(choices=AllocationStatus.choices)
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = SiteRefFilter()
 
     class Meta:
         model = Allocation

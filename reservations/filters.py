@@ -1,6 +1,6 @@
 import django_filters
 
-from common.filters import SearchFilterMixin
+from common.filters import SearchFilterMixin, SiteRefFilter
 
 from .models import Reservation, ReservationStatus
 from .selectors import in_window, tree_ids
@@ -14,7 +14,7 @@ class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
         method="filter_blocking",
         label="Bookings that block this resource id: its own, those of the resources it is part of, and of its parts",
     )
-    site = django_filters.NumberFilter(field_name="resource__site_id")
+    site = SiteRefFilter(id_field="resource__site_id")
     type = django_filters.NumberFilter(field_name="resource__resource_type_id", label="Resource type id")
     owner = django_filters.CharFilter(field_name="owner__username", label="Owner username")
     status = django_filters.MultipleChoiceFilter(choices=ReservationStatus.choices)

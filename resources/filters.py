@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from common.filters import SearchFilterMixin
+from common.filters import SearchFilterMixin, SiteRefFilter
 
 from .models import Resource, ResourceStatus, ResourceType, Site
 
@@ -19,7 +19,7 @@ class SiteFilter(SearchFilterMixin, django_filters.FilterSet):
 class ResourceTypeFilter(SearchFilterMixin, django_filters.FilterSet):
     search_fields = ("name", "description")
     search = django_filters.CharFilter(method="filter_search", label="Search name and description")
-    site = django_filters.NumberFilter(field_name="site_id", label="Types of this site only")
+    site = SiteRefFilter(label="Types of this site only (id or slug)")
     is_global = django_filters.BooleanFilter(field_name="site", lookup_expr="isnull", label="Types for all sites")
     available_at = django_filters.NumberFilter(method="filter_available_at", label="Types usable at this site")
 
@@ -36,7 +36,7 @@ class ResourceFilter(SearchFilterMixin, django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", label="Search name, description, specs, location and attribute values"
     )
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = SiteRefFilter()
     site_slug = django_filters.CharFilter(field_name="site__slug")
     type = django_filters.NumberFilter(field_name="resource_type_id", label="Resource type id")
     status = django_filters.MultipleChoiceFilter(choices=ResourceStatus.choices)

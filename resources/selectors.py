@@ -25,6 +25,14 @@ def visible_resources(*, user) -> QuerySet[Resource]:
     return scope_to_sites(Resource.objects.all(), visible_site_ids(user))
 
 
+def site_by_ref(*, user, ref: str) -> Site | None:
+    """A site the user may see, by its id or its slug."""
+    sites = visible_sites(user=user)
+    if ref.isdigit():
+        return sites.filter(pk=int(ref)).first() if int(ref) < 2**63 else None
+    return sites.filter(slug=ref).first()
+
+
 def bookable_resources(*, user) -> QuerySet[Resource]:
     """What the user may pick in a booking form: resources of their sites that can be booked now."""
     return visible_resources(user=user).bookable()

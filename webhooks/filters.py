@@ -1,6 +1,6 @@
 import django_filters
 
-from common.filters import SearchFilterMixin
+from common.filters import SearchFilterMixin, SiteRefFilter
 
 from .models import Delivery, DeliveryStatus, Webhook
 
@@ -8,7 +8,7 @@ from .models import Delivery, DeliveryStatus, Webhook
 class WebhookFilter(SearchFilterMixin, django_filters.FilterSet):
     search_fields = ("name", "url")
     search = django_filters.CharFilter(method="filter_search")
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = SiteRefFilter()
 
     class Meta:
         model = Webhook

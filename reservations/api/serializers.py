@@ -149,7 +149,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
 
 class FirstFreeQuerySerializer(serializers.Serializer):
-    site = serializers.IntegerField()
+    site = serializers.RegexField(r"^[-a-zA-Z0-9_]{1,50}$", help_text="Site id or slug.")
     type = serializers.IntegerField()
     duration = serializers.DurationField(help_text="HH:MM:SS or 'D HH:MM:SS'")
     after = AwareDateTimeField()

@@ -2,11 +2,12 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from reservations import selectors, services
 from reservations.filters import ReservationFilter
-from resources.selectors import visible_resources
+from resources.selectors import site_by_ref, visible_resources
 
 from .serializers import (
     AvailabilityQuerySerializer,
@@ -126,9 +127,12 @@ def first_free_slot(request):
     query = FirstFreeQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     q = query.validated_data
+    site = site_by_ref(user=request.user, ref=q["site"])
+    if site is None:
+        raise ValidationError({"site": [f"No site {q['site']} that you may see."]})
     candidates = (
         visible_resources(user=request.user)
-        .filter(site_id=q["site"], resource_type_id=q["type"])
+        .filter(site=site, resource_type_id=q["type"])
         .select_related("resource_type", "site")
         .order_by("name")
     )

@@ -209,3 +209,23 @@ def test_first_free_reads_all_candidates_in_a_fixed_number_of_queries(member, si
             user=member, resources=candidates, duration=timedelta(hours=1), after=at(1, 8), before=at(1, 20)
         )
     assert found == (candidates[0], at(1, 12))
+
+
+def test_site_filters_take_the_id_or_the_slug_on_every_endpoint(member_api, admin_api, tree, site_a, site_b):
+    post(member_api, tree["gpu0"], at(1, 9), at(1, 10))
+    for api, url in (
+        (member_api, "/api/reservations/"),
+        (member_api, "/api/resources/"),
+        (admin_api, "/api/audit-log/"),
+        (admin_api, "/api/users/"),
+    ):
+        by_id = api.get(url, {"site": site_a.pk}).json()["count"]
+        assert by_id > 0 and api.get(url, {"site": site_a.slug}).json()["count"] == by_id, url
+        assert api.get(url, {"site": "no-such-site"}).json()["count"] == 0, url
+    query = (
+        f"site={site_a.slug}&type={tree['gpu0'].resource_type_id}&duration=01:00:00"
+        f"&after={at(1, 8).isoformat()}&before={at(1, 18).isoformat()}"
+    ).replace("+", "%2B")
+    assert member_api.get(f"/api/availability/first-free/?{query}").json()["found"] is True
+    other = member_api.get(f"/api/availability/first-free/?{query.replace(site_a.slug, site_b.slug)}")
+    assert other.status_code == 400 and "that you may see" in other.json()["errors"]["site"][0]

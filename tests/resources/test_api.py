@@ -237,11 +237,12 @@ class TestFiltering:
         assert names(admin_api.get(f"/api/resources/?parent={catalogue['dgx'].pk}")) == ["dgx-01-gpu0", "dgx-01-gpu1"]
 
     def test_bad_filter_values_are_400s(self, admin_api, catalogue):
-        response = admin_api.get("/api/resources/?site=abc&status=broken")
+        response = admin_api.get("/api/resources/?type=abc&status=broken")
         assert response.status_code == 400
         errors = response.json()["errors"]
-        assert errors["site"] == ["Enter a number."]
+        assert errors["type"] == ["Enter a number."]
         assert "broken is not one of the available choices" in errors["status"][0]
+        assert admin_api.get("/api/resources/?site=abc").json()["count"] == 0  # a slug no site has
 
     def test_pagination(self, admin_api, catalogue):
         body = admin_api.get("/api/resources/?page_size=2&ordering=name").json()
