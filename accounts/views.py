@@ -98,6 +98,10 @@ def profile(request):
                 extra["new_token"] = created
             else:
                 extra["token_form"] = form
+        elif form_name == "calendar_token":
+            services.calendar_token_rotate(actor=user, user=user)
+            messages.success(request, "New calendar links made; the old ones no longer work.")
+            return redirect("profile")
     return render(request, "accounts/profile.html", _profile_context(request, **extra))
 
 

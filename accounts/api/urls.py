@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import MembershipViewSet, MeView, MyApiTokenViewSet, MySshKeyViewSet, UserViewSet
+from .views import MembershipViewSet, MeView, MyApiTokenViewSet, MySshKeyViewSet, UserViewSet, rotate_calendar_token
 
 router = SimpleRouter()
 router.register("users/me/ssh-keys", MySshKeyViewSet, basename="my-ssh-key")
@@ -9,4 +9,8 @@ router.register("users/me/tokens", MyApiTokenViewSet, basename="my-api-token")
 router.register("users", UserViewSet, basename="user")
 router.register("memberships", MembershipViewSet, basename="membership")
 
-urlpatterns = [path("users/me/", MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("users/me/", MeView.as_view(), name="me"),
+    path("users/me/calendar-token/rotate/", rotate_calendar_token, name="me-calendar-token-rotate"),
+    *router.urls,
+]

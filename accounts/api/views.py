@@ -1,5 +1,7 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import api_view
 from rest_framework.generics import RetrieveUpdateAPIView
 from rest_framework.response import Response
 
@@ -48,6 +50,18 @@ class MeView(RetrieveUpdateAPIView):
 
     def perform_update(self, serializer):
         services.profile_update(actor=self.request.user, user=self.request.user, **serializer.validated_data)
+
+
+class CalendarLinkSerializer(serializers.Serializer):
+    feed = serializers.URLField(help_text="Your new iCalendar feed; the old links stop working at once.")
+
+
+@extend_schema(request=None, responses={200: CalendarLinkSerializer})
+@api_view(["POST"])
+def rotate_calendar_token(request):
+    """Make new secret iCalendar feed links for yourself (for example after one leaked)."""
+    token = services.calendar_token_rotate(actor=request.user, user=request.user)
+    return Response({"feed": request.build_absolute_uri(reverse("ical-mine", args=[token]))})
 
 
 class MembershipViewSet(viewsets.ModelViewSet):
