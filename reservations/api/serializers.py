@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from accounts.selectors import user_list
 from common.api.serializers import ScopedRelationsMixin
 from reservations.models import Reservation
 from reservations.selectors import MAX_SEARCH_WINDOW
@@ -40,8 +41,13 @@ KEPT_BY_THE_SERVER = [
 ]
 
 
+def bookable_for(*, user):
+    """Whom `user` may name as a booking's owner: themselves; site administrators, their sites' people."""
+    return user_list(user=user).filter(is_active=True)
+
+
 class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
-    scoped_relations = {"resource": visible_resources}
+    scoped_relations = {"resource": visible_resources, "owner": bookable_for}
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     resource_name = serializers.CharField(source="resource.name", read_only=True)

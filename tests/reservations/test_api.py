@@ -229,3 +229,13 @@ def test_site_filters_take_the_id_or_the_slug_on_every_endpoint(member_api, admi
     assert member_api.get(f"/api/availability/first-free/?{query}").json()["found"] is True
     other = member_api.get(f"/api/availability/first-free/?{query.replace(site_a.slug, site_b.slug)}")
     assert other.status_code == 400 and "that you may see" in other.json()["errors"]["site"][0]
+
+
+def test_the_browsable_apis_owner_choices_hold_only_whom_one_may_book_for(client, member, site_admin, admin_user, tree):
+    client.force_login(member)
+    page = client.get("/api/reservations/", HTTP_ACCEPT="text/html").content.decode()
+    assert '<option value="member"' in page
+    assert '<option value="siteadmin"' not in page and '<option value="root"' not in page
+    client.force_login(site_admin)
+    page = client.get("/api/reservations/", HTTP_ACCEPT="text/html").content.decode()
+    assert '<option value="member"' in page and '<option value="root"' not in page
