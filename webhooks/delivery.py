@@ -7,12 +7,14 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
 
 from audit import services as audit
 from audit.models import Severity
@@ -74,18 +76,53 @@ def build_request(webhook: Webhook, delivery: Delivery) -> tuple[bytes, dict[str
     return body, headers
 
 
+class PinnedHostAdapter(HTTPAdapter):
+    """Connects to the address already checked, while TLS still verifies the certificate (and sends
+    SNI) for the webhook's host name."""
+
+    def __init__(self, hostname: str):
+        super().__init__()
+        self.hostname = hostname
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = self.hostname
+            pool_kwargs["assert_hostname"] = self.hostname
+        return host_params, pool_kwargs
+
+
+def _pinned(url: str) -> tuple[str, str, requests.Session]:
+    """(the URL with the checked address in place of the name, the Host header, a session that
+    verifies TLS for the name): resolution happens once, here, and is checked."""
+    parts = urlsplit(url)
+    address = safety.pinned_address(url)  # again now: DNS may have changed since the webhook was saved
+    literal = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment may re-resolve the name
+    adapter = PinnedHostAdapter(parts.hostname)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    host = parts.hostname + port
+    return urlunsplit((parts.scheme, literal + port, parts.path or "/", parts.query, "")), host, session
+
+
 def post(webhook: Webhook, body: bytes, headers: dict[str, str]) -> Outcome:
     started = time.perf_counter()
     try:
-        safety.check_url(webhook.url)  # again now: DNS may have changed since the webhook was saved
-        with requests.post(
-            webhook.url,
-            data=body,
-            headers=headers,
-            timeout=(min(5, webhook.timeout_seconds), webhook.timeout_seconds),
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        url, host, session = _pinned(webhook.url)
+        with (
+            session,
+            session.post(
+                url,
+                data=body,
+                headers={**headers, "Host": host},
+                timeout=(min(5, webhook.timeout_seconds), webhook.timeout_seconds),
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             limit = settings.WEBHOOK_MAX_RESPONSE_BYTES
             content = response.raw.read(limit, decode_content=True) or b""
             return Outcome(

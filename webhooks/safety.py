@@ -36,3 +36,12 @@ def resolve(url: str) -> list[str]:
 def check_url(url: str) -> None:
     for address in resolve(url):
         check_address(address)
+
+
+def pinned_address(url: str) -> str:
+    """Resolve once, check every answer, and return the address to connect to: the request must go
+    to exactly this address, so that a DNS answer changing in between cannot redirect it."""
+    addresses = resolve(url)
+    for address in addresses:
+        check_address(address)
+    return addresses[0]

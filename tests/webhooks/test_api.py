@@ -162,3 +162,44 @@ def test_admin_screens(admin_client, site_a):
         f"/admin/webhooks/delivery/{Delivery.objects.get().pk}/change/",
     ):
         assert admin_client.get(url).status_code == 200, url
+
+
+def test_a_delivery_connects_to_the_address_that_was_checked(settings, receiver, monkeypatch):
+    """A resolver that answers differently on its second call (DNS rebinding): the request still goes
+    to the first, checked address, with the webhook's host name in the Host header."""
+    import socket
+
+    from webhooks import delivery
+    from webhooks.models import Webhook
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    port = int(receiver.url.rsplit(":", 1)[1])
+    answers = iter(["127.0.0.1", "127.0.0.2", "127.0.0.2", "127.0.0.2"])
+    real = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host == "hooks.example.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    hook = Webhook(url=f"http://hooks.example.test:{port}/ok", secret="whsec_x", timeout_seconds=5)
+    outcome = delivery.post(hook, b"{}", {"Content-Type": "application/json"})
+    assert outcome.status == 200, outcome.error
+    (request,) = receiver.received("/ok")
+    assert request["headers"]["Host"] == f"hooks.example.test:{port}"
+    assert next(answers) == "127.0.0.2"  # the name was resolved exactly once
+
+
+def test_a_name_that_resolves_inside_is_refused_before_connecting(settings, monkeypatch):
+    import socket
+
+    from webhooks import delivery
+    from webhooks.models import Webhook
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", 80))]
+    )
+    outcome = delivery.post(Webhook(url="http://inside.example.test/", secret="s", timeout_seconds=5), b"{}", {})
+    assert outcome.status is None and "Refused by outbound safety" in outcome.error
