@@ -128,3 +128,14 @@ def test_the_api_keeps_its_one_error_shape(member_api, locked):
     body = response.json()
     assert response.status_code == 423
     assert body["code"] == "locked" and body["errors"] == {} and "locked" in body["detail"].lower()
+
+
+def test_an_oversized_body_is_a_413_and_deep_json_a_400(member_api, settings):
+    settings.API_MAX_BODY_BYTES = 10_000
+    big = member_api.post("/api/reservations/", {"title": "x" * 20_000}, format="json")
+    assert big.status_code == 413 and big.json()["code"] == "too_large"
+    deep = "[" * 200 + "]" * 200
+    response = member_api.generic("POST", "/api/reservations/", deep, content_type="application/json")
+    assert response.status_code == 400 and "deeper than 32" in response.json()["detail"]
+    broken = member_api.generic("POST", "/api/reservations/", '{"title": ', content_type="application/json")
+    assert broken.status_code == 400 and broken.json()["code"] == "parse_error"
