@@ -1,13 +1,14 @@
 from django.contrib import admin
 
 from accounts.access import may_use_admin
+from common.admin import ReadOnlyAdminMixin
 
 from .models import AuditEntry
 from .selectors import audit_entry_list
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the log is append-only, here as in the database."""
 
     list_display = ["timestamp", "actor_username", "action", "severity", "object_type", "object_repr", "site_id", "ip"]
@@ -23,12 +24,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -38,6 +38,20 @@ admin.site.index_title = "Sites, resources, bookings, webhooks and the registry"
 admin.site.site_url = "/"  # "View site" leads back to the app
 
 
+class ReadOnlyAdminMixin:
+    """Records kept as they happened (audit, outbox, notifications, conflicts): looked at, never
+    added, changed or deleted from the console."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class RoleScopedAdmin(admin.ModelAdmin):
     """Global administrators see everything; site administrators see what their sites may see
     (`visible` selector) and change what belongs to the sites they administer (`site_id_of`)."""

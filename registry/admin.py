@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from accounts.access import is_global_admin
-from common.admin import ReadOnlyInline, RoleScopedAdmin
+from common.admin import ReadOnlyAdminMixin, ReadOnlyInline, RoleScopedAdmin
 
 from . import selectors, services
 from .models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
@@ -65,7 +65,7 @@ class AllocationAdmin(RoleScopedAdmin):
 
 
 @admin.register(AllocationConflict)
-class AllocationConflictAdmin(admin.ModelAdmin):
+class AllocationConflictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created", "resource_type", "resource_value", "environment", "kind", "owner_service", "resolved_at"]
     list_filter = ["kind", "resource_type", "environment"]
     readonly_fields = [f.name for f in AllocationConflict._meta.fields]
@@ -78,15 +78,6 @@ class AllocationConflictAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AllocationTemplate)

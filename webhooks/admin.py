@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import models
 
-from common.admin import ReadOnlyInline, RoleScopedAdmin
+from common.admin import ReadOnlyAdminMixin, ReadOnlyInline, RoleScopedAdmin
 
 from . import selectors, services
 from .models import WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Event, Webhook
@@ -78,7 +78,7 @@ class BookingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(RoleScopedAdmin):
+class EventAdmin(ReadOnlyAdminMixin, RoleScopedAdmin):
     """The outbox, read-only: every event as receivers get it, and where it went."""
 
     visible = staticmethod(selectors.event_list)
@@ -89,15 +89,6 @@ class EventAdmin(RoleScopedAdmin):
     readonly_fields = ["id", "type", "timestamp", "payload", "site_id", "resource_id", "resource_type_id"]
     fields = readonly_fields
     inlines = [EventDeliveryInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)

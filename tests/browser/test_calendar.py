@@ -66,13 +66,15 @@ def test_drag_across_free_time_books_it(calendar, scene):
 
 
 def test_a_conflict_is_refused_with_the_servers_message(calendar, scene):
+    """Someone books the whole server while the dialog is open: the server refuses, and says why."""
     page, day = calendar, scene["day"]
-    Reservation.objects.create(
-        resource=scene["server"], owner=scene["user"], start=when(day, 10), end=when(day, 11), title="whole box"
-    )
     page.locator(".fc-timegrid-slot-lane[data-time='10:00:00']").scroll_into_view_if_needed()
     drag(page, point(page, day, "10:30"), point(page, day, "11:30", "bottom"))
     form = page.frame_locator("#booking-frame")
+    expect(form.get_by_label("Start")).to_have_value(f"{day.isoformat()}T10:30")  # the form is there
+    Reservation.objects.create(
+        resource=scene["server"], owner=scene["user"], start=when(day, 10), end=when(day, 11), title="whole box"
+    )
     form.get_by_role("button", name="Book").click()
     expect(form.locator(".errorlist").first).to_contain_text("dgx-01 is already booked")
     assert Reservation.objects.count() == 1
@@ -113,6 +115,7 @@ def test_a_weekly_series_from_the_dialog(calendar, scene):
     drag(page, point(page, day, "09:00"), point(page, day, "09:30", "bottom"))
     dialog = page.locator("#booking-dialog")
     form = page.frame_locator("#booking-frame")
+    expect(form.get_by_label("Start")).to_have_value(f"{day.isoformat()}T09:00")  # the form is there
     form.get_by_label("Title").fill("weekly sync")
     form.get_by_label("Repeat", exact=True).select_option("WEEKLY")
     form.get_by_label("Number of occurrences").fill("3")
