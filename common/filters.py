@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import Q
 
+from .forms import object_id
+
 
 class SearchFilterMixin:
     search_fields: tuple[str, ...] = ()
@@ -24,5 +26,6 @@ class SiteRefFilter(django_filters.CharFilter):
         from resources.models import Site
 
         if value.isdigit():
-            return queryset.filter(**{self.id_field: int(value)}) if int(value) < 2**63 else queryset.none()
+            pk = object_id(value)
+            return queryset.filter(**{self.id_field: pk}) if pk else queryset.none()
         return queryset.filter(**{f"{self.id_field}__in": Site.objects.filter(slug=value).values("pk")})

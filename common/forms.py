@@ -35,9 +35,11 @@ def read_query(request, form_class) -> dict:
     }
 
 
-def object_id(value: str | None) -> int | None:
-    """An id from a query string or a form, or None when it is not a whole number."""
+def object_id(value) -> int | None:
+    """An id from a query string, a form or a filter, or None when it is not a whole number that a
+    bigint primary key can hold (so that no lookup overflows in PostgreSQL)."""
     try:
-        return int(value or "")
+        number = int(str(value or ""))
     except ValueError:
         return None
+    return number if 0 < number < 2**63 else None

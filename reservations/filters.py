@@ -1,6 +1,7 @@
 import django_filters
 
 from common.filters import SearchFilterMixin, SiteRefFilter
+from common.forms import object_id
 
 from .models import Reservation, ReservationStatus
 from .selectors import in_window, tree_ids
@@ -28,9 +29,8 @@ class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
         fields = ["resource", "blocking", "site", "type", "owner", "status", "series", "start", "end", "mine"]
 
     def filter_blocking(self, queryset, name, value):
-        if value != int(value) or not 0 < value < 2**63:
-            return queryset.none()
-        return queryset.filter(resource_id__in=tree_ids(int(value)))
+        pk = object_id(value)
+        return queryset.filter(resource_id__in=tree_ids(pk)) if pk else queryset.none()
 
     def filter_window(self, queryset, name, value):
         # Both ends are applied together, once, as one range (see selectors.in_window).

@@ -6,6 +6,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from accounts.access import scope_to_sites, scope_to_sites_or_global, visible_site_ids
+from common.forms import object_id
 
 from .models import Resource, ResourceType, Site
 
@@ -29,7 +30,8 @@ def site_by_ref(*, user, ref: str) -> Site | None:
     """A site the user may see, by its id or its slug."""
     sites = visible_sites(user=user)
     if ref.isdigit():
-        return sites.filter(pk=int(ref)).first() if int(ref) < 2**63 else None
+        pk = object_id(ref)
+        return sites.filter(pk=pk).first() if pk else None
     return sites.filter(slug=ref).first()
 
 
