@@ -14,6 +14,7 @@ from audit.models import Severity
 from common.request_context import request_memo
 
 from . import tokens
+from .login_limits import InvalidTokenThrottle
 from .models import ApiToken
 from .oidc import jwt as oidc_jwt
 
@@ -69,7 +70,13 @@ class BearerAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <token>'.")
         raw = parts[1].decode("latin-1")
-        user = user_for_api_token(raw) if tokens.looks_like_token(raw) else user_for_access_token(raw)
+        throttle = InvalidTokenThrottle()
+        throttle.refuse_if_over(request)
+        try:
+            user = user_for_api_token(raw) if tokens.looks_like_token(raw) else user_for_access_token(raw)
+        except exceptions.AuthenticationFailed:
+            throttle.record_failure(request)
+            raise
         memo = request_memo()
         if memo is not None:
             memo["user_id"] = user.pk  # for the log lines of this request

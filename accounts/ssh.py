@@ -4,6 +4,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 from django.core.exceptions import ValidationError
@@ -29,7 +30,7 @@ def parse_public_key(text: str) -> ParsedKey:
     try:
         key = load_ssh_public_key(f"{key_type} {data}".encode())
         blob = base64.b64decode(data, validate=True)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise ValidationError("This is not a valid OpenSSH public key.", code="invalid_key") from exc
     if isinstance(key, ed25519.Ed25519PublicKey):
         bits = 256

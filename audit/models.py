@@ -29,6 +29,10 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # The hash chain (audit.chain): set once, shortly after the entry is written, never changed.
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, help_text="Position in the hash chain.")
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="", help_text="SHA-256 over the content and prev_hash.")
 
     class Meta:
         ordering = ["-timestamp", "-id"]

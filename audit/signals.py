@@ -24,6 +24,13 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
+    if "sso_error" in credentials:
+        record(
+            action="auth.login_failed",
+            severity=Severity.WARNING,
+            message=f"Single sign-on failed: {credentials['sso_error']}",
+        )
+        return
     username = str(credentials.get("username", ""))[:150]
     record(
         action="auth.login_failed",

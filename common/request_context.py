@@ -35,7 +35,7 @@ def request_memo() -> dict | None:
     return context.memo if context is not None else None
 
 
-def _client_ip(request) -> str | None:
+def client_ip(request) -> str | None:
     if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
@@ -56,7 +56,7 @@ class RequestContextMiddleware:
         request.request_id = request_id
         context = RequestContext(
             request_id=request_id,
-            ip=_client_ip(request),
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
         user = getattr(request, "user", None)

@@ -1,5 +1,6 @@
 """Reservoir settings: everything comes from the environment (see README and .env.example)."""
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "mozilla_django_oidc",
     "common",
     "accounts",
@@ -66,6 +68,9 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimezoneMiddleware",
     "common.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "common.middleware.PermissionsPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -112,8 +117,24 @@ if not CELERY_BROKER_URL:
 # Every Redis key of this installation (queues, bindings, unacked messages, control channels) starts
 # with this prefix, so that installations sharing one Redis (a demo and a test run, two sites) never
 # take each other's tasks. The test suite sets its own (tests/isolation.py).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": env_str("CELERY_BROKER_KEY_PREFIX", "")}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "global_keyprefix": env_str("CELERY_BROKER_KEY_PREFIX", ""),
+    "socket_connect_timeout": 1,
+}
 CELERY_RESULT_BACKEND = None
+# A request hands work to the broker once; if Redis is down it stops trying for this long
+# (common.broker) and the beat sweeper sends from the outbox later.
+BROKER_BREAKER_SECONDS = env_int("BROKER_BREAKER_SECONDS", 10)
+# The cache (counters of the API's abuse limits) lives in the same Redis, under the same prefix;
+# short timeouts, so that a Redis outage costs a request milliseconds, not seconds.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1),
+        "KEY_PREFIX": env_str("CELERY_BROKER_KEY_PREFIX", "") + "cache",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -160,10 +181,19 @@ LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
 if not (LOCAL_LOGIN_ENABLED or OIDC_ENABLED):
     raise ImproperlyConfigured("Enable LOCAL_LOGIN_ENABLED or set OIDC_ISSUER: nobody could log in.")
 AUTHENTICATION_BACKENDS = [
+    "accounts.login_limits.LoginLimitBackend",
     *(["django.contrib.auth.backends.ModelBackend"] if LOCAL_LOGIN_ENABLED else []),
     *(["accounts.oidc.backend.KeycloakBackend"] if OIDC_ENABLED else []),
 ]
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Failed logins (password or SSO) per account and per client address: accounts.login_limits.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = "accounts.login_limits.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "accounts.login_limits.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "common.request_context.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # --- I18N / time --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -202,8 +232,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exceptions.exception_handler",
+    # Presented tokens that are not valid, per client address (accounts.login_limits).
+    "DEFAULT_THROTTLE_RATES": {"invalid_token": env_str("INVALID_TOKEN_RATE", "30/min")},
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -226,6 +258,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API's contract is JSON; the form parsers serve the browsable API's HTML forms only.
+    "PARSER_WHITELIST": ["common.api.parsers.BoundedJSONParser"],
+    # Ids in paths are what common.api.routers accepts: integers from 1 to 2**63 - 1.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.schema.bound_ids",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ResourceStatusEnum": "resources.models.ResourceStatus",
         "ParameterTypeEnum": "resources.parameters.ParameterType",
@@ -234,6 +274,28 @@ SPECTACULAR_SETTINGS = {
         "AllocationStatusEnum": "registry.models.AllocationStatus",
     },
 }
+
+# --- Browser security headers (every page, DEBUG or not) --------------------------------------------
+# Scripts only from this origin: no inline scripts or handlers anywhere (the pages wire behaviour by
+# data attributes). Inline style attributes stay allowed (type colours). Only this site may frame a
+# page (the booking dialog frames the form).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+# Features no page uses are switched off (common.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # --- Security (production) ----------------------------------------------------------------------
 if not DEBUG:
@@ -309,6 +371,7 @@ CELERY_TASK_ROUTES = {"webhooks.tasks.deliver": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhook-outbox-sweep"] = {"task": "webhooks.tasks.sweep", "schedule": 5.0}
 CELERY_BEAT_SCHEDULE["booking-boundaries"] = {"task": "reservations.tasks.schedule_boundaries", "schedule": 1.0}
 CELERY_BEAT_SCHEDULE["registry-expiry"] = {"task": "registry.tasks.expire_allocations", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["audit-chain"] = {"task": "audit.tasks.seal_audit_chain", "schedule": 5.0}
 
 # --- Metrics -------------------------------------------------------------------------------------
 METRICS_TOKEN = env_str("METRICS_TOKEN")  # when set, /metrics wants "Authorization: Bearer <token>"

@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from common import broker
+
 from .models import Notification
 
 
@@ -13,7 +15,7 @@ def notify(*, user, kind: str, title: str, body: str = "", url: str = "") -> Not
     if wants_email and user.email:
         from .tasks import send_notification_email
 
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+        transaction.on_commit(lambda: broker.send(send_notification_email, (notification.pk,)))
     return notification
 
 

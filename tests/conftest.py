@@ -136,6 +136,7 @@ def oidc(settings, oidc_provider):
     settings.OIDC_RP_CLIENT_SECRET = "test-client-secret"
     settings.OIDC_API_AUDIENCE = ["reservoir"]
     settings.AUTHENTICATION_BACKENDS = [
+        "accounts.login_limits.LoginLimitBackend",
         "django.contrib.auth.backends.ModelBackend",
         "accounts.oidc.backend.KeycloakBackend",
     ]

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common import broker
+
 from .models import Delivery, Event, ScopeKind, Webhook
 
 
@@ -38,10 +40,8 @@ def enqueue_after_commit(delivery_ids: list[int]) -> None:
         from .tasks import deliver
 
         for delivery_id in delivery_ids:
-            try:
-                deliver.delay(delivery_id)
-            except Exception:  # noqa: BLE001 - broker down: the sweeper re-sends from the outbox
-                return
+            if not broker.send(deliver, (delivery_id,)):
+                return  # broker down: the sweeper sends from the outbox
 
     transaction.on_commit(send)
 

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from common.api.routers import Router
 
 from .views import MembershipViewSet, MeView, MyApiTokenViewSet, MySshKeyViewSet, UserViewSet, rotate_calendar_token
 
-router = SimpleRouter()
+router = Router()
 router.register("users/me/ssh-keys", MySshKeyViewSet, basename="my-ssh-key")
 router.register("users/me/tokens", MyApiTokenViewSet, basename="my-api-token")
 router.register("users", UserViewSet, basename="user")

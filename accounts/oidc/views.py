@@ -1,12 +1,10 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.http import Http404
 from django.shortcuts import resolve_url
 from mozilla_django_oidc import views as oidc_views
-
-from audit import services as audit
-from audit.models import Severity
 
 from . import discovery
 from .backend import oidc_setting
@@ -27,11 +25,10 @@ class LoginView(_OidcOnly, oidc_views.OIDCAuthenticationRequestView):
 
 class CallbackView(_OidcOnly, oidc_views.OIDCAuthenticationCallbackView):
     def login_failure(self):
-        audit.record(
-            action="auth.login_failed",
-            severity=Severity.WARNING,
-            message=f"Single sign-on failed: {self.request.GET.get('error') or 'no valid user from the provider'}",
-        )
+        # A failed password login's signal: audited, and counted per client address by the lockout.
+        reason = self.request.GET.get("error") or "no valid user from the provider"
+        credentials = {"username": None, "sso_error": reason}
+        user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
         return super().login_failure()
 
 

@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from common.api.routers import Router
 
 from .views import AuditEntryViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("audit-log", AuditEntryViewSet, basename="audit-entry")
 
 urlpatterns = router.urls

@@ -1,7 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from common.api.routers import Router
 
 from .views import NotificationViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = router.urls

@@ -1,15 +1,17 @@
 from rest_framework import serializers
 
+from common.api.fields import VisibleRelatedField
 from common.api.serializers import ScopedRelationsMixin
 from registry.kinds import Kind
 from registry.models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
+from resources.models import Site
 from resources.selectors import visible_sites
 
 
 class AllocationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     scoped_relations = {"site": visible_sites}
     resource_value = serializers.CharField(max_length=500, help_text="Stored in canonical form.")
-    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    owner = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
     metadata = serializers.JSONField(required=False)
     depends_on = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Allocation.objects.all())
 
@@ -68,7 +70,7 @@ class FindPortsSerializer(serializers.Serializer):
 
 
 class NextPortSerializer(FindPortsSerializer):
-    site = serializers.IntegerField()
+    site = VisibleRelatedField(visible_sites, Site)
     resource_name = serializers.CharField(max_length=200)
     owner_service = serializers.CharField(max_length=100)
     server_hostname = serializers.CharField(max_length=253, required=False, default="", allow_blank=True)
@@ -89,7 +91,7 @@ class AllocationSpecSerializer(AllocationSerializer):
 
 
 class BulkSerializer(serializers.Serializer):
-    site = serializers.IntegerField()
+    site = VisibleRelatedField(visible_sites, Site)
     allocations = AllocationSpecSerializer(many=True)
 
 
@@ -98,7 +100,7 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class ConflictSerializer(serializers.ModelSerializer):
-    attempted_by = serializers.CharField(source="attempted_by.username", read_only=True, default=None)
+    attempted_by = serializers.CharField(source="attempted_by.username", read_only=True, allow_null=True)
     held_by = AllocationSerializer(read_only=True)
 
     class Meta:
@@ -120,7 +122,7 @@ class ConflictSerializer(serializers.ModelSerializer):
 
 
 class HistorySerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True)
 
     class Meta:
         model = AllocationHistory
@@ -141,7 +143,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 class ApplyTemplateSerializer(serializers.Serializer):
-    site = serializers.IntegerField()
+    site = VisibleRelatedField(visible_sites, Site)
     service = serializers.CharField(max_length=100)
     environment = serializers.SlugField(default="production")
     variables = serializers.DictField(child=serializers.CharField(), required=False, default=dict)

@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from common.api.routers import Router
 
 from .views import AllocationViewSet, ConflictViewSet, TemplateViewSet
 
-router = SimpleRouter()
+router = Router()
 # Conflicts first: otherwise "conflicts" would be read as an allocation id.
 router.register("system-resources/conflicts", ConflictViewSet, basename="allocation-conflict")
 router.register("system-resources/templates", TemplateViewSet, basename="allocation-template")

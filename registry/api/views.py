@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -8,7 +7,6 @@ from rest_framework.response import Response
 from registry import selectors, services
 from registry.filters import AllocationFilter
 from registry.models import AllocationTemplate
-from resources.selectors import visible_sites
 
 from .serializers import (
     AllocationSerializer,
@@ -105,10 +103,10 @@ class AllocationViewSet(viewsets.ModelViewSet):
     @extend_schema(request=NextPortSerializer, responses={201: AllocationSerializer})
     @action(detail=False, methods=["post"], url_path="allocate-next-port")
     def allocate_next_port(self, request):
-        body = NextPortSerializer(data=request.data)
+        body = NextPortSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         q = dict(body.validated_data)
-        site = get_object_or_404(visible_sites(user=request.user), pk=q.pop("site"))
+        site = q.pop("site")
         allocation = services.allocate_next_port(
             actor=request.user,
             site=site,
@@ -145,7 +143,7 @@ class AllocationViewSet(viewsets.ModelViewSet):
     def bulk_allocate(self, request):
         body = BulkSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        site = get_object_or_404(visible_sites(user=request.user), pk=body.validated_data["site"])
+        site = body.validated_data["site"]
         specs = [_spec(dict(item)) for item in body.validated_data["allocations"]]
         created = services.bulk_allocate(actor=request.user, site=site, specs=specs)
         return Response(AllocationSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
@@ -226,9 +224,9 @@ class TemplateViewSet(viewsets.ModelViewSet):
     @extend_schema(request=ApplyTemplateSerializer, responses={201: AllocationSerializer(many=True)})
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
-        body = ApplyTemplateSerializer(data=request.data)
+        body = ApplyTemplateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         q = dict(body.validated_data)
-        site = get_object_or_404(visible_sites(user=request.user), pk=q.pop("site"))
+        site = q.pop("site")
         created = services.template_apply(actor=request.user, template=self.get_object(), site=site, **q)
         return Response(AllocationSerializer(created, many=True).data, status=status.HTTP_201_CREATED)

@@ -59,7 +59,9 @@ class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         required=False,
-        help_text="Site administrators may book for another member; defaults to you.",
+        allow_null=True,
+        help_text="Site administrators may book for another member; defaults to you. "
+        "Null in a colleague's booking whose details you may not see.",
     )
     parameters = serializers.JSONField(required=False, help_text="Values for the resource type's custom parameters.")
     details_visible = serializers.SerializerMethodField()
@@ -85,6 +87,11 @@ class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = KEPT_BY_THE_SERVER
         validators = []
+
+    def validate(self, attrs):
+        if "owner" in attrs and attrs["owner"] is None:
+            del attrs["owner"]  # null: you (a new booking) or unchanged (an edit)
+        return attrs
 
     def get_details_visible(self, obj) -> bool:
         visible = self.context.get("details_visible")

@@ -1,13 +1,14 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from common.api.routers import Router
 
 from .views import ReservationViewSet, first_free_slot, resource_availability
 
-router = SimpleRouter()
+router = Router()
 router.register("reservations", ReservationViewSet, basename="reservation")
 
 urlpatterns = [
-    path("resources/<int:pk>/availability/", resource_availability, name="resource-availability"),
+    path("resources/<id:pk>/availability/", resource_availability, name="resource-availability"),
     path("availability/first-free/", first_free_slot, name="first-free-slot"),
     *router.urls,
 ]

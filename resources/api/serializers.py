@@ -20,7 +20,7 @@ class SiteSerializer(serializers.ModelSerializer):
 
 class ResourceTypeSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     scoped_relations = {"site": selectors.visible_sites}
-    site_name = serializers.CharField(source="site.name", read_only=True, default=None)
+    site_name = serializers.CharField(source="site.name", read_only=True, allow_null=True)
     resource_count = serializers.IntegerField(read_only=True)
     parameter_schema = serializers.JSONField(
         required=False,
@@ -57,7 +57,7 @@ class ResourceSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     site_name = serializers.CharField(source="site.name", read_only=True)
     type_name = serializers.CharField(source="resource_type.name", read_only=True)
     type_color = serializers.CharField(source="resource_type.color", read_only=True)
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, allow_null=True)
     children = serializers.ListField(
         source="children_ids",
         child=serializers.IntegerField(),

@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from common.api.routers import Router
 
 from .views import ResourceTypeViewSet, ResourceViewSet, SiteViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("sites", SiteViewSet, basename="site")
 router.register("resource-types", ResourceTypeViewSet, basename="resourcetype")
 router.register("resources", ResourceViewSet, basename="resource")

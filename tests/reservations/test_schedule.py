@@ -23,7 +23,7 @@ def test_the_days_schedule_lists_bookings_by_resource_on_the_sites_clock(client,
     page = client.get(f"/calendar/{site_a.slug}/schedule/", {"date": day_of_bookings.isoformat()}).content.decode()
     assert "mine" in page and f"{at(1, 9):%H:%M}\u2013{at(1, 11):%H:%M}" in page
     assert "admin plans" not in page and "Booked" in page
-    assert "window.print()" in page
+    assert "data-print" in page
 
 
 def test_the_week_as_csv(client, site_admin, site_a, day_of_bookings):

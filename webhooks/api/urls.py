@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from common.api.routers import Router
 
 from .views import DeliveryViewSet, WebhookViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("webhook-deliveries", DeliveryViewSet, basename="webhook-delivery")
 urlpatterns = router.urls

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -82,7 +83,7 @@ class WebhookViewSet(viewsets.ModelViewSet):
         webhook = Webhook.objects.filter(pk=pk, enabled=True).first()
         body = request.body
         if webhook is None:
-            raise DomainError("Unknown or disabled webhook.", code="not_found")
+            raise NotFound("Unknown or disabled webhook.")
         try:
             signing.verify_any(sending.valid_secrets(webhook), request.headers, body)
         except signing.InvalidSignature as exc:

@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import chain
 from audit.models import AuditEntry, Severity
 from audit.services import record
 
@@ -38,8 +39,18 @@ class Command(BaseCommand):
         path = directory / f"audit-before-{cutoff:%Y%m%dT%H%M%SZ}.jsonl.gz"
         if path.exists():
             raise CommandError(f"{path} already exists.")
+        chain.seal()
         with transaction.atomic():
-            entries = AuditEntry.objects.select_for_update().filter(timestamp__lt=cutoff).order_by("id")
+            # A prefix of the hash chain leaves, so that what stays still verifies (its first entry
+            # links to the archive's last); the newest sealed entry always stays to link the next.
+            newest = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True).first()
+            boundary = (
+                AuditEntry.objects.filter(timestamp__lt=cutoff, seq__lt=newest or 0)
+                .order_by("-seq")
+                .values_list("seq", flat=True)
+                .first()
+            )
+            entries = AuditEntry.objects.select_for_update().filter(seq__lte=boundary or 0).order_by("seq")
             ids = []
             with open(path, "wb") as raw:
                 with gzip.GzipFile(fileobj=raw, mode="wb") as archive:

@@ -1,0 +1,10 @@
+// First visit: until the user picks a zone in the profile, take the browser's (shown beside site times).
+(function () {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const token = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+  if (zone) fetch("/api/users/me/", {
+    method: "PATCH", credentials: "same-origin",
+    headers: {"Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(token)},
+    body: JSON.stringify({time_zone: zone}),
+  });
+})();
