@@ -33,6 +33,18 @@ def _connect_log_context() -> None:
 _connect_log_context()
 
 
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def wait_out_broker_restarts(**kwargs) -> None:
+    """Workers and beat keep kombu's patient reconnecting; only requests fail fast (settings)."""
+    from django.conf import settings
+
+    options = dict(app.conf.broker_transport_options)
+    for key in settings.BROKER_PUBLISH_FAST_FAIL:
+        options.pop(key, None)
+    app.conf.broker_transport_options = options
+
+
 # The queues every worker consumes: the default one and the webhook deliveries'.
 WORKER_QUEUES = ("celery", "webhooks")
 

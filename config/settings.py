@@ -121,6 +121,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": env_str("CELERY_BROKER_KEY_PREFIX", ""),
     "socket_connect_timeout": 1,
 }
+# A request publishing after commit tries the broker twice, at once, instead of kombu's several
+# seconds of retries (common.broker opens a breaker after a failure). Workers and beat drop these
+# and wait out a broker restart (config.celery).
+BROKER_PUBLISH_FAST_FAIL = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS.update(BROKER_PUBLISH_FAST_FAIL)
 CELERY_RESULT_BACKEND = None
 # A request hands work to the broker once; if Redis is down it stops trying for this long
 # (common.broker) and the beat sweeper sends from the outbox later.

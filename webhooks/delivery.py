@@ -18,6 +18,7 @@ from requests.adapters import HTTPAdapter
 
 from audit import services as audit
 from audit.models import Severity
+from common import broker
 
 from . import safety, signing
 from .models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
@@ -152,6 +153,41 @@ def retry_delay(attempt: int, retry_after: float | None) -> float | None:
     return delay
 
 
+def in_line_behind(delivery: Delivery) -> bool:
+    """An earlier delivery of the same subject to the same webhook is not done yet (pending, being
+    sent, or waiting for a retry): this one waits, so that the receiver sees them in order."""
+    if not delivery.ordering_key:
+        return False
+    return Delivery.objects.filter(
+        webhook_id=delivery.webhook_id,
+        ordering_key=delivery.ordering_key,
+        pk__lt=delivery.pk,
+        status__in=(DeliveryStatus.PENDING, DeliveryStatus.DELIVERING),
+    ).exists()
+
+
+def wake_next_in_line(delivery: Delivery) -> None:
+    """After commit: hand the next delivery of the same subject to a worker (the sweeper would
+    find it too, seconds later)."""
+    if not delivery.ordering_key:
+        return
+    following = (
+        Delivery.objects.filter(
+            webhook_id=delivery.webhook_id,
+            ordering_key=delivery.ordering_key,
+            pk__gt=delivery.pk,
+            status=DeliveryStatus.PENDING,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if following is not None:
+        from .tasks import deliver
+
+        transaction.on_commit(lambda: broker.send(deliver, (following,)))
+
+
 def record(delivery: Delivery, number: int, started, body: bytes, headers: dict, outcome: Outcome) -> None:
     """Store the attempt and decide what comes next: done, retry later, or give up."""
     webhook = delivery.webhook
@@ -200,6 +236,8 @@ def record(delivery: Delivery, number: int, started, body: bytes, headers: dict,
             hook.save(update_fields=["consecutive_failures"])
             if hook.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS:
                 _disable(hook, f"{hook.consecutive_failures} events in a row could not be delivered.")
+        if delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED):
+            wake_next_in_line(delivery)
     logger.log(
         logging.INFO if ok else logging.WARNING,
         "Webhook %s: %s of event %s attempt %d -> %s in %s ms%s",

@@ -161,6 +161,13 @@ class Delivery(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     provisioning_result = models.JSONField(null=True, blank=True, help_text="What the receiver reported back.")
+    ordering_key = models.CharField(
+        max_length=80,
+        blank=True,
+        default="",
+        help_text="Deliveries with the same key to the same webhook go out one after the other, "
+        "in the order of their events (e.g. reservation:42).",
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -168,7 +175,14 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "webhook"], name="delivery_one_per_event_and_webhook"),
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(
+                fields=["webhook", "ordering_key", "id"],
+                name="delivery_in_line",
+                condition=models.Q(status__in=["pending", "delivering"]) & ~models.Q(ordering_key=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event.type} -> {self.webhook} ({self.status})"

@@ -25,6 +25,8 @@ def deliver(delivery_id: int) -> str:
         )
         if row is None:
             return "skipped"
+        if sending.in_line_behind(row):
+            return "waiting for an earlier event of the same subject"  # woken when that one is done
         if not row.webhook.enabled:
             row.status = DeliveryStatus.CANCELLED
             row.save(update_fields=["status"])
