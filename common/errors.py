@@ -4,8 +4,11 @@ commands (a message and an exit code) all ask `refusal_for`; none interprets exc
 
 from dataclasses import dataclass, field
 
+from django import db
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .exceptions import DomainError
@@ -14,6 +17,7 @@ NON_FIELD = "non_field_errors"
 
 # Exit codes of the command-line surfaces (the `reservoir` client maps HTTP statuses the same way).
 EXIT_REFUSED, EXIT_CONFLICT = 2, 3
+RETRY_AFTER_SECONDS = 5
 
 
 # What `refusal_for` understands; `except REFUSALS` catches refusals and lets bugs through.
@@ -65,6 +69,25 @@ def refusal_for(exc: BaseException) -> Refusal | None:
     if isinstance(exc, DjangoPermissionDenied):
         return Refusal(403, "permission_denied", str(exc) or "You do not have permission to perform this action.")
     return None
+
+
+def outage_for(exc: BaseException) -> Refusal | None:
+    """The database went away under the request (a restart, a failover, a dropped connection): a
+    503 to retry, never a 500. The request's transaction did not commit, so nothing is half-written."""
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        return Refusal(503, "unavailable", "The database is not reachable right now. Try again in a few seconds.")
+    return None
+
+
+def outage_response(request, refusal: Refusal) -> HttpResponse:
+    """Rendered without templates or context processors: they would ask the database again."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(refusal.body(), status=refusal.status)
+    else:
+        page = f"<!doctype html><title>Unavailable</title><h1>Unavailable</h1><p>{escape(refusal.message)}</p>"
+        response = HttpResponse(page, status=refusal.status)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def safe_next(request, *candidates: str | None) -> str | None:

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from audit.services import record_refusal
 
 from . import views
-from .errors import refusal_for, safe_next
+from .errors import outage_for, outage_response, refusal_for, safe_next
 
 
 class HealthCheckMiddleware:
@@ -41,6 +41,9 @@ class RefusalMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        outage = outage_for(exception)
+        if outage is not None:
+            return outage_response(request, outage)
         refusal = refusal_for(exception)
         if refusal is None:
             return None

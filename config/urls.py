@@ -40,3 +40,5 @@ urlpatterns = [
     # Namespaced, so that a page and an API route with the same name never resolve to each other.
     path("api/", include((api_patterns, "api"))),
 ]
+
+handler500 = "common.views.server_error"

@@ -19,6 +19,8 @@ DESCRIPTIONS = {
     413: "The request body is larger than the server accepts.",
     415: "The request body is not in a media type this operation reads.",
     423: "The allocation is locked against changes.",
+    503: "The database is not reachable for a moment (a restart or failover); nothing was changed. "
+    "`Retry-After` says when to try again.",
     429: "Too many requests (for example too many invalid tokens); `Retry-After` says when to try again.",
 }
 
@@ -40,7 +42,7 @@ class AutoSchema(SpectacularAutoSchema):
         view = self.view
         public = any(permission is AllowAny for permission in getattr(view, "permission_classes", []))
         signed = public and not getattr(view, "authentication_classes", None)
-        statuses = {400, 429}
+        statuses = {400, 429, 503}
         if not public or signed:
             statuses |= {401, 403}
         if "{" in self.path or self._is_list_view():

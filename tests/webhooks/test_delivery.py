@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from reservations import services as bookings
@@ -101,6 +102,7 @@ def test_resource_events_and_test_event(scene, receiver, worker):
     assert sorted(json.loads(r["body"])["type"] for r in received) == ["resource.status_changed", "webhook.test"]
 
 
+@pytest.mark.drill
 def test_a_killed_worker_does_not_lose_the_delivery_and_the_receiver_sees_one_event(scene, receiver, worker):
     webhook, _ = hook(scene, f"{receiver.url}/slow/3", timeout_seconds=2)
     book(scene, scene["gpu"])
@@ -115,6 +117,7 @@ def test_a_killed_worker_does_not_lose_the_delivery_and_the_receiver_sees_one_ev
     assert len(ids) == 1  # a receiver that de-duplicates by webhook-id sees it once
 
 
+@pytest.mark.drill
 def test_events_made_while_the_broker_is_unreachable_are_sent_by_the_sweeper(scene, receiver, worker, settings):
     hook(scene, f"{receiver.url}/ok")
     worker.stop()
@@ -126,6 +129,7 @@ def test_events_made_while_the_broker_is_unreachable_are_sent_by_the_sweeper(sce
     assert len({r["headers"]["webhook-id"] for r in receiver.received()}) == 3
 
 
+@pytest.mark.drill
 def test_start_and_end_events_fire_once_on_time_and_in_order(scene, receiver, worker):
     hook(scene, f"{receiver.url}/ok", event_types=["reservation.started", "reservation.ended"])
     start = timezone.now() + timedelta(seconds=2)
@@ -152,6 +156,7 @@ def test_start_and_end_events_fire_once_on_time_and_in_order(scene, receiver, wo
     receiver.wait_for(4, "/ok")
 
 
+@pytest.mark.drill
 def test_missed_events_fire_late_in_order_after_downtime(scene, receiver, worker):
     hook(scene, f"{receiver.url}/ok", event_types=["reservation.started", "reservation.ended"])
     past = timezone.now() - timedelta(hours=2)
