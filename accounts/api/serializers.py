@@ -85,7 +85,12 @@ class MembershipSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     scoped_relations = {"site": visible_sites}
     site_name = serializers.CharField(source="site.name", read_only=True)
     username = serializers.SlugRelatedField(
-        source="user", slug_field="username", queryset=User.objects.filter(is_active=True), help_text="Who."
+        source="user",
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        help_text="Who.",
+        # Typed, not chosen: a list of choices would show every username of the installation.
+        style={"base_template": "input.html"},
     )
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
 

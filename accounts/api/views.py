@@ -1,3 +1,4 @@
+import django_filters
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -7,6 +8,8 @@ from rest_framework.response import Response
 
 from accounts import selectors, services
 from accounts.filters import UserFilter
+from accounts.models import Membership
+from common.filters import SiteRefFilter
 
 from .serializers import (
     ApiTokenSerializer,
@@ -64,11 +67,19 @@ def rotate_calendar_token(request):
     return Response({"feed": request.build_absolute_uri(reverse("ical-mine", args=[token]))})
 
 
+class MembershipFilter(django_filters.FilterSet):
+    site = SiteRefFilter()
+
+    class Meta:
+        model = Membership
+        fields = ["site", "role", "source"]
+
+
 class MembershipViewSet(viewsets.ModelViewSet):
     """Who belongs to which site with which role. Site administrators manage their sites."""
 
     serializer_class = MembershipSerializer
-    filterset_fields = ["site", "role", "source"]
+    filterset_class = MembershipFilter
     ordering_fields = ["site__name", "user__username", "role", "created"]
 
     def get_queryset(self):

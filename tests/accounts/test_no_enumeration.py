@@ -1,0 +1,73 @@
+"""No enumeration: every page, every browsable-API form and every choice list a member of one site
+can open is built from the same scoped selectors as the API, so nobody and nothing of another site
+appears anywhere: not its name, its people, its resources, types, webhooks or allocations."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, Role
+from registry import services as registry
+from tests.browser.support import reachable_pages
+from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
+from webhooks import services as webhooks
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = ["Zanzibar", "zed-outsider", "zz-hidden-node", "Hidden-type", "hidden-hook", "hidden-service"]
+
+
+@pytest.fixture
+def elsewhere():
+    """Another site with a person, a site-only type, a resource, a webhook and an allocation."""
+    site = SiteFactory(name="Zanzibar Lab", slug="zanzibar")
+    person = UserFactory(username="zed-outsider", first_name="Zed", last_name="Zanzibar")
+    Membership.objects.create(site=site, user=person, role=Role.ADMIN)
+    kind = ResourceTypeFactory(site=site, name="Hidden-type")
+    ResourceFactory(site=site, resource_type=kind, name="zz-hidden-node")
+    webhooks.webhook_create(actor=person, site=site, name="hidden-hook", url="http://127.0.0.1:9/hook")
+    registry.allocate(
+        actor=person,
+        site=site,
+        resource_type="port",
+        resource_value="7443",
+        resource_name="api",
+        owner_service="hidden-service",
+        environment="production",
+    )
+    return site
+
+
+def api_lists(client) -> list[str]:
+    root = client.get("/api/", HTTP_ACCEPT="application/json").json()
+    urls = [value for value in root.values() if isinstance(value, str) and value.startswith("http")]
+    return sorted({re.sub(r"^https?://[^/]+", "", url) for url in urls})
+
+
+def body(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode(errors="replace")
+
+
+def leaks(text: str) -> list[str]:
+    return [secret for secret in SECRETS if secret.lower() in text.lower()]
+
+
+def test_a_member_finds_nothing_of_another_site_anywhere(member, elsewhere):
+    client = Client()
+    client.force_login(member)
+    found = []
+    for path in reachable_pages(member, limit=200):
+        found += [f"page {path}: {secret}" for secret in leaks(body(client.get(path)))]
+    lists = api_lists(client)
+    assert len(lists) > 15, lists
+    for path in lists:
+        for accept in ("text/html", "application/json"):  # the browsable API renders its forms' choices
+            response = client.get(path, HTTP_ACCEPT=accept)
+            found += [f"{accept} {path}: {secret}" for secret in leaks(body(response))]
+        options = client.options(path, HTTP_ACCEPT="application/json")
+        found += [f"OPTIONS {path}: {secret}" for secret in leaks(body(options))]
+    for form in ("/reservations/new/", "/registry/new/", "/profile/"):
+        found += [f"form {form}: {secret}" for secret in leaks(body(client.get(form)))]
+    assert found == []
