@@ -1,7 +1,8 @@
-import csv
 import json
 
 from django.http import StreamingHttpResponse
+
+from common import spreadsheet
 
 COLUMNS = [
     "timestamp",
@@ -24,14 +25,8 @@ class _Echo:
         return value
 
 
-def _safe(value) -> str:
-    # A cell starting with = + - @ is a formula to spreadsheets; entries hold user-typed text.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def stream_csv(entries, filename: str = "audit-log.csv") -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = spreadsheet.writer(_Echo())
 
     def rows():
         yield writer.writerow(COLUMNS)
@@ -43,7 +38,7 @@ def stream_csv(entries, filename: str = "audit-log.csv") -> StreamingHttpRespons
                     value = json.dumps(value, sort_keys=True) if value else ""
                 elif column == "timestamp":
                     value = value.isoformat()
-                values.append(_safe(value))
+                values.append("" if value is None else str(value))
             yield writer.writerow(values)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

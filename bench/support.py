@@ -48,11 +48,16 @@ def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    wait_healthy(base)
+    return server, base
+
+
+def wait_healthy(base: str, timeout: float = 30) -> None:
+    """Until the server at `base` answers /healthz (or the timeout passes)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{base}/healthz", timeout=1).ok:
-                break
+                return
         except requests.ConnectionError:
             time.sleep(0.2)
-    return server, base

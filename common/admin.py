@@ -1,7 +1,5 @@
 """Admin plumbing: operators' screens follow the same roles, scoping and services as the API."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, display_for_value, label_for_field, lookup_field
 from django.http import HttpResponse
@@ -10,6 +8,8 @@ from django.utils.html import strip_tags
 from accounts.access import can_admin_site, is_global_admin, may_use_admin
 from common.errors import REFUSALS, refusal_for
 
+from . import spreadsheet
+
 
 @admin.action(description="Export selected rows as CSV")
 def export_as_csv(modeladmin, request, queryset):
@@ -17,7 +17,7 @@ def export_as_csv(modeladmin, request, queryset):
     columns = [name for name in modeladmin.get_list_display(request) if name != "action_checkbox"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{queryset.model._meta.model_name}s.csv"'
-    writer = csv.writer(response)
+    writer = spreadsheet.writer(response)
     writer.writerow(
         [strip_tags(str(label_for_field(name, queryset.model, modeladmin))).capitalize() for name in columns]
     )

@@ -150,7 +150,7 @@ CELERY_TIMEZONE = "UTC"
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -190,7 +190,10 @@ AUTHENTICATION_BACKENDS = [
     *(["django.contrib.auth.backends.ModelBackend"] if LOCAL_LOGIN_ENABLED else []),
     *(["accounts.oidc.backend.KeycloakBackend"] if OIDC_ENABLED else []),
 ]
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies in front of Reservoir append to X-Forwarded-For: the client address is
+# taken that many entries from the right (the leftmost ones are whatever the client sent).
+# TRUST_X_FORWARDED_FOR=1, the older switch, means one proxy.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if env_bool("TRUST_X_FORWARDED_FOR", False) else 0)
 # Failed logins (password or SSO) per account and per client address: accounts.login_limits.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))

@@ -1,3 +1,4 @@
+import hmac
 import ipaddress
 import time
 
@@ -10,7 +11,8 @@ from .metrics import HTTP_LATENCY, HTTP_REQUESTS, render
 def metrics_allowed(request) -> bool:
     token = settings.METRICS_TOKEN
     if token:
-        return request.headers.get("Authorization", "") == f"Bearer {token}"
+        presented = request.headers.get("Authorization", "").encode()
+        return hmac.compare_digest(presented, f"Bearer {token}".encode())  # constant time
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:

@@ -1,9 +1,10 @@
 """The report's tables as CSV, one section per file, with the period in every row for spreadsheets."""
 
-import csv
 import io
 
 from django.http import HttpResponse
+
+from common import spreadsheet
 
 SECTIONS = ("resources", "resource_types", "sites", "top_users", "heatmap")
 FIGURES = ["booked_hours", "available_hours", "utilization", "bookings"]
@@ -33,7 +34,7 @@ def report_csv(report: dict, section: str) -> HttpResponse:
     header, rows = _rows(report, section)
     period = report["period"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet.writer(buffer)
     writer.writerow(["period_start", "period_end", *header])
     for row in rows:
         cells = ("" if value is None else value for value in row)

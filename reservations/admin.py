@@ -1,7 +1,6 @@
 """Operators' console for bookings and series: every write goes through reservations.services, so
 conflicts, limits and permissions show as form errors and messages, as on the pages and the API."""
 
-import csv
 from datetime import timedelta
 
 from django import forms
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from common import times
+from common import spreadsheet, times
 from common.admin import ReadOnlyInline, RoleScopedAdmin
 from common.errors import NON_FIELD, REFUSALS, refusal_for
 from resources.selectors import visible_resources
@@ -280,7 +279,7 @@ class ReservationAdmin(RoleScopedAdmin):
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="bookings.csv"'
-        writer = csv.writer(response)
+        writer = spreadsheet.writer(response)
         writer.writerow(["id", "title", "site", "resource", "type", "owner", "start", "end", "time zone", "status"])
         for b in queryset.select_related("resource__site", "resource__resource_type", "owner"):
             zone = times.site_zone(b.resource.site)

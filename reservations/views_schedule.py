@@ -1,6 +1,5 @@
 """A site's schedule for a day or a week, to print or to open in a spreadsheet."""
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
@@ -8,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from common import times
+from common import spreadsheet, times
 from common.forms import read_query
 from resources.selectors import resource_tree, visible_sites
 
@@ -50,7 +49,7 @@ def schedule(request, slug: str):
     if query["format"] == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{site.slug}-{first.isoformat()}-{days}d.csv"'
-        writer = csv.writer(response)
+        writer = spreadsheet.writer(response)
         writer.writerow(["resource", "start", "end", "time zone", "title", "owner"])
         for resource, _, entries in rows:
             for entry in entries:

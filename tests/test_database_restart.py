@@ -17,6 +17,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
+from bench.support import wait_healthy
 from config import embedded
 from tests.webhooks.test_broker_outage import free_port
 
@@ -79,13 +80,7 @@ def test_the_web_recovers_from_a_postgresql_restart_without_a_restart_of_its_own
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        wait_healthy(base)
         with psycopg.connect(url) as conn:
             resource = conn.execute(
                 "SELECT r.id FROM resources_resource r JOIN resources_site s ON s.id = r.site_id "

@@ -13,12 +13,33 @@ def _allowed_networks():
     return [ipaddress.ip_network(n, strict=False) for n in settings.WEBHOOK_ALLOWED_NETWORKS]
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip) -> list:
+    """IPv4 addresses an IPv6 address reaches: IPv4-mapped, NAT64, 6to4, Teredo."""
+    if ip.version != 6:
+        return []
+    found = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+    if ip in NAT64:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in found if address is not None]
+
+
 def check_address(address: str) -> None:
+    """Only globally routable addresses (not private, loopback, link-local, carrier-grade NAT,
+    benchmarking, documentation, reserved ...), also behind IPv6 wrappers of IPv4 addresses,
+    unless WEBHOOK_ALLOWED_NETWORKS lists them."""
     ip = ipaddress.ip_address(address)
-    if any(ip in network for network in _allowed_networks()):
-        return
-    if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
-        raise ValidationError(f"{address} is a private, loopback or link-local address; webhooks may not call it.")
+    allowed = _allowed_networks()
+    for candidate in [ip, *_embedded_ipv4(ip)]:
+        if any(candidate.version == network.version and candidate in network for network in allowed):
+            continue
+        if not candidate.is_global or candidate.is_multicast:
+            raise ValidationError(
+                f"{address} is not a public address (private, loopback, link-local, shared or reserved); "
+                "webhooks may not call it."
+            )
 
 
 def resolve(url: str) -> list[str]:

