@@ -1,10 +1,11 @@
 import django_filters
+from django.db.models import Q
 
 from common.filters import SearchFilterMixin, SiteRefFilter
 from common.forms import object_id
 
 from .models import Reservation, ReservationStatus
-from .selectors import in_window, tree_ids
+from .selectors import details_visible_q, in_window, tree_ids
 
 
 class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
@@ -17,7 +18,7 @@ class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
     )
     site = SiteRefFilter(id_field="resource__site_id")
     type = django_filters.NumberFilter(field_name="resource__resource_type_id", label="Resource type id")
-    owner = django_filters.CharFilter(field_name="owner__username", label="Owner username")
+    owner = django_filters.CharFilter(method="filter_owner", label="Owner username")
     status = django_filters.MultipleChoiceFilter(choices=ReservationStatus.choices)
     series = django_filters.NumberFilter(field_name="series_id")
     start = django_filters.IsoDateTimeFilter(method="filter_window", label="Overlapping from (ISO 8601)")
@@ -27,6 +28,18 @@ class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
     class Meta:
         model = Reservation
         fields = ["resource", "blocking", "site", "type", "owner", "status", "series", "start", "end", "mine"]
+
+    def _visible(self) -> Q:
+        user = getattr(self.request, "user", None)
+        return details_visible_q(user) if user is not None else Q()
+
+    def filter_search(self, queryset, name, value):
+        # The resource's name is public; title and description only where the viewer sees them.
+        hidden_fields = Q(title__icontains=value) | Q(description__icontains=value)
+        return queryset.filter(Q(resource__name__icontains=value) | (hidden_fields & self._visible()))
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.filter(Q(owner__username=value) & self._visible())
 
     def filter_blocking(self, queryset, name, value):
         pk = object_id(value)

@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import RangeBoundary
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import administered_site_ids, owns_or_administers, scope_to_sites, visible_site_ids
@@ -45,6 +45,15 @@ def details_visible_to(user):
         return owns_or_administers(user, owner_id=reservation.owner_id, site_id=reservation.resource.site_id)
 
     return visible
+
+
+def details_visible_q(user) -> Q:
+    """details_visible_to as a query condition, so that filters and search see only what the
+    viewer may see (a colleague's hidden title must not be found by searching for it)."""
+    sites = administered_site_ids(user)
+    if sites is None:
+        return Q()
+    return Q(owner_id=user.pk) | Q(resource__site_id__in=sites)
 
 
 def tree_ids(resource_id: int) -> set[int]:

@@ -4,6 +4,7 @@ from common.api.fields import VisibleRelatedField
 from common.api.serializers import ScopedRelationsMixin
 from registry.kinds import Kind
 from registry.models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
+from registry.selectors import allocation_list
 from resources.models import Site
 from resources.selectors import visible_sites
 
@@ -13,7 +14,8 @@ class AllocationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     resource_value = serializers.CharField(max_length=500, help_text="Stored in canonical form.")
     owner = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
     metadata = serializers.JSONField(required=False)
-    depends_on = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Allocation.objects.all())
+    # Among the allocations the requester may see: another site's ids read as "does not exist".
+    depends_on = VisibleRelatedField(allocation_list, Allocation, many=True, required=False)
 
     class Meta:
         model = Allocation

@@ -338,3 +338,16 @@ def test_deleting_a_template_goes_through_the_service_and_is_audited(admin_api, 
     assert response.status_code == 302
     deleted = AuditEntry.objects.filter(action="allocation_template.deleted").values_list("object_repr", flat=True)
     assert sorted(deleted) == ["one", "two"]
+
+
+def test_another_sites_allocation_cannot_be_named_or_seen_as_a_dependency(member_api, outsider_api, site_a, site_b):
+    theirs = allocate(outsider_api, site_b, "port", "7443", service="hidden-service").json()
+    refused = allocate(member_api, site_a, "port", "8443", depends_on=[theirs["id"]])
+    missing = allocate(member_api, site_a, "port", "8444", depends_on=[2**62])
+    assert refused.status_code == missing.status_code == 400
+    # The same words as for an id that does not exist: nothing tells that it does.
+    assert refused.json()["errors"]["depends_on"] == [
+        m.replace(str(2**62), str(theirs["id"])) for m in missing.json()["errors"]["depends_on"]
+    ]
+    form = member_api.get("/api/system-resources/", HTTP_ACCEPT="text/html").content.decode()
+    assert "7443" not in form and "hidden-service" not in form
