@@ -3,6 +3,7 @@ the change it describes does."""
 
 import datetime
 import decimal
+import hashlib
 import uuid
 
 from django.db import models
@@ -15,6 +16,21 @@ MASK = "********"
 SECRET_FIELDS = frozenset(
     {"password", "digest", "secret", "previous_secret", "token", "client_secret", "signing_secret"}
 )
+
+
+# Fields whose keys may be shown but whose values are secrets (a webhook's custom headers carry API keys).
+KEYED_SECRET_FIELDS = frozenset({"headers"})
+
+
+def mask_values(mapping) -> dict:
+    """{name: "********#1a2b3c"}: the names, and a short fingerprint that shows a value changed
+    without telling what it is."""
+    if not isinstance(mapping, dict):
+        return mapping
+    return {
+        name: f"{MASK}#{hashlib.sha256(str(value).encode()).hexdigest()[:6]}" if value else value
+        for name, value in mapping.items()
+    }
 
 
 def _plain(value):
@@ -34,7 +50,10 @@ def snapshot(instance: models.Model) -> dict:
         if field.name in ("created", "updated"):
             continue
         value = getattr(instance, field.attname)
-        data[field.name] = MASK if field.name in SECRET_FIELDS and value else _plain(value)
+        if field.name in KEYED_SECRET_FIELDS:
+            data[field.name] = mask_values(value)
+        else:
+            data[field.name] = MASK if field.name in SECRET_FIELDS and value else _plain(value)
     return data
 
 

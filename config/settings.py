@@ -194,6 +194,10 @@ AUTHENTICATION_BACKENDS = [
 # taken that many entries from the right (the leftmost ones are whatever the client sent).
 # TRUST_X_FORWARDED_FOR=1, the older switch, means one proxy.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if env_bool("TRUST_X_FORWARDED_FOR", False) else 0)
+# Sessions end after SESSION_HOURS (12) of a login; messages (which may carry a new secret once)
+# live in the server-side session, never in a cookie.
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Failed logins (password or SSO) per account and per client address: accounts.login_limits.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))

@@ -1,14 +1,26 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 
+from audit.services import mask_values
 from common.admin import ReadOnlyAdminMixin, ReadOnlyInline, RoleScopedAdmin
 
 from . import selectors, services
 from .models import WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Event, Webhook
 
 
+class WebhookForm(forms.ModelForm):
+    """Header names with masked values; a masked value saved back means unchanged (the service)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["headers"] = mask_values(self.instance.headers or {})
+
+
 @admin.register(Webhook)
 class WebhookAdmin(RoleScopedAdmin):
+    form = WebhookForm
     visible = staticmethod(selectors.webhook_list)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "site", "url", "enabled", "state", "scope", "consecutive_failures"]

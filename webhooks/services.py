@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import require_site_admin
+from audit.services import MASK
 from common.events import publish, snapshot
 from common.exceptions import Conflict
 from common.services import apply_changes, validated_save
@@ -66,6 +67,8 @@ def webhook_create(*, actor, site, name: str, url: str, **options) -> tuple[Webh
 def webhook_update(*, actor, webhook: Webhook, **changes) -> Webhook:
     require_site_admin(actor, webhook.site_id, "manage its webhooks")
     before = snapshot(webhook)
+    if isinstance(changes.get("headers"), dict):
+        changes["headers"] = keep_masked_values(webhook.headers, changes["headers"])
     changed = apply_changes(webhook, changes, allowed=FIELDS)
     if not changed:
         return webhook
@@ -83,6 +86,16 @@ def webhook_update(*, actor, webhook: Webhook, **changes) -> Webhook:
         after=snapshot(webhook),
     )
     return webhook
+
+
+def keep_masked_values(current: dict | None, sent: dict) -> dict:
+    """Headers come back from the API and the admin with masked values (audit.services.mask_values);
+    a value sent back masked means "unchanged"."""
+    current = current or {}
+    return {
+        name: current.get(name, "") if isinstance(value, str) and value.startswith(MASK) else value
+        for name, value in sent.items()
+    }
 
 
 @transaction.atomic

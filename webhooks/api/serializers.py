@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from audit.services import mask_values
 from common.api.serializers import ScopedRelationsMixin
 from resources.selectors import visible_resource_types, visible_resources, visible_sites
 from webhooks.models import EVENT_TYPES, WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Webhook
@@ -12,6 +13,11 @@ class WebhookSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     )
     headers = serializers.JSONField(required=False, help_text="Extra request headers: {name: value}.")
     state = serializers.CharField(read_only=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["headers"] = mask_values(data.get("headers") or {})  # send them back masked: unchanged
+        return data
 
     class Meta:
         model = Webhook

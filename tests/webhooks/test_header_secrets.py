@@ -1,0 +1,43 @@
+"""A webhook's custom header values (API keys, typically) never leave the database again: the
+audit log, the API and the admin show names with masked values; sending a masked value back keeps it."""
+
+import pytest
+
+from audit.models import AuditEntry
+from webhooks.models import Webhook
+
+pytestmark = pytest.mark.django_db
+
+KEY = "sk-live-0123456789abcdef"
+
+
+@pytest.fixture
+def webhook(site_admin_api, site_a, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    response = site_admin_api.post(
+        "/api/webhooks/",
+        {"site": site_a.pk, "name": "prov", "url": "http://127.0.0.1:9/hook", "headers": {"X-Api-Key": KEY}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return Webhook.objects.get(pk=response.json()["id"])
+
+
+def test_values_are_masked_everywhere_and_kept_when_sent_back(site_admin_api, admin_client, webhook):
+    shown = site_admin_api.get(f"/api/webhooks/{webhook.pk}/").json()["headers"]
+    assert list(shown) == ["X-Api-Key"] and KEY not in str(shown)
+    # A client that PUTs back what it read changes nothing.
+    back = site_admin_api.patch(f"/api/webhooks/{webhook.pk}/", {"headers": shown, "name": "prov2"}, format="json")
+    assert back.status_code == 200
+    webhook.refresh_from_db()
+    assert webhook.headers == {"X-Api-Key": KEY} and webhook.name == "prov2"
+    # A new value replaces it; the audit log shows that it changed, not what it is.
+    site_admin_api.patch(f"/api/webhooks/{webhook.pk}/", {"headers": {"X-Api-Key": "sk-new"}}, format="json")
+    webhook.refresh_from_db()
+    assert webhook.headers == {"X-Api-Key": "sk-new"}
+    entries = AuditEntry.objects.filter(object_type="webhooks.webhook")
+    text = str(list(entries.values_list("changes", flat=True)))
+    assert KEY not in text and "sk-new" not in text and "X-Api-Key" in text
+    assert entries.filter(changes__has_key="headers").exists()
+    page = admin_client.get(f"/admin/webhooks/webhook/{webhook.pk}/change/").content.decode()
+    assert "X-Api-Key" in page and "sk-new" not in page
