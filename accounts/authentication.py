@@ -1,12 +1,15 @@
 """`Authorization: Bearer <token>` for the API: a personal API token or a Keycloak access token."""
 
+import contextlib
 import datetime
 
 import jwt
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 from rest_framework import authentication, exceptions
 
 from audit import services as audit
@@ -17,6 +20,7 @@ from . import tokens
 from .login_limits import InvalidTokenThrottle
 from .models import ApiToken
 from .oidc import jwt as oidc_jwt
+from .oidc import userinfo as oidc_userinfo
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
@@ -41,23 +45,51 @@ def user_for_api_token(raw: str):
     return token.user
 
 
-def user_for_access_token(raw: str):
-    if not settings.OIDC_ENABLED:
-        raise _refuse("Bearer JWT presented but OIDC is not configured.", "Invalid token.")
+def _access_token_claims(raw: str) -> dict:
+    if oidc_jwt.looks_like_jwt(raw):
+        try:
+            return oidc_jwt.verify_access_token(raw)
+        except jwt.PyJWTError as exc:
+            raise _refuse(f"Rejected access token: {exc}", f"Invalid access token: {exc}") from exc
     try:
-        claims = oidc_jwt.verify(raw)
-    except jwt.PyJWTError as exc:
+        return oidc_userinfo.claims_for(raw)
+    except oidc_userinfo.TokenRefused as exc:
         raise _refuse(f"Rejected access token: {exc}", f"Invalid access token: {exc}") from exc
+
+
+def user_for_access_token(raw: str):
+    """The provider's user, with the provider's roles and site groups applied again (at most once
+    per OIDC_TOKEN_CACHE_SECONDS and token): a group removed in Keycloak is gone at the next token."""
+    if not settings.OIDC_ENABLED:
+        raise _refuse("Bearer access token presented but OIDC is not configured.", "Invalid token.")
+    claims = _access_token_claims(raw)
+    from .oidc.backend import KeycloakBackend
+
     User = get_user_model()
     user = User.objects.filter(profile__oidc_subject=claims["sub"]).first()
+    mapped_key = "oidc-mapped:" + tokens.digest(raw)
     if user is None:
-        from .oidc.backend import KeycloakBackend
-
         with transaction.atomic():
             user = KeycloakBackend().create_user(claims)
+        _remember(mapped_key)
+    elif user.is_active and not _remembered(mapped_key):
+        user = KeycloakBackend().update_user(user, claims)
+        _remember(mapped_key)
     if not user.is_active:
         raise _refuse(f"Access token of inactive user {user}.", "User inactive.")
     return user
+
+
+def _remembered(key: str) -> bool:
+    try:
+        return cache.get(key) is not None
+    except RedisError:
+        return False
+
+
+def _remember(key: str) -> None:
+    with contextlib.suppress(RedisError):
+        cache.set(key, 1, settings.OIDC_TOKEN_CACHE_SECONDS)
 
 
 class BearerAuthentication(authentication.BaseAuthentication):

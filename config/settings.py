@@ -179,6 +179,10 @@ OIDC_ADMIN_ROLE = env_str("OIDC_ADMIN_ROLE", "reservoir-admin")
 OIDC_SITE_GROUP_PREFIX = env_str("OIDC_SITE_GROUP_PREFIX", "/sites/")
 OIDC_SITE_ADMIN_GROUP = env_str("OIDC_SITE_ADMIN_GROUP", "admins")
 OIDC_API_AUDIENCE = env_list("OIDC_API_AUDIENCE", [OIDC_RP_CLIENT_ID])
+# Clients whose access tokens may call the API (the token's azp); ID tokens are never accepted.
+OIDC_API_CLIENTS = env_list("OIDC_API_CLIENTS", [OIDC_RP_CLIENT_ID])
+# How long a bearer access token's check and role mapping are reused before the provider is asked again.
+OIDC_TOKEN_CACHE_SECONDS = env_int("OIDC_TOKEN_CACHE_SECONDS", 60)
 OIDC_DISCOVERY_TTL = env_int("OIDC_DISCOVERY_TTL", 3600)
 OIDC_CLOCK_SKEW = env_int("OIDC_CLOCK_SKEW", 30)  # seconds of leeway on token expiry
 

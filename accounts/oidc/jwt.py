@@ -32,6 +32,26 @@ def signing_key(token: str) -> jwt.PyJWK:
     return keys[0]
 
 
+ACCESS_TOKEN_HEADER_TYPES = {"at+jwt", "application/at+jwt"}  # RFC 9068
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2
+
+
+def verify_access_token(token: str) -> dict:
+    """verify(), and only an access token issued to one of our clients: Keycloak marks it
+    `"typ": "Bearer"` (an ID token says "ID"), RFC 9068 providers `typ: at+jwt` in the header; `azp`,
+    when present, is in OIDC_API_CLIENTS. An ID token (also sent in logout URLs) is no credential."""
+    claims = verify(token)
+    header_type = str(jwt.get_unverified_header(token).get("typ", "")).lower()
+    if claims.get("typ") != "Bearer" and header_type not in ACCESS_TOKEN_HEADER_TYPES:
+        raise jwt.InvalidTokenError("only access tokens are accepted (this is not one; an ID token?)")
+    if "azp" in claims and claims["azp"] not in settings.OIDC_API_CLIENTS:
+        raise jwt.InvalidTokenError(f"issued to client {claims['azp']!r}, which may not call this API")
+    return claims
+
+
 def verify(token: str) -> dict:
     """The token's claims if signature, issuer, audience and expiry check out; raises jwt errors."""
     key = signing_key(token)
