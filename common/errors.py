@@ -66,6 +66,10 @@ def refusal_for(exc: BaseException) -> Refusal | None:
         return Refusal(exc.status_code, exc.code, exc.message, {}, dict(exc.details))
     if isinstance(exc, ValidationError):
         return invalid(validation_errors(exc))
+    if isinstance(exc, db.DataError):
+        # The last line: a value no validator caught but PostgreSQL cannot hold (out of range, a NUL
+        # in form-sent JSON). The statement failed, so nothing was written.
+        return Refusal(400, "invalid", "Invalid input: a value is outside what can be stored.")
     if isinstance(exc, DjangoPermissionDenied):
         return Refusal(403, "permission_denied", str(exc) or "You do not have permission to perform this action.")
     return None

@@ -387,6 +387,19 @@ CELERY_TASK_ROUTES = {"webhooks.tasks.deliver": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhook-outbox-sweep"] = {"task": "webhooks.tasks.sweep", "schedule": 5.0}
 CELERY_BEAT_SCHEDULE["booking-boundaries"] = {"task": "reservations.tasks.schedule_boundaries", "schedule": 1.0}
 CELERY_BEAT_SCHEDULE["registry-expiry"] = {"task": "registry.tasks.expire_allocations", "schedule": 300.0}
+# The widest registry claims per role (registry.bounds); global administrators have no bound.
+REGISTRY_BOUNDS = {
+    "member": {
+        "path_depth": env_int("REGISTRY_MEMBER_PATH_DEPTH", 2),
+        "ipv4_prefix": env_int("REGISTRY_MEMBER_IPV4_PREFIX", 24),
+        "ipv6_prefix": env_int("REGISTRY_MEMBER_IPV6_PREFIX", 64),
+    },
+    "site_admin": {
+        "path_depth": env_int("REGISTRY_SITE_ADMIN_PATH_DEPTH", 1),
+        "ipv4_prefix": env_int("REGISTRY_SITE_ADMIN_IPV4_PREFIX", 16),
+        "ipv6_prefix": env_int("REGISTRY_SITE_ADMIN_IPV6_PREFIX", 48),
+    },
+}
 CELERY_BEAT_SCHEDULE["audit-chain"] = {"task": "audit.tasks.seal_audit_chain", "schedule": 5.0}
 
 # --- Metrics -------------------------------------------------------------------------------------

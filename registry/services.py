@@ -19,7 +19,7 @@ from common.events import publish, snapshot
 from common.exceptions import Conflict, DomainError, PermissionDenied
 from common.request_context import current
 
-from . import kinds
+from . import bounds, kinds
 from .kinds import Kind
 from .models import Allocation, AllocationConflict, AllocationHistory, AllocationStatus, ConflictKind
 
@@ -201,6 +201,7 @@ def _create(
 ) -> Allocation:
     _require_member(actor, site.pk)
     value = kinds.canonical(resource_type, resource_value)
+    bounds.check(actor=actor, site_id=site.pk, kind=resource_type, value=value)
     if status not in (AllocationStatus.ACTIVE, AllocationStatus.RESERVED):
         raise ValidationError({"status": "A new allocation is active or reserved."})
     if expires_at is not None and expires_at <= timezone.now():
@@ -381,22 +382,41 @@ def available_redis_dbs(*, environment: str) -> list[int]:
     return [n for n in range(kinds.REDIS_DB_COUNT) if str(n) not in taken]
 
 
+def _host_bounds(net) -> tuple[int, int]:
+    """First and last usable address, as ipaddress.hosts() counts them."""
+    first, last = int(net.network_address), int(net.broadcast_address)
+    if net.num_addresses <= 2:
+        return first, last
+    return first + 1, (last - 1 if net.version == 4 else last)
+
+
 def available_ips(*, network: str, count: int, environment: str) -> list[str]:
+    """The first `count` free addresses of `network`, in time bounded by `count` and the number of
+    overlapping allocations, never by the network's size: a walk over the gaps between the
+    allocated ranges (merged, sorted), not over every address."""
     net = ipaddress.ip_network(kinds.canonical(Kind.IP_RANGE, network))
     live = _live(environment).filter(resource_type__in=kinds.NETWORK_KINDS)
-    taken_nets = [
-        ipaddress.ip_network(v, strict=False)
-        for v in live.extra(where=["resource_value::inet && %s::inet"], params=[str(net)]).values_list(
-            "resource_value", flat=True
+    taken = sorted(
+        (int(block.network_address), int(block.broadcast_address))
+        for block in (
+            ipaddress.ip_network(value, strict=False)
+            for value in live.extra(where=["resource_value::inet && %s::inet"], params=[str(net)]).values_list(
+                "resource_value", flat=True
+            )
         )
-    ]
-    free = []
-    for host in net.hosts():
-        if not any(host in taken for taken in taken_nets):
-            free.append(str(host))
-            if len(free) == count:
-                break
-    return free
+        if block.version == net.version
+    )
+    cursor, last = _host_bounds(net)
+    free: list[int] = []
+    for start, end in [*taken, (last + 1, last + 1)]:
+        while cursor < start and cursor <= last and len(free) < count:
+            free.append(cursor)
+            cursor += 1
+        if len(free) == count or cursor > last:
+            break
+        cursor = max(cursor, end + 1)
+    address_type = ipaddress.IPv4Address if net.version == 4 else ipaddress.IPv6Address
+    return [str(address_type(address)) for address in free]
 
 
 def availability(*, resource_type: str, resource_value, environment: str) -> dict:

@@ -22,6 +22,7 @@ class UserSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(source="get_full_name", read_only=True)
     is_global_admin = serializers.BooleanField(source="is_superuser", required=False)
     memberships = MembershipBriefSerializer(many=True, read_only=True)
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty when none is known.")
 
     class Meta:
         model = User

@@ -15,16 +15,21 @@ class PayloadTooLarge(APIException):
     default_detail = "The request body is too large."
 
 
-def _depth(document) -> int:
-    deepest, stack = 0, [(document, 1)]
+def _depth_and_nul(document) -> tuple[int, bool]:
+    """How deep the document nests, and whether any key or text holds a NUL character (which no
+    PostgreSQL text or jsonb value can store)."""
+    deepest, nul, stack = 0, False, [(document, 1)]
     while stack:
         node, depth = stack.pop()
         deepest = max(deepest, depth)
         if isinstance(node, dict):
+            nul = nul or any("\x00" in key for key in node)
             stack.extend((value, depth + 1) for value in node.values())
         elif isinstance(node, list):
             stack.extend((value, depth + 1) for value in node)
-    return deepest
+        elif isinstance(node, str):
+            nul = nul or "\x00" in node
+    return deepest, nul
 
 
 class BoundedJSONParser(JSONParser):
@@ -41,6 +46,9 @@ class BoundedJSONParser(JSONParser):
             document = json.loads(raw.decode(parser_context.get("encoding", "utf-8") if parser_context else "utf-8"))
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"JSON parse error: {exc}"[:300]) from exc
-        if _depth(document) > settings.API_MAX_JSON_DEPTH:
+        depth, nul = _depth_and_nul(document)
+        if depth > settings.API_MAX_JSON_DEPTH:
             raise ParseError(f"JSON nested deeper than {settings.API_MAX_JSON_DEPTH} levels.")
+        if nul:
+            raise ParseError("Text may not contain NUL characters (\\u0000).")
         return document

@@ -139,3 +139,18 @@ def test_an_oversized_body_is_a_413_and_deep_json_a_400(member_api, settings):
     assert response.status_code == 400 and "deeper than 32" in response.json()["detail"]
     broken = member_api.generic("POST", "/api/reservations/", '{"title": ', content_type="application/json")
     assert broken.status_code == 400 and broken.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "a\u0000b"},
+        {"parameters": {"note": "a\u0000b"}},
+        {"parameters": {"a\u0000": 1}},
+        {"description": ["nested", {"deep": "\u0000"}]},
+    ],
+)
+def test_text_with_a_nul_character_is_a_400_not_a_500(admin_api, body):
+    response = admin_api.post("/api/reservations/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] in ("invalid", "parse_error")

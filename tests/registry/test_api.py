@@ -55,11 +55,11 @@ class TestAllocate:
         history = member_api.get(f"{URL}{allocation_id}/history/").json()
         assert [h["action"] for h in history] == ["allocated", "released"]
 
-    def test_paths_inside_allocated_directories_conflict(self, member_api, site_a):
+    def test_paths_inside_allocated_directories_conflict(self, member_api, site_admin_api, site_a):
         assert allocate(member_api, site_a, "directory", "/srv/app").status_code == 201
         inside = allocate(member_api, site_a, "log_path", "/srv/app/logs/web.log")
         assert inside.status_code == 409 and inside.json()["conflict"] == "nested_path"
-        around = allocate(member_api, site_a, "directory", "/srv")
+        around = allocate(site_admin_api, site_a, "directory", "/srv")  # one level: administrators only
         assert around.status_code == 409 and "around directory /srv/app" in around.json()["detail"]
         assert allocate(member_api, site_a, "directory", "/srv/application").status_code == 201  # not inside
         assert allocate(member_api, site_a, "log_path", "/srv/app/x.log", env="staging").status_code == 201
@@ -351,3 +351,44 @@ def test_another_sites_allocation_cannot_be_named_or_seen_as_a_dependency(member
     ]
     form = member_api.get("/api/system-resources/", HTTP_ACCEPT="text/html").content.decode()
     assert "7443" not in form and "hidden-service" not in form
+
+
+class TestBounds:
+    """Nobody blocks every site: members claim at most /24 and paths two levels deep, site
+    administrators /16 and one level, global administrators anything."""
+
+    @pytest.mark.parametrize(
+        ("kind", "value", "words"),
+        [
+            ("directory", "/", "at least 2 levels"),
+            ("directory", "/srv", "at least 2 levels"),
+            ("log_path", "/var", "at least 2 levels"),
+            ("ip_range", "0.0.0.0/0", "at most a /24"),
+            ("ip_range", "10.0.0.0/8", "at most a /24"),
+            ("ip_range", "::/0", "at most a /64"),
+        ],
+    )
+    def test_a_member_cannot_claim_a_wide_value(self, member_api, site_a, kind, value, words):
+        response = allocate(member_api, site_a, kind, value)
+        assert response.status_code == 400 and words in response.json()["errors"]["resource_value"][0]
+
+    def test_each_role_has_its_own_reach(self, member_api, site_admin_api, admin_api, site_a, site_b, outsider_api):
+        assert allocate(member_api, site_a, "directory", "/srv/alpha").status_code == 201
+        assert allocate(member_api, site_a, "ip_range", "10.1.2.0/24").status_code == 201
+        assert allocate(site_admin_api, site_a, "ip_range", "10.2.0.0/16").status_code == 201
+        assert allocate(site_admin_api, site_a, "ip_range", "10.0.0.0/8").status_code == 400
+        assert allocate(site_admin_api, site_a, "directory", "/").status_code == 400
+        assert allocate(admin_api, site_a, "directory", "/", env="staging").status_code == 201
+        # What the member could claim leaves the other site free to work.
+        assert allocate(outsider_api, site_b, "directory", "/srv/beta").status_code == 201
+
+    def test_free_addresses_are_found_at_once_behind_a_huge_allocation(self, admin_api, member_api, site_a):
+        assert allocate(admin_api, site_a, "ip_range", "0.0.0.0/1").status_code == 201
+        response = member_api.post(
+            "/api/system-resources/find-available-ips/", {"network": "0.0.0.0/0", "count": 3}, format="json"
+        )
+        assert response.json()["available_ips"] == ["128.0.0.0", "128.0.0.1", "128.0.0.2"]
+        full = member_api.post(
+            "/api/system-resources/find-available-ips/", {"network": "10.0.0.0/8", "count": 5}, format="json"
+        )
+        assert full.json()["available_ips"] == []  # all taken, answered without walking 16 million addresses
