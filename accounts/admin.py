@@ -3,9 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
-from accounts.access import administered_site_ids, is_global_admin, scope_to_sites
+from accounts.access import is_global_admin
 from common.admin import ReadOnlyInline, RoleScopedAdmin
-from resources.models import Site
 
 from . import selectors, services
 from .models import ApiToken, Membership, Profile, SshKey
@@ -17,18 +16,13 @@ User = get_user_model()
 class MembershipAdmin(RoleScopedAdmin):
     visible = staticmethod(selectors.membership_list)
     list_display = ["user", "site", "role", "source", "updated"]
-    list_filter = ["site", "role", "source"]
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter), "role", "source"]
     search_fields = ["user__username", "user__email", "site__name"]
     fields = ["site", "user", "role"]
     autocomplete_fields = ["user"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["site", "user"] if obj else []
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "site":
-            kwargs["queryset"] = scope_to_sites(Site.objects.all(), administered_site_ids(request.user), "pk")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         saved = services.membership_set(actor=request.user, site=obj.site, user=obj.user, role=obj.role)

@@ -5,7 +5,7 @@ from django.contrib.admin.utils import display_for_field, display_for_value, lab
 from django.http import HttpResponse
 from django.utils.html import strip_tags
 
-from accounts.access import can_admin_site, is_global_admin, may_use_admin
+from accounts.access import administered_site_ids, can_admin_site, is_global_admin, may_use_admin, scope_to_sites
 from common.errors import REFUSALS, refusal_for
 
 from . import spreadsheet
@@ -61,6 +61,21 @@ class RoleScopedAdmin(admin.ModelAdmin):
 
     def site_id_of(self, obj) -> int | None:
         return obj.site_id
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Choices are what this operator may use: sites they administer, types, resources and
+        # webhooks they see; nothing of another site is offered (or named) in a form.
+        from resources import selectors as catalogue
+        from resources.models import Site
+
+        user = request.user
+        if db_field.name == "site":
+            kwargs["queryset"] = scope_to_sites(Site.objects.all(), administered_site_ids(user), "pk")
+        elif db_field.name == "resource_type":
+            kwargs["queryset"] = catalogue.visible_resource_types(user=user).select_related("site")
+        elif db_field.name in ("resource", "parent") and db_field.related_model._meta.label == "resources.Resource":
+            kwargs["queryset"] = catalogue.visible_resources(user=user).select_related("site")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         queryset = self.visible(user=request.user)

@@ -27,7 +27,7 @@ class AllocationAdmin(RoleScopedAdmin):
         "server_hostname",
         "expires_at",
     ]
-    list_filter = ["resource_type", "status", "environment", "is_locked", "site"]
+    list_filter = ["resource_type", "status", "environment", "is_locked", ("site", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["resource_name", "resource_value", "owner_service", "description", "notes"]
     readonly_fields = [f.name for f in Allocation._meta.fields]
     inlines = [HistoryInline]

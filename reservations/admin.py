@@ -16,7 +16,6 @@ from django.utils.html import format_html
 from common import spreadsheet, times
 from common.admin import ReadOnlyInline, RoleScopedAdmin
 from common.errors import NON_FIELD, REFUSALS, refusal_for
-from resources.selectors import visible_resources
 
 from . import selectors, services
 from .models import Reservation, ReservationStatus, Series
@@ -159,11 +158,6 @@ class ReservationAdmin(RoleScopedAdmin):
         if obj is None:
             return editable
         return [*editable, ("Record", {"fields": self.readonly_fields})]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "resource":
-            kwargs["queryset"] = visible_resources(user=request.user).select_related("site")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status == ReservationStatus.CANCELLED:

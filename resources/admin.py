@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts.access import administered_site_ids, is_global_admin, scope_to_sites
+from accounts.access import is_global_admin
 from common.admin import ReadOnlyInline, ServiceBackedAdmin
 
 from . import selectors, services
@@ -13,15 +13,7 @@ from .selectors import resource_ancestor_ids
 
 
 class CatalogueAdmin(ServiceBackedAdmin):
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Choices are what this operator may use: sites they administer, types and parents they see.
-        if db_field.name == "site":
-            kwargs["queryset"] = scope_to_sites(SiteModel.objects.all(), administered_site_ids(request.user), "pk")
-        elif db_field.name == "resource_type":
-            kwargs["queryset"] = selectors.visible_resource_types(user=request.user).select_related("site")
-        elif db_field.name == "parent":
-            kwargs["queryset"] = selectors.visible_resources(user=request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    """Sites, types and resources: written through the catalogue's services."""
 
 
 @admin.register(SiteModel)
@@ -56,7 +48,7 @@ class SiteAdmin(CatalogueAdmin):
 class ResourceTypeAdmin(CatalogueAdmin):
     visible = staticmethod(selectors.visible_resource_types)
     list_display = ["name", "site", "swatch", "parameter_count", "resource_count"]
-    list_filter = ["site"]
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "description"]
     create_service = staticmethod(services.resource_type_create)
     update_service = staticmethod(services.resource_type_update)
@@ -97,7 +89,11 @@ class ChildrenInline(ReadOnlyInline):
 class ResourceAdmin(CatalogueAdmin):
     visible = staticmethod(selectors.visible_resources)
     list_display = ["name", "site", "resource_type", "status", "parent", "location"]
-    list_filter = ["site", "resource_type", "status"]
+    list_filter = [
+        ("site", admin.RelatedOnlyFieldListFilter),
+        ("resource_type", admin.RelatedOnlyFieldListFilter),
+        "status",
+    ]
     list_select_related = ["site", "resource_type", "parent"]
     search_fields = ["name", "description", "specs", "location", "attributes"]
     autocomplete_fields = ["parent"]

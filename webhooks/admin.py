@@ -24,7 +24,7 @@ class WebhookAdmin(RoleScopedAdmin):
     visible = staticmethod(selectors.webhook_list)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "site", "url", "enabled", "state", "scope", "consecutive_failures"]
-    list_filter = ["site", "enabled", "scope"]
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter), "enabled", "scope"]
     search_fields = ["name", "url"]
     readonly_fields = ["consecutive_failures", "disabled_reason", "created", "updated"]
     fields = ["site", *WEBHOOK_EDITABLE_FIELDS, *readonly_fields]
@@ -107,7 +107,7 @@ class EventAdmin(ReadOnlyAdminMixin, RoleScopedAdmin):
 class DeliveryAdmin(RoleScopedAdmin):
     visible = staticmethod(selectors.delivery_list)
     list_display = ["created", "event_type", "webhook", "status", "attempts", "last_status_code", "last_error"]
-    list_filter = ["status", "webhook", "event__type"]
+    list_filter = ["status", ("webhook", admin.RelatedOnlyFieldListFilter), "event__type"]
     search_fields = ["last_error", "webhook__name", "event__type"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     inlines = [AttemptInline]

@@ -71,3 +71,18 @@ def test_a_member_finds_nothing_of_another_site_anywhere(member, elsewhere):
     for form in ("/reservations/new/", "/registry/new/", "/profile/"):
         found += [f"form {form}: {secret}" for secret in leaks(body(client.get(form)))]
     assert found == []
+
+
+def test_a_site_administrator_finds_nothing_of_another_site_in_the_admin(site_admin, elsewhere):
+    from tests.browser.test_accessibility import admin_pages
+
+    site_admin.is_staff = True
+    site_admin.save(update_fields=["is_staff"])
+    client = Client()
+    client.force_login(site_admin)
+    pages = admin_pages(client)
+    assert len(pages) > 15, pages
+    found = []
+    for path in pages:
+        found += [f"admin {path}: {secret}" for secret in leaks(body(client.get(path)))]
+    assert found == []
