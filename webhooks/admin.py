@@ -28,7 +28,7 @@ class WebhookAdmin(RoleScopedAdmin):
     search_fields = ["name", "url"]
     readonly_fields = ["consecutive_failures", "disabled_reason", "created", "updated"]
     fields = ["site", *WEBHOOK_EDITABLE_FIELDS, *readonly_fields]
-    actions = ["send_test", "rotate_secret"]
+    actions = ["send_test", "rotate_secret", "rotate_secret_revoking_old"]
 
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.cleaned_data if f not in ("site", "name", "url")}
@@ -60,6 +60,14 @@ class WebhookAdmin(RoleScopedAdmin):
             self.message_user(request, f"{webhook.name}: new secret (shown once): {secret}", messages.WARNING)
 
         self.run_each(request, queryset, rotate, "given a new secret")
+
+    @admin.action(description="Rotate the secret and revoke the old one now (it leaked)")
+    def rotate_secret_revoking_old(self, request, queryset):
+        def rotate(webhook):
+            secret = services.webhook_rotate_secret(actor=request.user, webhook=webhook, revoke_old=True)
+            self.message_user(request, f"{webhook.name}: new secret (shown once): {secret}", messages.WARNING)
+
+        self.run_each(request, queryset, rotate, "given a new secret, the old one revoked")
 
 
 class AttemptInline(ReadOnlyInline):

@@ -106,18 +106,23 @@ def webhook_delete(*, actor, webhook: Webhook) -> None:
 
 
 @transaction.atomic
-def webhook_rotate_secret(*, actor, webhook: Webhook) -> str:
-    """A new secret; the old one stays valid (both signatures are sent) for the overlap window."""
+def webhook_rotate_secret(*, actor, webhook: Webhook, revoke_old: bool = False) -> str:
+    """A new secret. The old one stays valid (both signatures are sent) for the overlap window, or,
+    with `revoke_old` (it leaked), stops at once."""
     require_site_admin(actor, webhook.site_id, "manage its webhooks")
     before = snapshot(webhook)
-    webhook.previous_secret = webhook.secret
-    webhook.previous_secret_expires_at = timezone.now() + timedelta(
-        hours=settings.WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS
-    )
+    if revoke_old:
+        webhook.previous_secret, webhook.previous_secret_expires_at = "", None
+    else:
+        webhook.previous_secret = webhook.secret
+        webhook.previous_secret_expires_at = timezone.now() + timedelta(
+            hours=settings.WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS
+        )
     webhook.secret = signing.generate_secret()
     webhook.save(update_fields=["previous_secret", "previous_secret_expires_at", "secret", "updated"])
     publish(
         "webhook.secret_rotated",
+        message="The old secret was revoked at once." if revoke_old else "",
         actor=actor,
         instance=webhook,
         site_id=webhook.site_id,

@@ -86,9 +86,11 @@ def webhook_detail(request, pk: int):
             services.webhook_send_test(actor=request.user, webhook=hook)
             messages.success(request, "Test event queued.")
             return redirect("webhook-detail", pk=hook.pk)
-        elif action == "rotate":
-            secret = services.webhook_rotate_secret(actor=request.user, webhook=hook)
-            return render(request, "webhooks/created.html", {"webhook": hook, "secret": secret, "rotated": True})
+        elif action in ("rotate", "rotate_revoke"):
+            revoke_old = action == "rotate_revoke"
+            secret = services.webhook_rotate_secret(actor=request.user, webhook=hook, revoke_old=revoke_old)
+            context = {"webhook": hook, "secret": secret, "rotated": True, "revoked": revoke_old}
+            return render(request, "webhooks/created.html", context)
         elif action == "delete":
             services.webhook_delete(actor=request.user, webhook=hook)
             messages.success(request, f"Webhook {hook.name} deleted.")

@@ -41,3 +41,20 @@ def test_values_are_masked_everywhere_and_kept_when_sent_back(site_admin_api, ad
     assert entries.filter(changes__has_key="headers").exists()
     page = admin_client.get(f"/admin/webhooks/webhook/{webhook.pk}/change/").content.decode()
     assert "X-Api-Key" in page and "sk-new" not in page
+
+
+def test_a_leaked_secret_can_be_revoked_at_once(site_admin_api, client, site_admin, webhook):
+    from webhooks.delivery import valid_secrets
+
+    old = webhook.secret
+    kept = site_admin_api.post(f"/api/webhooks/{webhook.pk}/rotate-secret/", {}, format="json").json()["secret"]
+    webhook.refresh_from_db()
+    assert set(valid_secrets(webhook)) == {kept, old}  # the ordinary overlap
+    now = site_admin_api.post(f"/api/webhooks/{webhook.pk}/rotate-secret/", {"revoke_old": True}, format="json")
+    webhook.refresh_from_db()
+    assert valid_secrets(webhook) == [now.json()["secret"]]
+    client.force_login(site_admin)
+    page = client.post(f"/webhooks/{webhook.pk}/", {"action": "rotate_revoke"})
+    webhook.refresh_from_db()
+    assert valid_secrets(webhook) == [webhook.secret] and "no longer works" in page.content.decode()
+    assert AuditEntry.objects.filter(action="webhook.secret_rotated", message__icontains="revoked").count() == 2

@@ -42,6 +42,12 @@ class NewWebhookSerializer(WebhookSerializer):
         fields = [*WebhookSerializer.Meta.fields, "secret"]
 
 
+class RotateSecretSerializer(serializers.Serializer):
+    revoke_old = serializers.BooleanField(
+        default=False, help_text="The old secret leaked: stop accepting it now instead of after the overlap window."
+    )
+
+
 class SecretSerializer(serializers.Serializer):
     secret = serializers.CharField(help_text="Shown only in this response.")
 

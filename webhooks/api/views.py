@@ -16,7 +16,13 @@ from webhooks.filters import DeliveryFilter, WebhookFilter
 from webhooks.inbound import handle_callback
 from webhooks.models import Webhook
 
-from .serializers import DeliverySerializer, NewWebhookSerializer, SecretSerializer, WebhookSerializer
+from .serializers import (
+    DeliverySerializer,
+    NewWebhookSerializer,
+    RotateSecretSerializer,
+    SecretSerializer,
+    WebhookSerializer,
+)
 
 
 class SignatureRefused(DomainError):
@@ -55,11 +61,17 @@ class WebhookViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.webhook_delete(actor=self.request.user, webhook=instance)
 
-    @extend_schema(request=None, responses={200: SecretSerializer})
+    @extend_schema(request=RotateSecretSerializer, responses={200: SecretSerializer})
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
-        """A new secret; during the overlap window both signatures are sent."""
-        return Response({"secret": services.webhook_rotate_secret(actor=request.user, webhook=self.get_object())})
+        """A new secret; during the overlap window both signatures are sent, unless
+        `revoke_old` (the old secret leaked): then it stops at once."""
+        body = RotateSecretSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        secret = services.webhook_rotate_secret(
+            actor=request.user, webhook=self.get_object(), revoke_old=body.validated_data["revoke_old"]
+        )
+        return Response({"secret": secret})
 
     @extend_schema(request=None, responses={202: DeliverySerializer})
     @action(detail=True, methods=["post"])
