@@ -57,7 +57,7 @@ def wait_healthy(base: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
+            if requests.get(f"{base}/healthz", timeout=2).ok:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             time.sleep(0.2)

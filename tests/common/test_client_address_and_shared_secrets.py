@@ -36,3 +36,9 @@ def test_passwords_need_twelve_characters():
     with pytest.raises(ValidationError, match="at least 12"):
         validate_password("Elevenchars")
     validate_password("Twelve-chars")
+
+
+def test_a_login_lasts_twelve_hours_and_messages_stay_on_the_server(client, member, settings):
+    client.force_login(member)
+    assert client.session.get_expiry_age() == 12 * 3600
+    assert settings.MESSAGE_STORAGE.endswith("SessionStorage")  # a new secret is never in a cookie
