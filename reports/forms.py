@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from accounts.access import administered_site_ids, scope_to_sites, scope_to_sites_or_global
@@ -17,9 +18,21 @@ def default_period(today: date | None = None) -> tuple[date, date]:
     return today - timedelta(days=13), today + timedelta(days=14)
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
+
+
 class UtilizationQueryForm(forms.Form):
-    start = forms.DateField(required=False, help_text="First day (YYYY-MM-DD), in each site's time zone.")
-    end = forms.DateField(required=False, help_text="Last day, included.")
+    # Bounded, so that the default period around a date never leaves what Python's dates hold.
+    start = forms.DateField(
+        required=False,
+        help_text="First day (YYYY-MM-DD), in each site's time zone.",
+        validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
+    )
+    end = forms.DateField(
+        required=False,
+        help_text="Last day, included.",
+        validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
+    )
     site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, to_field_name="slug")
     resource_type = forms.ModelChoiceField(queryset=ResourceType.objects.none(), required=False)
 

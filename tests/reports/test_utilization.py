@@ -113,6 +113,8 @@ def test_filters_by_site_and_type(demo_users, api_for):
         ("start=2026-11-29&end=2026-11-23", "end", "The last day must not be before the first day."),
         ("start=2024-01-01&end=2026-01-01", "end", "A report covers at most 366 days."),
         ("start=yesterday", "start", "Enter a valid date."),
+        ("end=0001-01-01", "end", "Ensure this value is greater than or equal to 1900-01-01."),  # was a 500
+        ("start=9999-12-31", "start", "Ensure this value is less than or equal to 9000-12-31."),
         ("resource_type=999999", "resource_type", "No such resource type at your sites."),
     ],
 )
