@@ -338,6 +338,9 @@ def _shift_local(moment: datetime, old_anchor: datetime, new_anchor: datetime, t
 def series_update(*, actor, reservation: Reservation, scope: str = "this", **changes) -> list[Reservation]:
     """Change one occurrence, this and the following ones, or the whole (remaining) series: a new
     start moves each by the same wall-clock distance, a new end sets each one's length."""
+    if reservation.status != ReservationStatus.CONFIRMED:
+        # The occurrence the change is anchored on must itself be changeable, as a single one is.
+        raise Conflict("This booking is cancelled; make a new one instead.", code="cancelled")
     targets = _targets(reservation, scope)
     if len(targets) == 1:
         return [reservation_update(actor=actor, reservation=reservation, **changes)]

@@ -67,7 +67,9 @@ class ReservationViewSet(
         changed = services.series_update(
             actor=self.request.user, reservation=serializer.instance, scope=self._scope(), **serializer.validated_data
         )
-        serializer.instance = next(r for r in changed if r.pk == serializer.instance.pk)
+        pk = serializer.instance.pk
+        # The anchor is not among the changed ones when it is over (scope=all moves what remains).
+        serializer.instance = next((r for r in changed if r.pk == pk), None) or self.get_queryset().get(pk=pk)
 
     @extend_schema(parameters=[SCOPE, REASON], responses={200: ReservationSerializer(many=True)})
     def destroy(self, request, *args, **kwargs):

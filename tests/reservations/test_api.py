@@ -240,3 +240,31 @@ def test_the_browsable_apis_owner_choices_hold_only_whom_one_may_book_for(client
     client.force_login(site_admin)
     page = client.get("/api/reservations/", HTTP_ACCEPT="text/html").content.decode()
     assert '<option value="member"' in page and '<option value="root"' not in page
+
+
+class TestSeriesAnchors:
+    """Found by the long schemathesis run: a PUT with scope=following on a cancelled occurrence was a 500."""
+
+    def test_a_cancelled_occurrence_cannot_anchor_a_change(self, member_api, tree):
+        made = member_api.post(
+            "/api/reservations/series/",
+            {
+                "resource": tree["gpu0"].pk,
+                "start": at(7, 9).isoformat(),
+                "end": at(7, 10).isoformat(),
+                "rrule": "FREQ=DAILY;COUNT=3",
+                "title": "standup",
+            },
+            format="json",
+        ).json()
+        first = made["created"][0]["id"]
+        assert member_api.delete(f"/api/reservations/{first}/?scope=this").status_code == 200
+        body = {
+            "resource": tree["gpu0"].pk,
+            "title": "moved",
+            "start": at(7, 11).isoformat(),
+            "end": at(7, 12).isoformat(),
+        }
+        for scope in ("following", "all"):
+            response = member_api.put(f"/api/reservations/{first}/?scope={scope}", body, format="json")
+            assert response.status_code == 409 and response.json()["code"] == "cancelled"
