@@ -110,3 +110,26 @@ class SshKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.fingerprint})"
+
+
+class ProviderGrant(models.Model):
+    """The offline refresh token the identity provider gave at a user's last SSO login, encrypted.
+    The periodic sync refreshes it: a refusal means the provider disabled, removed or signed out
+    the user for good, and the user loses sessions and personal tokens; an answer carries their
+    current roles and groups."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_grant")
+    refresh_token = models.TextField(help_text="Encrypted with a key derived from SECRET_KEY.")
+    obtained_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True, help_text="Last time the provider was asked.")
+    last_error = models.CharField(max_length=300, blank=True, help_text="Why the last check did not conclude.")
+    refused_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the provider refused the grant and the user was deactivated."
+    )
+
+    class Meta:
+        verbose_name = "identity provider grant"
+        indexes = [models.Index(fields=["checked_at"], name="grant_checked_idx")]
+
+    def __str__(self) -> str:
+        return f"Provider grant of {self.user}"

@@ -165,6 +165,58 @@ def user_set_active(*, actor, user, is_active: bool) -> None:
     )
 
 
+# --- What the identity provider decides --------------------------------------------------------
+
+
+def user_end_sessions(user) -> None:
+    """Ends every browser session of an SSO user at once: Django checks each session against a
+    hash of the password, and SSO users have only an unusable one, which is drawn anew here."""
+    if user.has_usable_password():
+        return  # a local password is the user's own; their sessions end by deactivation instead
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def user_cut_off_by_provider(*, user, reason: str) -> None:
+    """The provider no longer vouches for the user (disabled, removed, signed out for good):
+    deactivated, sessions ended and personal API tokens revoked, in one transaction."""
+    before = snapshot(user)
+    now = timezone.now()
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_end_sessions(user)
+    publish(
+        "user.deactivated",
+        actor=None,
+        instance=user,
+        site_id=None,
+        before=before,
+        after=snapshot(user),
+        severity=Severity.WARNING,
+        message=f"Deactivated: {reason}; sessions ended, {revoked} API token(s) revoked.",
+    )
+
+
+@transaction.atomic
+def user_restored_by_provider(*, user) -> None:
+    """A user the provider had cut off signs in again: the provider vouches for them once more."""
+    before = snapshot(user)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    publish(
+        "user.activated",
+        actor=None,
+        instance=user,
+        site_id=None,
+        before=before,
+        after=snapshot(user),
+        severity=Severity.WARNING,
+        message="Reactivated: the identity provider let the user sign in again.",
+    )
+
+
 # --- SSH keys ---------------------------------------------------------------------------------
 
 

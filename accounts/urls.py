@@ -1,12 +1,14 @@
 from django.urls import path
 
 from . import views
+from .oidc import backchannel
 from .oidc import views as oidc_views
 
 urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", oidc_views.LogoutView.as_view(), name="logout"),
     path("oidc/authenticate/", oidc_views.LoginView.as_view(), name="oidc_authentication_init"),
+    path("oidc/backchannel-logout/", backchannel.backchannel_logout, name="oidc_backchannel_logout"),
     path("oidc/callback/", oidc_views.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("profile/", views.profile, name="profile"),
     path("profile/ssh-keys/<int:pk>/delete/", views.ssh_key_delete, name="ssh-key-delete"),

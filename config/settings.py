@@ -167,7 +167,8 @@ OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
 if OIDC_ENABLED and not OIDC_RP_CLIENT_SECRET:
     raise ImproperlyConfigured("OIDC_RP_CLIENT_SECRET must be set when OIDC_ISSUER is.")
 OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
-OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+# offline_access: the refresh token the sync keeps to follow the user in the provider (accounts/oidc/sync.py).
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile offline_access")
 OIDC_USE_PKCE = True
 OIDC_STORE_ID_TOKEN = True  # for the id_token_hint of the provider logout
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
@@ -185,6 +186,9 @@ OIDC_API_CLIENTS = env_list("OIDC_API_CLIENTS", [OIDC_RP_CLIENT_ID])
 OIDC_TOKEN_CACHE_SECONDS = env_int("OIDC_TOKEN_CACHE_SECONDS", 60)
 OIDC_DISCOVERY_TTL = env_int("OIDC_DISCOVERY_TTL", 3600)
 OIDC_CLOCK_SKEW = env_int("OIDC_CLOCK_SKEW", 30)  # seconds of leeway on token expiry
+# How often each SSO user's standing at the provider is checked, and how many per beat run.
+OIDC_SYNC_MINUTES = env_int("OIDC_SYNC_MINUTES", 15)
+OIDC_SYNC_BATCH = env_int("OIDC_SYNC_BATCH", 200)
 
 LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
 if not (LOCAL_LOGIN_ENABLED or OIDC_ENABLED):
@@ -400,6 +404,7 @@ REGISTRY_BOUNDS = {
         "ipv6_prefix": env_int("REGISTRY_SITE_ADMIN_IPV6_PREFIX", 48),
     },
 }
+CELERY_BEAT_SCHEDULE["oidc-sync"] = {"task": "accounts.tasks.sync_with_provider", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["audit-chain"] = {"task": "audit.tasks.seal_audit_chain", "schedule": 5.0}
 
 # --- Metrics -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import administered_site_ids, require_operator, scope_to_sites
+from audit.services import mask_values
 from common.errors import safe_next
 from common.forms import run_form_service
 from resources.models import Site
@@ -67,7 +68,7 @@ def webhook_detail(request, pk: int):
     _require_admin(request.user)
     hook = get_object_or_404(selectors.webhook_list(user=request.user), pk=pk)
     initial = {"site": hook.site, **{name: getattr(hook, name) for name in WEBHOOK_EDITABLE_FIELDS}}
-    initial["headers"] = json.dumps(hook.headers)
+    initial["headers"] = json.dumps(mask_values(hook.headers or {}))  # sent back masked: unchanged
     form = _form(request, initial=initial)
     if request.method == "POST":
         action = request.POST.get("action")

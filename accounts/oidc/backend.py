@@ -6,10 +6,10 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
 from accounts import services
-from accounts.models import Profile
+from accounts.models import Profile, ProviderGrant
 
 from . import claims as claim_mapping
-from . import discovery
+from . import discovery, grants
 from . import jwt as oidc_jwt
 
 
@@ -43,12 +43,26 @@ class KeycloakBackend(OIDCAuthenticationBackend):
     def authenticate(self, request, **kwargs):
         if not settings.OIDC_ENABLED:
             return None
+        self._refresh_token = None
         try:
-            return super().authenticate(request, **kwargs)
+            user = super().authenticate(request, **kwargs)
         except jwt.PyJWTError:
             # An expired or otherwise invalid ID token is a failed login (audited by the
             # callback view), not a server error.
             return None
+        if user is not None and user.is_active and self._refresh_token:
+            grants.remember(user, self._refresh_token)  # what the sync asks the provider with
+        return user
+
+    def get_token(self, payload):
+        token_info = super().get_token(payload)
+        self._refresh_token = token_info.get("refresh_token")
+        return token_info
+
+    def get_user(self, user_id):
+        # The parent returns inactive users too: a session must end when its user is deactivated.
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
 
     def retrieve_matching_jwk(self, token):
         # The provider's keys are cached (the parent fetches them at every login).
@@ -85,6 +99,8 @@ class KeycloakBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def update_user(self, user, claims):
+        if not user.is_active and ProviderGrant.objects.filter(user=user, refused_at__isnull=False).exists():
+            services.user_restored_by_provider(user=user)
         changes = {
             "first_name": (claims.get("given_name") or user.first_name)[:150],
             "last_name": (claims.get("family_name") or user.last_name)[:150],

@@ -64,3 +64,28 @@ def verify(token: str) -> dict:
         options={"require": ["exp", "iss", "sub", "aud"]},
         leeway=settings.OIDC_CLOCK_SKEW,
     )
+
+
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+def verify_logout_token(token: str) -> dict:
+    """OpenID Connect Back-Channel Logout 1.0, section 2.6: signed by the provider, for our client,
+    with the logout event, a subject, and no nonce (so no ID token can pass for one)."""
+    key = signing_key(token)
+    claims = jwt.decode(
+        token,
+        key.key,
+        algorithms=ALGORITHMS,
+        audience=settings.OIDC_RP_CLIENT_ID,
+        issuer=settings.OIDC_ISSUER,
+        options={"require": ["iss", "aud", "iat"]},  # exp is optional here, and checked when present
+        leeway=settings.OIDC_CLOCK_SKEW,
+    )
+    if BACKCHANNEL_LOGOUT_EVENT not in (claims.get("events") or {}):
+        raise jwt.InvalidTokenError("not a logout token: the back-channel logout event is missing")
+    if "nonce" in claims:
+        raise jwt.InvalidTokenError("a logout token carries no nonce")
+    if not claims.get("sub"):
+        raise jwt.InvalidTokenError("the logout token names no subject (sub); Reservoir ends sessions per user")
+    return claims

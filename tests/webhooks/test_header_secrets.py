@@ -1,6 +1,8 @@
 """A webhook's custom header values (API keys, typically) never leave the database again: the
 audit log, the API and the admin show names with masked values; sending a masked value back keeps it."""
 
+import html
+
 import pytest
 
 from audit.models import AuditEntry
@@ -58,3 +60,27 @@ def test_a_leaked_secret_can_be_revoked_at_once(site_admin_api, client, site_adm
     webhook.refresh_from_db()
     assert valid_secrets(webhook) == [webhook.secret] and "no longer works" in page.content.decode()
     assert AuditEntry.objects.filter(action="webhook.secret_rotated", message__icontains="revoked").count() == 2
+
+
+def test_the_settings_page_shows_masked_values_and_saving_it_keeps_them(client, site_admin, webhook):
+    client.force_login(site_admin)
+    page = client.get(f"/webhooks/{webhook.pk}/").content.decode()
+    assert "X-Api-Key" in page and KEY not in page
+    form = page.split('name="headers"', 1)[1].split("</textarea>", 1)[0].split(">", 1)[1]
+
+    saved = client.post(
+        f"/webhooks/{webhook.pk}/",
+        {
+            "action": "save",
+            "site": webhook.site_id,
+            "name": "renamed",
+            "url": webhook.url,
+            "enabled": "on",
+            "scope": webhook.scope,
+            "timeout_seconds": webhook.timeout_seconds,
+            "headers": html.unescape(form),
+        },
+    )
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    webhook.refresh_from_db()
+    assert webhook.name == "renamed" and webhook.headers == {"X-Api-Key": KEY}
