@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -23,6 +24,20 @@ class MembershipAdmin(RoleScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["site", "user"] if obj else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not is_global_admin(request.user):
+            # Site administrators may not list people (the user autocomplete is global administrators'):
+            # they type a username in full, as on the Users page.
+            return forms.ModelChoiceField(
+                queryset=User.objects.filter(is_active=True),
+                to_field_name="username",
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                label="Username",
+                help_text="The person's username, typed in full.",
+                error_messages={"invalid_choice": "No active user has this username."},
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         saved = services.membership_set(actor=request.user, site=obj.site, user=obj.user, role=obj.role)

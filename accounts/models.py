@@ -25,9 +25,6 @@ class Profile(models.Model):
         validators=[MaxValueValidator(MAX_REMINDER_MINUTES, "A reminder comes at most 24 hours (1440 minutes) ahead.")],
         help_text="Remind me this many minutes before a booking starts (at most 1440).",
     )
-    calendar_token = models.CharField(
-        max_length=64, unique=True, null=True, blank=True, help_text="Secret part of the iCalendar feed URLs."
-    )
     oidc_subject = models.CharField(
         max_length=255, null=True, blank=True, unique=True, help_text="The identity provider's stable id (sub)."
     )
@@ -133,3 +130,43 @@ class ProviderGrant(models.Model):
 
     def __str__(self) -> str:
         return f"Provider grant of {self.user}"
+
+
+class CalendarFeed(models.Model):
+    """One secret iCalendar link: the user's own bookings (no resource) or one resource's calendar.
+    Only a digest of the secret is stored; making a new link for the same feed revokes the old one.
+    `legacy` marks a link from before per-feed links, which opens every feed until revoked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    resource = models.ForeignKey(
+        "resources.Resource", on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    legacy = models.BooleanField(default=False, help_text="An old link that opens every feed of the user.")
+    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise a link.")
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "calendar feed link"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "resource"],
+                condition=Q(revoked_at__isnull=True, legacy=False),
+                nulls_distinct=False,
+                name="one_live_link_per_feed",
+                violation_error_message="This feed already has a live link; revoke it first.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.legacy:
+            return f"Old calendar link of {self.user} ({self.prefix}…)"
+        return f"{self.resource or 'Own bookings'} feed of {self.user} ({self.prefix}…)"
+
+    @property
+    def title(self) -> str:
+        if self.legacy:
+            return "Old link (opens every feed)"
+        return self.resource.name if self.resource_id else "Your bookings"

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
 from .access import administered_site_ids, is_global_admin
-from .models import ApiToken, Membership, SshKey
+from .models import ApiToken, CalendarFeed, Membership, SshKey
 
 User = get_user_model()
 
@@ -49,3 +49,10 @@ def api_token_list(*, user) -> QuerySet[ApiToken]:
     if not _signed_in(user):
         return ApiToken.objects.none()
     return ApiToken.objects.filter(user=user).order_by("-created")
+
+
+def calendar_feed_list(*, user) -> QuerySet[CalendarFeed]:
+    """The user's live calendar links."""
+    if not _signed_in(user):
+        return CalendarFeed.objects.none()
+    return CalendarFeed.objects.filter(user=user, revoked_at=None).select_related("resource").order_by("-created")

@@ -1,7 +1,6 @@
 """Every write about people: profiles, memberships and roles, SSH keys, API tokens."""
 
 import datetime
-import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from common.services import apply_changes, validated_save
 
 from . import ssh, tokens
 from .access import forget_site_roles, is_global_admin, require_global_admin, require_site_admin
-from .models import ApiToken, Membership, MembershipSource, Profile, Role, SshKey
+from .models import ApiToken, CalendarFeed, Membership, MembershipSource, Profile, Role, SshKey
 
 User = get_user_model()
 
@@ -129,6 +128,9 @@ def user_set_global_admin(*, actor, user, is_admin: bool) -> None:
     require_global_admin(actor, "grant or remove global administration")
     if user.is_superuser == is_admin:
         return
+    if actor is not None and actor.pk == user.pk:
+        # Like deactivating oneself: it could leave nobody to undo it. Another administrator can.
+        raise Conflict("You cannot remove your own global administration.")
     before = snapshot(user)
     user.is_superuser = is_admin
     user.save(update_fields=["is_superuser"])
@@ -276,17 +278,66 @@ def api_token_revoke(*, actor, token: ApiToken) -> None:
     publish("api_token.revoked", actor=actor, instance=token, site_id=None, before=before, after=snapshot(token))
 
 
+# --- Calendar feed links ---------------------------------------------------------------------
+
+FEED_USE_RESOLUTION = datetime.timedelta(minutes=5)
+
+
+def _lock_user(user) -> None:
+    # Serialises link changes per user: "revoke the live link, make a new one" must not race.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
 @transaction.atomic
-def calendar_token_rotate(*, actor, user) -> str:
-    """A new secret for the user's iCalendar feed URLs; the old URLs stop working."""
-    _require_self_or_global_admin(actor, user, "reset this calendar link")
-    profile = profile_for(user)
-    profile.calendar_token = secrets.token_urlsafe(32)
-    profile.save(update_fields=["calendar_token"])
-    publish("user.calendar_token_rotated", actor=actor, instance=user, site_id=None)
-    return profile.calendar_token
+def calendar_feed_create(*, actor, user, resource=None) -> tuple[CalendarFeed, str]:
+    """A new secret link for the user's own bookings (no resource) or one resource's calendar;
+    the feed's previous link stops working. Returns the link and its secret, shown this once."""
+    _require_self_or_global_admin(actor, user, "make calendar links for this account")
+    if resource is not None:
+        from resources.selectors import visible_resources
+
+        if not visible_resources(user=user).filter(pk=resource.pk).exists():
+            raise PermissionDenied("This resource is not visible to the link's owner.")
+    _lock_user(user)
+    now = timezone.now()
+    CalendarFeed.objects.filter(user=user, resource=resource, legacy=False, revoked_at=None).update(revoked_at=now)
+    secret = tokens.generate(tokens.FEED_PREFIX)
+    feed = CalendarFeed(user=user, resource=resource, prefix=secret[:10], digest=tokens.digest(secret))
+    validated_save(feed)
+    publish("calendar_feed.created", actor=actor, instance=feed, site_id=None, after=snapshot(feed))
+    return feed, secret
 
 
-def calendar_token_for(user) -> str:
-    profile = profile_for(user)
-    return profile.calendar_token or calendar_token_rotate(actor=user, user=user)
+@transaction.atomic
+def calendar_feed_revoke(*, actor, feed: CalendarFeed) -> None:
+    _require_self_or_global_admin(actor, feed.user, "revoke this calendar link")
+    if feed.revoked_at is not None:
+        return
+    before = snapshot(feed)
+    feed.revoked_at = timezone.now()
+    feed.save(update_fields=["revoked_at"])
+    publish("calendar_feed.revoked", actor=actor, instance=feed, site_id=None, before=before, after=snapshot(feed))
+
+
+@transaction.atomic
+def calendar_feeds_reset(*, actor, user) -> tuple[CalendarFeed, str]:
+    """Every calendar link of the user stops working (a leak); a new link for their own bookings."""
+    _require_self_or_global_admin(actor, user, "reset calendar links of this account")
+    _lock_user(user)
+    for feed in CalendarFeed.objects.filter(user=user, revoked_at=None):
+        calendar_feed_revoke(actor=actor, feed=feed)
+    return calendar_feed_create(actor=actor, user=user)
+
+
+def calendar_feed_open(secret: str) -> CalendarFeed | None:
+    """The live link behind a secret, with its (active) user; notes its use every few minutes."""
+    feed = (
+        CalendarFeed.objects.select_related("user", "resource")
+        .filter(digest=tokens.digest(secret), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if feed is not None:
+        now = timezone.now()
+        if feed.last_used_at is None or now - feed.last_used_at > FEED_USE_RESOLUTION:
+            CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return feed

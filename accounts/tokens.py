@@ -1,4 +1,5 @@
-"""Personal API tokens: `rsv_` + 40 random url-safe characters; only a SHA-256 digest is stored.
+"""Personal API tokens (`rsv_`) and iCalendar feed links (`cal_`): a prefix + 40 random url-safe
+characters; only a SHA-256 digest is stored.
 
 A plain hash (not a slow password hash) is right here: the secret has 240 bits of entropy, so
 there is nothing to brute-force, and every API request must look it up quickly.
@@ -8,10 +9,11 @@ import hashlib
 import secrets
 
 TOKEN_PREFIX = "rsv_"  # noqa: S105 - a public marker, not a secret
+FEED_PREFIX = "cal_"  # iCalendar feed links: same strength, never an API credential
 
 
-def generate() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(30)
+def generate(prefix: str = TOKEN_PREFIX) -> str:
+    return prefix + secrets.token_urlsafe(30)
 
 
 def digest(token: str) -> str:

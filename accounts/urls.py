@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_calendar
 from .oidc import backchannel
 from .oidc import views as oidc_views
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/ssh-keys/<int:pk>/delete/", views.ssh_key_delete, name="ssh-key-delete"),
     path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("profile/calendar-links/new/", views_calendar.calendar_link_new, name="calendar-link-new"),
+    path("profile/calendar-links/reset/", views_calendar.calendar_links_reset, name="calendar-links-reset"),
+    path("profile/calendar-links/<int:pk>/revoke/", views_calendar.calendar_link_revoke, name="calendar-link-revoke"),
     path("users/", views.user_list, name="people"),
     path("users/<int:pk>/", views.user_detail, name="person"),
 ]

@@ -59,6 +59,7 @@ def _profile_context(request, **forms):
         "token_form": forms.get("token_form") or ApiTokenForm(),
         "keys": selectors.ssh_key_list(user=user),
         "tokens": selectors.api_token_list(user=user),
+        "calendar_feeds": selectors.calendar_feed_list(user=user),
         "memberships": user.memberships.select_related("site"),
         "new_token": forms.get("new_token"),
     }
@@ -98,10 +99,6 @@ def profile(request):
                 extra["new_token"] = created
             else:
                 extra["token_form"] = form
-        elif form_name == "calendar_token":
-            services.calendar_token_rotate(actor=user, user=user)
-            messages.success(request, "New calendar links made; the old ones no longer work.")
-            return redirect("profile")
     return render(request, "accounts/profile.html", _profile_context(request, **extra))
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("reservations/new/", views.reservation_new, name="reservation-new"),
     path("reservations/<int:pk>/", views.reservation_detail, name="reservation-detail"),
     path("reservations/<int:pk>/cancel/", views.reservation_cancel, name="reservation-cancel"),
-    path("ical/mine/<str:token>.ics", views_ical.my_feed, name="ical-mine"),
-    path("ical/resources/<int:pk>/<str:token>.ics", views_ical.resource_feed, name="ical-resource"),
+    path("ical/feed.ics", views_ical.feed, name="ical-feed"),
+    # Links made before per-feed links; they work until their owner revokes them.
+    path("ical/mine/<str:token>.ics", views_ical.legacy_my_feed, name="ical-mine"),
+    path("ical/resources/<int:pk>/<str:token>.ics", views_ical.legacy_resource_feed, name="ical-resource"),
 ]

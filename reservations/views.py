@@ -6,13 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts.access import can_admin_site
 from accounts.selectors import user_list
-from accounts.services import calendar_token_for
 from common import times
 from common.forms import object_id, read_query, run_form_service
 from resources.selectors import bookable_resources, resource_tree, visible_resources, visible_sites
@@ -88,9 +86,6 @@ def resource_calendar(request, pk: int):
             "limits": rules.describe(resource),
             "site_zone_now": _zone_now(resource.site),
             "can_book_past": can_admin_site(request.user, resource.site_id),
-            "ical_url": request.build_absolute_uri(
-                reverse("ical-resource", args=[resource.pk, calendar_token_for(request.user)])
-            ),
         },
     )
 
@@ -186,7 +181,6 @@ def my_bookings(request):
         {
             "upcoming": mine.filter(status=ReservationStatus.CONFIRMED, end__gt=now).order_by("start")[:200],
             "past": mine.filter(Q(end__lte=now) | Q(status=ReservationStatus.CANCELLED)).order_by("-start")[:50],
-            "ical_url": request.build_absolute_uri(reverse("ical-mine", args=[calendar_token_for(request.user)])),
         },
     )
 

@@ -1,10 +1,12 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from accounts.models import ApiToken, Membership, Profile, Role, SshKey
+from accounts.models import ApiToken, CalendarFeed, Membership, Profile, Role, SshKey
 from accounts.services import profile_for
+from common.api.fields import VisibleRelatedField
 from common.api.serializers import ScopedRelationsMixin
-from resources.selectors import visible_sites
+from resources.models import Resource
+from resources.selectors import visible_resources, visible_sites
 
 User = get_user_model()
 
@@ -123,3 +125,26 @@ class NewApiTokenSerializer(ApiTokenSerializer):
 
     class Meta(ApiTokenSerializer.Meta):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class CalendarLinkSerializer(serializers.ModelSerializer):
+    resource = VisibleRelatedField(
+        visible_resources,
+        Resource,
+        required=False,
+        allow_null=True,
+        help_text="A resource's calendar; leave out for your own bookings.",
+    )
+    title = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CalendarFeed
+        fields = ["id", "resource", "title", "prefix", "legacy", "created", "last_used_at"]
+        read_only_fields = ["prefix", "legacy", "created", "last_used_at"]
+
+
+class NewCalendarLinkSerializer(CalendarLinkSerializer):
+    feed = serializers.URLField(read_only=True, help_text="The secret feed URL. Shown only in this response.")
+
+    class Meta(CalendarLinkSerializer.Meta):
+        fields = [*CalendarLinkSerializer.Meta.fields, "feed"]

@@ -1,5 +1,4 @@
 import django_filters
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import api_view
@@ -9,12 +8,15 @@ from rest_framework.response import Response
 from accounts import selectors, services
 from accounts.filters import UserFilter
 from accounts.models import Membership
+from accounts.views_calendar import feed_url
 from common.filters import SiteRefFilter
 
 from .serializers import (
     ApiTokenSerializer,
+    CalendarLinkSerializer,
     MembershipSerializer,
     NewApiTokenSerializer,
+    NewCalendarLinkSerializer,
     ProfileSerializer,
     SshKeySerializer,
     UserSerializer,
@@ -55,16 +57,43 @@ class MeView(RetrieveUpdateAPIView):
         services.profile_update(actor=self.request.user, user=self.request.user, **serializer.validated_data)
 
 
-class CalendarLinkSerializer(serializers.Serializer):
-    feed = serializers.URLField(help_text="Your new iCalendar feed; the old links stop working at once.")
+class CalendarFeedResetSerializer(serializers.Serializer):
+    feed = serializers.URLField(
+        help_text="A new link to your own bookings; every earlier calendar link stopped working."
+    )
 
 
-@extend_schema(request=None, responses={200: CalendarLinkSerializer})
+@extend_schema(request=None, responses={200: CalendarFeedResetSerializer})
 @api_view(["POST"])
 def rotate_calendar_token(request):
-    """Make new secret iCalendar feed links for yourself (for example after one leaked)."""
-    token = services.calendar_token_rotate(actor=request.user, user=request.user)
-    return Response({"feed": request.build_absolute_uri(reverse("ical-mine", args=[token]))})
+    """Revoke all your calendar links (for example after one leaked) and get a new one for your bookings."""
+    _, secret = services.calendar_feeds_reset(actor=request.user, user=request.user)
+    return Response({"feed": feed_url(request, secret)})
+
+
+class MyCalendarLinkViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Your live iCalendar links, one per calendar. The URL is in the creation response only; making
+    a new link for a calendar revokes its previous one; DELETE revokes."""
+
+    serializer_class = CalendarLinkSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.calendar_feed_list(user=self.request.user)
+
+    @extend_schema(request=CalendarLinkSerializer, responses={201: NewCalendarLinkSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = CalendarLinkSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        feed, secret = services.calendar_feed_create(
+            actor=request.user, user=request.user, resource=serializer.validated_data.get("resource")
+        )
+        feed.feed = feed_url(request, secret)
+        return Response(NewCalendarLinkSerializer(feed).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.calendar_feed_revoke(actor=self.request.user, feed=instance)
 
 
 class MembershipFilter(django_filters.FilterSet):

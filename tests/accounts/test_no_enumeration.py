@@ -86,3 +86,22 @@ def test_a_site_administrator_finds_nothing_of_another_site_in_the_admin(site_ad
     for path in pages:
         found += [f"admin {path}: {secret}" for secret in leaks(body(client.get(path)))]
     assert found == []
+
+
+def test_a_site_administrator_adds_a_member_in_the_admin_by_typing_a_username(site_admin, site_a, elsewhere):
+    """Django's user autocomplete would list everyone; site administrators type the username instead."""
+    site_admin.is_staff = True
+    site_admin.save(update_fields=["is_staff"])
+    client = Client()
+    client.force_login(site_admin)
+    autocomplete = "/admin/autocomplete/?app_label=accounts&model_name=membership&field_name=user&term=z"
+    assert client.get(autocomplete).status_code == 403
+    form = body(client.get("/admin/accounts/membership/add/"))
+    assert 'name="user"' in form and "autocomplete" not in form.split('name="user"')[0][-200:] and leaks(form) == []
+    unknown = client.post("/admin/accounts/membership/add/", {"site": site_a.pk, "user": "nobody", "role": "member"})
+    assert unknown.status_code == 200 and "No active user has this username." in body(unknown)
+    added = client.post(
+        "/admin/accounts/membership/add/", {"site": site_a.pk, "user": "zed-outsider", "role": "member"}
+    )
+    assert added.status_code == 302
+    assert Membership.objects.filter(site=site_a, user__username="zed-outsider", role=Role.MEMBER).exists()

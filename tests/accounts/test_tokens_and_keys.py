@@ -158,23 +158,13 @@ class TestProfile:
         assert "IANA" in response.json()["errors"]["time_zone"][0]
 
 
-def test_a_leaked_calendar_link_is_replaced_from_the_profile_or_the_api(client, member, member_api):
-    from accounts.services import calendar_token_for
-    from audit.models import AuditEntry
+def test_a_global_administrator_cannot_demote_themself(admin_user, api_for):
+    from rest_framework.test import APIClient
 
-    old = calendar_token_for(member)
-    rotations = AuditEntry.objects.filter(action="user.calendar_token_rotated", actor_id=member.pk).count
-    before = rotations()
-    assert client.get(f"/ical/mine/{old}.ics").status_code == 200
-    client.force_login(member)
-    assert client.post("/profile/", {"form": "calendar_token"}).status_code == 302
-    member.profile.refresh_from_db()
-    page_token = member.profile.calendar_token
-    assert page_token != old and client.get(f"/ical/mine/{old}.ics").status_code == 404
-    response = member_api.post("/api/users/me/calendar-token/rotate/")
-    assert response.status_code == 200
-    feed = response.json()["feed"]
-    member.profile.refresh_from_db()
-    assert feed.endswith(f"/ical/mine/{member.profile.calendar_token}.ics")
-    assert client.get(f"/ical/mine/{page_token}.ics").status_code == 404
-    assert rotations() == before + 2
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    response = client.patch(f"/api/users/{admin_user.pk}/", {"is_global_admin": False}, format="json")
+    assert response.status_code == 409, response.content
+    assert "your own global administration" in response.json()["detail"]
+    admin_user.refresh_from_db()
+    assert admin_user.is_superuser

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role
-from accounts.services import calendar_token_for, profile_update
+from accounts.services import profile_update
 from notifications.models import Notification
 from notifications.tasks import send_notification_email
 from reservations import services
@@ -125,7 +125,11 @@ def test_one_booking_reads_the_same_on_every_page_feed_notification_and_email(to
     send_notification_email(Notification.objects.get(user=scene["member"]).pk)
     assert labelled(day, 16, 17) in mail.outbox[0].body
 
-    feed = page.request.get(f"{live_server.url}/ical/mine/{calendar_token_for(scene['member'])}.ics").text()
+    page.goto(f"{live_server.url}/reservations/mine/")
+    page.get_by_role("button", name="Calendar link").click()
+    link = page.locator("#calendar-link").inner_text().strip()
+    assert "/ical/feed.ics?key=cal_" in link
+    feed = page.request.get(link).text()
     assert f"DTSTART;TZID=Europe/Berlin:{day:%Y%m%d}T140000" in feed and "BEGIN:VTIMEZONE" in feed
     assert f"{day:%a %Y-%m-%d} 14:00" in feed.replace("\r\n ", "")
 

@@ -38,6 +38,13 @@ def test_passwords_need_twelve_characters():
     validate_password("Twelve-chars")
 
 
+@pytest.mark.parametrize("leaked", ["q1w2e3r4t5y6", "password1234", "iloveyou2024!", "Reservoir2026!"])
+def test_breached_and_guessable_passwords_are_refused_offline(leaked):
+    with pytest.raises(ValidationError):
+        validate_password(leaked)
+    validate_password("tulip mortar violet 1987 canyon")
+
+
 def test_a_login_lasts_twelve_hours_and_messages_stay_on_the_server(client, member, settings):
     client.force_login(member)
     assert client.session.get_expiry_age() == 12 * 3600

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
-from accounts.services import calendar_token_for, profile_update
+from accounts.services import calendar_feed_create, profile_update
 from notifications.models import Notification
 from reservations import services
 from reservations.models import Reservation
@@ -39,7 +39,7 @@ def test_calendar_pages_render(client, member, tree, booked, site_a):
     assert 'id="calendar"' in page and "dgx-01-gpu0" in page
     assert "fullcalendar/core/index.global.min.js" in page
     page = html(client, f"/resources/{tree['gpu0'].pk}/calendar/")
-    assert "/ical/resources/" in page
+    assert 'action="/profile/calendar-links/new/"' in page and f'name="resource" value="{tree["gpu0"].pk}"' in page
 
 
 def test_timeline_shows_bars_and_hides_colleagues_details(client, member, tree, booked):
@@ -103,14 +103,16 @@ def test_detail_edit_and_cancel(client, member, booked):
 
 
 def test_ical_feeds(client, member, tree, booked):
-    token = calendar_token_for(member)
-    response = client.get(f"/ical/mine/{token}.ics")
+    _, mine = calendar_feed_create(actor=member, user=member)
+    response = client.get(f"/ical/feed.ics?key={mine}")
     assert response["Content-Type"].startswith("text/calendar")
     events = Calendar.from_ical(response.content).walk("VEVENT")
     assert [str(e["summary"]) for e in events] == ["my training: dgx-01-gpu0"]
-    feed = Calendar.from_ical(client.get(f"/ical/resources/{tree['gpu1'].pk}/{token}.ics").content)
+    _, gpu1 = calendar_feed_create(actor=member, user=member, resource=tree["gpu1"])
+    feed = Calendar.from_ical(client.get(f"/ical/feed.ics?key={gpu1}").content)
     assert [str(e["summary"]) for e in feed.walk("VEVENT")] == ["Booked: dgx-01-gpu1"]
-    assert client.get("/ical/mine/not-a-token.ics").status_code == 404
+    assert client.get("/ical/feed.ics?key=not-a-key").status_code == 404
+    assert client.get("/ical/feed.ics").status_code == 404
 
 
 def test_notifications_and_reminders(client, member, site_admin, tree, api_for, settings, mailoutbox):
