@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
@@ -47,6 +49,11 @@ class Reservation(TimeStampedModel):
     description = models.TextField(blank=True)
     start = models.DateTimeField()
     end = models.DateTimeField()
+    cleanup = models.DurationField(
+        default=timedelta(0), help_text="The resource's cleanup time after this booking, as it was when booked."
+    )
+    # end + cleanup, kept by a trigger (reservations/migrations/0006): what the exclusion constraint compares.
+    blocked_until = models.DateTimeField(editable=False, null=True)
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.CONFIRMED)
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.PROTECT, related_name="occurrences")
@@ -76,10 +83,15 @@ class Reservation(TimeStampedModel):
                 name="reservation_no_overlap",
                 expressions=[
                     ("resource", RangeOperators.EQUAL),
-                    (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                    (TsTzRange("start", "blocked_until", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
                 condition=Q(status=ReservationStatus.CONFIRMED),
-                violation_error_message="This resource is already booked at that time.",
+                violation_error_message="This resource is already booked at that time (or being cleaned up).",
+            ),
+            models.CheckConstraint(
+                condition=Q(cleanup__gte=timedelta(0)) & Q(cleanup__lte=timedelta(days=1)),
+                name="reservation_cleanup_bounds",
+                violation_error_message="Cleanup lasts between 0 and 24 hours.",
             ),
         ]
         indexes = [
@@ -96,6 +108,21 @@ class Reservation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.title or 'Booking'} of {self.resource} {self.start:%Y-%m-%d %H:%M} to {self.end:%H:%M}"
+
+    def _sync_blocked_until(self) -> None:
+        # The database's trigger does the same for writes that bypass save() (bulk, SQL).
+        if self.end is not None:
+            self.blocked_until = self.end + (self.cleanup or timedelta(0))
+
+    def clean(self) -> None:
+        self._sync_blocked_until()
+
+    def save(self, *args, **kwargs):
+        self._sync_blocked_until()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"end", "cleanup"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "blocked_until"}
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

@@ -13,7 +13,7 @@ from resources.models import Resource
 from resources.parameters import clean_parameters
 
 
-def _human(delta: timedelta) -> str:
+def human(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes % (60 * 24) == 0:
         return f"{minutes // (60 * 24)} day(s)"
@@ -62,22 +62,27 @@ class Limits:
     def duration_errors(self, duration: timedelta, kind_name: str) -> list[str]:
         errors = []
         if self.min_duration and duration < self.min_duration:
-            errors.append(f"{kind_name} bookings last at least {_human(self.min_duration)}.")
+            errors.append(f"{kind_name} bookings last at least {human(self.min_duration)}.")
         if self.max_duration and duration > self.max_duration:
-            errors.append(f"{kind_name} bookings last at most {_human(self.max_duration)}.")
+            errors.append(f"{kind_name} bookings last at most {human(self.max_duration)}.")
         return errors
 
 
 def describe(resource: Resource) -> str:
-    """The type's limits in words, for people about to book ("at most 8 hour(s), up to 60 day(s) ahead")."""
+    """The type's limits in words, for people about to book ("at most 8 hour(s), up to 60 day(s) ahead,
+    30 minute(s) cleanup after each booking")."""
     kind = resource.resource_type
     said = []
     if kind.min_duration:
-        said.append(f"at least {_human(kind.min_duration)}")
+        said.append(f"at least {human(kind.min_duration)}")
     if kind.max_duration:
-        said.append(f"at most {_human(kind.max_duration)}")
+        said.append(f"at most {human(kind.max_duration)}")
+    if kind.min_notice:
+        said.append(f"booked at least {human(kind.min_notice)} ahead")
     if kind.max_horizon:
-        said.append(f"up to {_human(kind.max_horizon)} ahead")
+        said.append(f"up to {human(kind.max_horizon)} ahead")
+    if resource.cleanup_time:
+        said.append(f"{human(resource.cleanup_time)} cleanup after each booking")
     return (
         f"{kind.name} bookings: {', '.join(said)}." if said else f"{kind.name}: no limits on length or how far ahead."
     )
@@ -87,7 +92,7 @@ def limits(*, actor, resource: Resource, now: datetime | None = None) -> Limits:
     now = now or timezone.now()
     kind = resource.resource_type
     return Limits(
-        earliest=None if can_admin_site(actor, resource.site_id) else now,
+        earliest=None if can_admin_site(actor, resource.site_id) else now + (kind.min_notice or timedelta(0)),
         latest=now + kind.max_horizon if kind.max_horizon else None,
         min_duration=kind.min_duration or timedelta(0),
         max_duration=kind.max_duration,
@@ -116,9 +121,15 @@ def check(
     if end > start:
         errors.setdefault("end", []).extend(allowed.duration_errors(end - start, kind.name))
     if allowed.latest and start > allowed.latest:
-        errors.setdefault("start", []).append(f"{kind.name} can be booked at most {_human(kind.max_horizon)} ahead.")
+        errors.setdefault("start", []).append(f"{kind.name} can be booked at most {human(kind.max_horizon)} ahead.")
     if start_changed and allowed.earliest and start < allowed.earliest - PAST_GRACE:
-        errors.setdefault("start", []).append("A booking cannot start in the past.")
+        if kind.min_notice and start >= timezone.now() - PAST_GRACE:
+            errors.setdefault("start", []).append(
+                f"{kind.name} bookings are made at least {human(kind.min_notice)} ahead: "
+                f"the earliest start now is {local(allowed.earliest, resource)}."
+            )
+        else:
+            errors.setdefault("start", []).append("A booking cannot start in the past.")
     errors = {name: messages for name, messages in errors.items() if messages}
     try:
         cleaned = clean_parameters(kind.parameter_schema or [], parameters)

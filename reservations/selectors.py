@@ -61,19 +61,32 @@ def tree_ids(resource_id: int) -> set[int]:
     return resource_tree_ids(resource_id)
 
 
-def in_window(queryset: QuerySet[Reservation], start: datetime | None, end: datetime | None) -> QuerySet:
-    """Bookings overlapping [start, end). Written as the exclusion constraint's own expression,
-    tstzrange(start, end) && window, so that its GiST index answers it."""
-    if start is None and end is None:
-        return queryset
-    return queryset.alias(span=TsTzRange("start", "end", RangeBoundary())).filter(
+def _blocking(queryset: QuerySet[Reservation], start: datetime | None, end: datetime | None) -> QuerySet:
+    """Bookings whose [start, blocked_until) (the booking and its cleanup) overlaps [start, end):
+    the exclusion constraint's own expression, so that its GiST index answers it."""
+    return queryset.alias(span=TsTzRange("start", "blocked_until", RangeBoundary())).filter(
         span__overlap=DateTimeTZRange(start, end, "[)")
     )
 
 
-def overlapping(resource_ids, start: datetime, end: datetime) -> QuerySet[Reservation]:
+def in_window(queryset: QuerySet[Reservation], start: datetime | None, end: datetime | None) -> QuerySet:
+    """Bookings overlapping [start, end) (their cleanup aside)."""
+    if start is None and end is None:
+        return queryset
+    found = _blocking(queryset, start, end)
+    return found.filter(end__gt=start) if start is not None else found
+
+
+def overlapping(resource_ids, start: datetime, blocked_until: datetime) -> QuerySet[Reservation]:
+    """Confirmed bookings that a booking [start, end) followed by its cleanup (until `blocked_until`)
+    would collide with: each one's own cleanup counts too."""
     confirmed = Reservation.objects.filter(resource_id__in=resource_ids, status=ReservationStatus.CONFIRMED)
-    return in_window(confirmed, start, end)
+    return _blocking(confirmed, start, blocked_until)
+
+
+def collides(booking: Reservation, start: datetime, blocked_until: datetime) -> bool:
+    """`overlapping` for one booking already read: the same rule, in Python."""
+    return booking.start < blocked_until and booking.blocked_until > start
 
 
 @dataclass(frozen=True)
@@ -112,8 +125,8 @@ MAX_SEARCH_WINDOW = timedelta(days=92)
 
 
 def busy_by_resource(resource_ids, start: datetime, end: datetime) -> dict[int, list[Interval]]:
-    """{resource id: confirmed bookings of its tree (itself, ancestors, descendants) overlapping
-    [start, end), clipped to it}, for many resources in one round trip."""
+    """{resource id: confirmed bookings of its tree (itself, ancestors, descendants) and their cleanup
+    overlapping [start, end), clipped to it}, for many resources in one round trip."""
     ids = list(resource_ids)
     busy: dict[int, list[Interval]] = {pk: [] for pk in ids}
     if not ids:
@@ -133,10 +146,10 @@ def busy_by_resource(resource_ids, start: datetime, end: datetime) -> dict[int, 
                 SELECT down.root, r.id, down.depth + 1 FROM {resources} r JOIN down ON r.parent_id = down.id
                 WHERE down.depth < %(depth)s
             ), tree AS (SELECT root, id FROM up UNION SELECT root, id FROM down)
-            SELECT tree.root, greatest(b.start, %(start)s), least(b."end", %(end)s)
+            SELECT tree.root, greatest(b.start, %(start)s), least(b.blocked_until, %(end)s)
             FROM tree JOIN {bookings} b ON b.resource_id = tree.id
             WHERE b.status = %(confirmed)s
-              AND tstzrange(b.start, b."end", '[)') && tstzrange(%(start)s, %(end)s, '[)')
+              AND tstzrange(b.start, b.blocked_until, '[)') && tstzrange(%(start)s, %(end)s, '[)')
             ORDER BY 1, 2
             """,  # noqa: S608 - table names come from the models; every value is a parameter
             {
@@ -184,12 +197,21 @@ def resource_availability(*, user, resource: Resource, start: datetime, end: dat
         .select_related("resource", "resource__site", "resource__resource_type", "owner")
         .order_by("start")
     )
-    busy = merge([Interval(max(b.start, start), min(b.end, end)) for b in bookings])
+    busy = merge([Interval(max(b.start, start), min(b.blocked_until, end)) for b in bookings])
     if not resource.is_bookable:
-        return {"bookings": bookings, "busy": [Interval(start, end)], "free": []}
+        return {"bookings": [b for b in bookings if b.end > start], "busy": [Interval(start, end)], "free": []}
     allowed = rules.limits(actor=user, resource=resource)
     free = bookable_free(limits=allowed, busy=busy, start=start, end=end, min_length=min_length)
-    return {"bookings": bookings, "busy": busy, "free": free}
+    free = without_own_cleanup(free, resource.cleanup_time, window_end=end)
+    return {"bookings": [b for b in bookings if b.end > start], "busy": busy, "free": free}
+
+
+def without_own_cleanup(free: list[Interval], cleanup: timedelta, *, window_end: datetime) -> list[Interval]:
+    """A free gap before a booking must also hold the new booking's cleanup: it ends that much earlier."""
+    if not cleanup:
+        return free
+    shortened = [Interval(s.start, s.end - cleanup if s.end < window_end else s.end) for s in free]
+    return [s for s in shortened if s.end > s.start]
 
 
 def series_preview(*, actor, resource: Resource, start: datetime, end: datetime, rrule: str, parameters=None):
@@ -199,8 +221,9 @@ def series_preview(*, actor, resource: Resource, start: datetime, end: datetime,
 
     starts = recurrence.occurrences(rrule, start, resource.site.time_zone)
     duration = end - start
+    cleanup = resource.cleanup_time
     existing = list(
-        overlapping(tree_ids(resource.pk), starts[0], starts[-1] + duration).select_related(
+        overlapping(tree_ids(resource.pk), starts[0], starts[-1] + duration + cleanup).select_related(
             "resource", "resource__site", "owner"
         )
     )
@@ -209,7 +232,7 @@ def series_preview(*, actor, resource: Resource, start: datetime, end: datetime,
     rows = []
     for occurrence in starts:
         occurrence_end = occurrence + duration
-        clashes = [b for b in existing if b.start < occurrence_end and b.end > occurrence]
+        clashes = [b for b in existing if collides(b, occurrence, occurrence_end + cleanup)]
         problem = ""
         if clashes:
             taken = clashes[0]
@@ -264,7 +287,8 @@ def first_free_slot(*, user, resources, duration: timedelta, after: datetime, be
     busy = busy_by_resource([r.pk for r, _ in candidates], after, before)
     best = None
     for resource, allowed in candidates:
-        for slot in bookable_free(limits=allowed, busy=busy[resource.pk], start=after, end=before, min_length=duration):
+        free = bookable_free(limits=allowed, busy=busy[resource.pk], start=after, end=before, min_length=duration)
+        for slot in without_own_cleanup(free, resource.cleanup_time, window_end=before):
             fits = slot.start + duration <= slot.end and (allowed.latest is None or slot.start <= allowed.latest)
             if fits:
                 if best is None or slot.start < best[1]:

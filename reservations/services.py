@@ -22,7 +22,7 @@ from resources.selectors import resource_ancestor_ids
 from . import recurrence, rules
 from .events import owner_data, publish_booking, publish_series_created
 from .models import Reservation, ReservationStatus, Series
-from .selectors import details_visible_to, overlapping, tree_ids
+from .selectors import collides, details_visible_to, overlapping, tree_ids
 
 EDITABLE = ("resource", "start", "end", "title", "description", "parameters", "owner")
 
@@ -50,23 +50,28 @@ def _describe(clashes, actor) -> list[dict]:
     ]
 
 
-def _conflict(clashes, actor, prefix: str = "") -> Conflict:
+def _conflict(clashes, actor, prefix: str = "", cleanup=None) -> Conflict:
+    """`cleanup`: the new booking's own cleanup time, named when it is what collides."""
     BOOKING_CONFLICTS.inc()
     described = _describe(clashes, actor)
     first = clashes[0]
     by = f" by {described[0]['owner']}" if described[0]["owner"] else ""
     more = f" and {len(clashes) - 1} more" if len(clashes) > 1 else ""
+    then = f", then {rules.human(first.cleanup)} cleanup" if first.cleanup else ""
+    own = f" (this booking needs {rules.human(cleanup)} cleanup after it)" if cleanup else ""
     return Conflict(
         f"{prefix}{first.resource.name} is already booked{by} from {rules.local(first.start, first.resource)} "
-        f"to {rules.local(first.end, first.resource)}{more}.",
+        f"to {rules.local(first.end, first.resource)}{then}{more}{own}.",
         code="overlap",
         details={"conflicts": described},
     )
 
 
-def _clashes(resource: Resource, start: datetime, end: datetime, exclude: list[int] = ()) -> list[Reservation]:
+def _clashes(resource: Resource, start: datetime, end: datetime, exclude=(), cleanup=None) -> list[Reservation]:
+    """What a booking [start, end) of `resource` and its cleanup (the resource's, unless given) would collide with."""
+    cleanup = resource.cleanup_time if cleanup is None else cleanup
     return list(
-        overlapping(tree_ids(resource.pk), start, end)
+        overlapping(tree_ids(resource.pk), start, end + cleanup)
         .exclude(pk__in=exclude)
         .select_related("resource", "resource__site", "owner")
         .order_by("start")[:20]
@@ -78,7 +83,9 @@ def _save(reservation: Reservation, actor) -> None:
         validated_save(reservation)
     except Conflict as exc:
         # Lost a race on the exclusion constraint (the lock makes this rare): report with what.
-        clashes = _clashes(reservation.resource, reservation.start, reservation.end, [reservation.pk or 0])
+        clashes = _clashes(
+            reservation.resource, reservation.start, reservation.end, [reservation.pk or 0], reservation.cleanup
+        )
         raise (_conflict(clashes, actor) if clashes else exc) from exc
 
 
@@ -125,7 +132,7 @@ def reservation_create(
     _lock_trees(resource)
     clashes = _clashes(resource, start, end)
     if clashes:
-        raise _conflict(clashes, actor)
+        raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
     reservation = Reservation(
         resource=resource,
         owner=owner,
@@ -134,6 +141,7 @@ def reservation_create(
         description=description,
         start=start,
         end=end,
+        cleanup=resource.cleanup_time,
         parameters=cleaned,
     )
     _save(reservation, actor)
@@ -170,11 +178,13 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         parameters=reservation.parameters,
         start_changed="start" in changed or "resource" in changed,
     )
+    if "resource" in changed:
+        reservation.cleanup = reservation.resource.cleanup_time
     if {"start", "end", "resource"} & set(changed):
         _lock_trees(old_resource, reservation.resource)
-        clashes = _clashes(reservation.resource, reservation.start, reservation.end, move_with)
+        clashes = _clashes(reservation.resource, reservation.start, reservation.end, move_with, reservation.cleanup)
         if clashes:
-            raise _conflict(clashes, actor)
+            raise _conflict(clashes, actor, cleanup=reservation.cleanup)
     if "start" in changed:
         reservation.reminder_sent_at = None
     if "end" in changed:
@@ -249,8 +259,9 @@ def series_create(
     for occurrence in starts[1:]:
         rules.check(actor=actor, resource=resource, start=occurrence, end=occurrence + duration, parameters=cleaned)
     _lock_trees(resource)
+    cleanup = resource.cleanup_time
     existing = list(
-        overlapping(tree_ids(resource.pk), starts[0], starts[-1] + duration).select_related(
+        overlapping(tree_ids(resource.pk), starts[0], starts[-1] + duration + cleanup).select_related(
             "resource", "resource__site", "owner"
         )
     )
@@ -267,7 +278,7 @@ def series_create(
     refused = []
     for occurrence in starts:
         occurrence_end = occurrence + duration
-        clashes = [b for b in existing if b.start < occurrence_end and b.end > occurrence]
+        clashes = [b for b in existing if collides(b, occurrence, occurrence_end + cleanup)]
         if clashes:
             refused.append((occurrence, clashes))
             continue
@@ -280,6 +291,7 @@ def series_create(
                 description=description,
                 start=occurrence,
                 end=occurrence_end,
+                cleanup=cleanup,
                 parameters=cleaned,
                 series=series,
             )

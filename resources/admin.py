@@ -101,6 +101,7 @@ class ResourceAdmin(CatalogueAdmin):
     fieldsets = [
         (None, {"fields": ["site", "resource_type", "name", "status", "parent", "tree_path", "elsewhere"]}),
         ("Details", {"fields": ["description", "specs", "attributes", "location"]}),
+        ("Fair use", {"fields": ["cleanup"], "description": "Empty: the type's cleanup time."}),
         ("History", {"fields": ["created", "updated"], "classes": ["collapse"]}),
     ]
     inlines = [ChildrenInline]

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -45,6 +48,19 @@ class ResourceType(TimeStampedModel):
     max_horizon = models.DurationField(
         null=True, blank=True, help_text="How far ahead a booking may start, e.g. 90 days, 00:00:00."
     )
+    cleanup = models.DurationField(
+        default=timedelta(0),
+        blank=True,
+        validators=[MinValueValidator(timedelta(0)), MaxValueValidator(timedelta(days=1))],
+        help_text="Time after each booking in which the resource cannot start another (cleaning, "
+        "re-imaging), e.g. 00:30:00. Kept by each booking as it was when booked.",
+    )
+    min_notice = models.DurationField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(timedelta(0))],
+        help_text="How long before its start a booking must be made, e.g. 02:00:00 (site administrators excepted).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -75,6 +91,8 @@ class ResourceType(TimeStampedModel):
     def clean(self) -> None:
         if self.color:
             self.color = self.color.lower()
+        if self.cleanup is None:
+            self.cleanup = timedelta(0)  # a form left empty: none
         if self.pk and self.site_id:
             elsewhere = self.resources.exclude(site_id=self.site_id)
             if elsewhere.exists():
@@ -118,6 +136,12 @@ class Resource(TimeStampedModel):
     attributes = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
     location = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=ResourceStatus.choices, default=ResourceStatus.ACTIVE)
+    cleanup = models.DurationField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(timedelta(0)), MaxValueValidator(timedelta(days=1))],
+        help_text="Overrides the type's cleanup time for this resource; empty: the type's.",
+    )
 
     class Meta:
         ordering = ["site__name", "name"]
@@ -145,6 +169,11 @@ class Resource(TimeStampedModel):
     @property
     def is_bookable(self) -> bool:
         return self.status == ResourceStatus.ACTIVE
+
+    @property
+    def cleanup_time(self) -> timedelta:
+        """The cleanup after each booking: the resource's own, else its type's."""
+        return self.cleanup if self.cleanup is not None else self.resource_type.cleanup
 
     def clean(self) -> None:
         from .selectors import resource_ancestor_ids

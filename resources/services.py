@@ -23,6 +23,8 @@ RESOURCE_TYPE_FIELDS = (
     "min_duration",
     "max_duration",
     "max_horizon",
+    "min_notice",
+    "cleanup",
 )
 RESOURCE_FIELDS = (
     "site",
@@ -34,6 +36,7 @@ RESOURCE_FIELDS = (
     "attributes",
     "location",
     "status",
+    "cleanup",
 )
 
 
@@ -106,6 +109,8 @@ def resource_type_create(
     min_duration: timedelta | None = None,
     max_duration: timedelta | None = None,
     max_horizon: timedelta | None = None,
+    min_notice: timedelta | None = None,
+    cleanup: timedelta | None = None,
 ) -> ResourceType:
     _require_type_admin(actor, site)
     resource_type = ResourceType(
@@ -117,6 +122,8 @@ def resource_type_create(
         min_duration=min_duration,
         max_duration=max_duration,
         max_horizon=max_horizon,
+        min_notice=min_notice,
+        cleanup=cleanup or timedelta(0),
     )
     validated_save(resource_type)
     publish(
@@ -175,6 +182,7 @@ def resource_create(
     attributes: dict | None = None,
     location: str = "",
     status: str = ResourceStatus.ACTIVE,
+    cleanup: timedelta | None = None,
 ) -> Resource:
     require_site_admin(actor, site.pk, "add resources to it")
     if parent is not None:
@@ -190,6 +198,7 @@ def resource_create(
         attributes=attributes if attributes is not None else {},
         location=location,
         status=status,
+        cleanup=cleanup,
     )
     validated_save(resource)
     publish(

@@ -30,6 +30,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 # What the server records about a booking; clients read it, never write it.
 KEPT_BY_THE_SERVER = [
+    "cleanup_until",
     "status",
     "series",
     "created_by",
@@ -65,6 +66,11 @@ class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     )
     parameters = serializers.JSONField(required=False, help_text="Values for the resource type's custom parameters.")
     details_visible = serializers.SerializerMethodField()
+    cleanup_until = serializers.DateTimeField(
+        source="blocked_until",
+        read_only=True,
+        help_text="The end plus the resource's cleanup time: no booking of the resource starts before it.",
+    )
 
     class Meta:
         model = Reservation

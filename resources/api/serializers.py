@@ -40,6 +40,8 @@ class ResourceTypeSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
             "min_duration",
             "max_duration",
             "max_horizon",
+            "min_notice",
+            "cleanup",
             "resource_count",
             "created",
             "updated",
@@ -84,6 +86,7 @@ class ResourceSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
             "attributes",
             "location",
             "status",
+            "cleanup",
             "created",
             "updated",
         ]

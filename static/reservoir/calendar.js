@@ -99,6 +99,23 @@
     return calendar.getEvents().filter((e) => e.start < end && e.end > start);
   }
 
+  // The resource's cleanup time after a booking: hatched, and no booking may start in it.
+  function cleanupOf(r) {
+    if (!r.cleanup_until || new Date(r.cleanup_until) <= new Date(r.end)) return [];
+    return [
+      {
+        id: `${r.id}-cleanup`,
+        title: `Cleanup · ${r.resource_name}`,
+        start: r.end,
+        end: r.cleanup_until,
+        display: "background",
+        classNames: ["cleanup"],
+        editable: false,
+        extendedProps: { reservation: r, cleanup: true },
+      },
+    ];
+  }
+
   async function loadEvents(info, success, failure) {
     const params = new URLSearchParams({ start: info.startStr, end: info.endStr, status: "confirmed", page_size: "1000" });
     if (fixedResource) params.set("blocking", fixedResource);
@@ -109,7 +126,7 @@
     }
     try {
       const data = await api("GET", `/api/reservations/?${params}`);
-      success(data.results.map(toEvent));
+      success(data.results.flatMap((r) => [toEvent(r), ...cleanupOf(r)]));
     } catch (error) {
       failure(error);
       say(error.message);

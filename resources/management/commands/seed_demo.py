@@ -62,6 +62,8 @@ TYPES = [
         "name": "Microscope",
         "color": "#59a14f",
         "description": "Lab equipment booked with an operator.",
+        "cleanup": timedelta(minutes=30),
+        "min_notice": timedelta(hours=2),
         "parameter_schema": [
             {
                 "key": "sample_type",
