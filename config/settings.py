@@ -408,6 +408,8 @@ REGISTRY_BOUNDS = {
         "ipv6_prefix": env_int("REGISTRY_SITE_ADMIN_IPV6_PREFIX", 48),
     },
 }
+# Site administrators' own bookings do not count against quota rules (reservations/quotas.py).
+QUOTA_EXEMPT_ADMINS = env_bool("QUOTA_EXEMPT_ADMINS", True)
 CELERY_BEAT_SCHEDULE["oidc-sync"] = {"task": "accounts.tasks.sync_with_provider", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["audit-chain"] = {"task": "audit.tasks.seal_audit_chain", "schedule": 5.0}
 

@@ -336,3 +336,6 @@ class SeriesAdmin(RoleScopedAdmin):
             services.series_cancel(actor=request.user, reservation=upcoming, scope="following")
 
         self.run_each(request, queryset, cancel, "cancelled from now on")
+
+
+from . import admin_quotas  # noqa: E402, F401 - registers the quota rules admin

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 
@@ -127,3 +129,64 @@ class Reservation(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == ReservationStatus.CONFIRMED
+
+
+class QuotaPeriod(models.TextChoices):
+    DAY = "day", "Day"
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+
+
+class QuotaRule(TimeStampedModel):
+    """How much of a site's resources (of one type, or all) one person may book: hours per day,
+    week or month (in the site's time zone), bookings at the same time, bookings ahead. Empty
+    limits do not apply. Enforced per owner under a lock (reservations/quotas.py)."""
+
+    site = models.ForeignKey("resources.Site", on_delete=models.CASCADE, related_name="quota_rules")
+    resource_type = models.ForeignKey(
+        "resources.ResourceType",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="quota_rules",
+        help_text="Empty: bookings of every type at the site count together.",
+    )
+    period = models.CharField(max_length=5, choices=QuotaPeriod.choices, default=QuotaPeriod.WEEK)
+    max_hours = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Hours one person may book per period.",
+    )
+    max_concurrent = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Bookings one person may hold at the same time."
+    )
+    max_future = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Bookings one person may have that have not ended yet."
+    )
+
+    class Meta:
+        verbose_name = "quota rule"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "resource_type", "period"],
+                nulls_distinct=False,
+                name="quota_rule_unique_scope",
+                violation_error_message="This site already has a quota rule for this type and period.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_hours__isnull=False) | Q(max_concurrent__isnull=False) | Q(max_future__isnull=False),
+                name="quota_rule_limits_something",
+                violation_error_message="Set at least one limit: hours, bookings at once or bookings ahead.",
+            ),
+        ]
+
+    def clean(self) -> None:
+        if self.resource_type_id and self.resource_type.site_id not in (None, self.site_id):
+            raise ValidationError({"resource_type": "This type is not available at the rule's site."})
+
+    def __str__(self) -> str:
+        kind = self.resource_type.name if self.resource_type_id else "all types"
+        return f"Quota at {self.site} for {kind} per {self.period}"

@@ -295,3 +295,11 @@ def first_free_slot(*, user, resources, duration: timedelta, after: datetime, be
                     best = (resource, slot.start)
                 break
     return best
+
+
+def quota_rules_administered(*, user) -> QuerySet:
+    from .models import QuotaRule
+
+    return scope_to_sites(QuotaRule.objects.all(), administered_site_ids(user), "site").select_related(
+        "site", "resource_type"
+    )

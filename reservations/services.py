@@ -19,7 +19,7 @@ from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
 from resources.selectors import resource_ancestor_ids
 
-from . import recurrence, rules
+from . import quotas, recurrence, rules
 from .events import owner_data, publish_booking, publish_series_created
 from .models import Reservation, ReservationStatus, Series
 from .selectors import collides, details_visible_to, overlapping, tree_ids
@@ -133,6 +133,7 @@ def reservation_create(
     clashes = _clashes(resource, start, end)
     if clashes:
         raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
+    quotas.check(owner=owner, resource=resource, spans=[quotas.Span(start, end)])
     reservation = Reservation(
         resource=resource,
         owner=owner,
@@ -185,6 +186,11 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         clashes = _clashes(reservation.resource, reservation.start, reservation.end, move_with, reservation.cleanup)
         if clashes:
             raise _conflict(clashes, actor, cleanup=reservation.cleanup)
+    if {"start", "end", "resource", "owner"} & set(changed):
+        if "owner" in changed and not {"start", "end", "resource"} & set(changed):
+            _lock_trees(reservation.resource)  # the order every writer takes: trees, then the owner
+        span = quotas.Span(reservation.start, reservation.end)
+        quotas.check(owner=reservation.owner, resource=reservation.resource, spans=[span], exclude=[reservation.pk])
     if "start" in changed:
         reservation.reminder_sent_at = None
     if "end" in changed:
@@ -296,6 +302,9 @@ def series_create(
                 series=series,
             )
         )
+    if result.created:
+        spans = [quotas.Span(r.start, r.end) for r in result.created]
+        quotas.check(owner=owner, resource=resource, spans=spans)
     if refused and not skip_conflicts:
         occurrence, clashes = refused[0]
         error = _conflict(clashes, actor, prefix=f"Occurrence {rules.local(occurrence, resource)}: ")

@@ -15,7 +15,7 @@ from common import times
 from common.forms import object_id, read_query, run_form_service
 from resources.selectors import bookable_resources, resource_tree, visible_resources, visible_sites
 
-from . import rules, selectors, services
+from . import quotas, rules, selectors, services
 from .forms import ReservationForm, TimelineQuery
 from .models import ReservationStatus
 
@@ -83,7 +83,9 @@ def resource_calendar(request, pk: int):
             "resources_json": _resources_json([resource]),
             "resource": resource,
             "children": visible_resources(user=request.user).filter(parent=resource).order_by("name"),
-            "limits": rules.describe(resource),
+            "limits": " ".join(
+                filter(None, [rules.describe(resource), quotas.summary(user=request.user, resource=resource)])
+            ),
             "site_zone_now": _zone_now(resource.site),
             "can_book_past": can_admin_site(request.user, resource.site_id),
         },
@@ -183,6 +185,11 @@ def my_bookings(request):
             "past": mine.filter(Q(end__lte=now) | Q(status=ReservationStatus.CANCELLED)).order_by("-start")[:50],
         },
     )
+
+
+def _policies(user, resource) -> str:
+    """What a person about to book should know: the type's rules and their own quota."""
+    return " ".join(filter(None, [rules.describe(resource), quotas.summary(user=user, resource=resource)]))
 
 
 def _parse_wall_clock(value: str | None, resource):
@@ -291,7 +298,7 @@ def reservation_new(request):
         "chosen": chosen,
         "booking": None,
         "zone_now": _zone_now(chosen.site) if chosen else "",
-        "limits": rules.describe(chosen) if chosen else "",
+        "limits": _policies(request.user, chosen) if chosen else "",
         "preview": preview,
         "presets": [("30 min", 30), ("1 h", 60), ("2 h", 120), ("4 h", 240), ("8 h", 480)],
     }

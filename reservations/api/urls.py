@@ -2,6 +2,7 @@ from django.urls import path
 
 from common.api.routers import Router
 
+from .quotas import my_quotas
 from .views import ReservationViewSet, first_free_slot, resource_availability
 
 router = Router()
@@ -10,5 +11,6 @@ router.register("reservations", ReservationViewSet, basename="reservation")
 urlpatterns = [
     path("resources/<id:pk>/availability/", resource_availability, name="resource-availability"),
     path("availability/first-free/", first_free_slot, name="first-free-slot"),
+    path("quotas/mine/", my_quotas, name="my-quotas"),
     *router.urls,
 ]
