@@ -3,12 +3,11 @@ on the profile. A new link is shown once, on the page that answers its POST (nev
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from common.api.routers import MAX_ID
+from common.forms import object_id
 from resources.selectors import visible_resources
 
 from . import selectors, services
@@ -27,11 +26,10 @@ def _shown_once(request, feed, secret, *, reset=False):
 @login_required
 @require_POST
 def calendar_link_new(request):
-    resource, raw = None, request.POST.get("resource", "")
-    if raw:
-        if not (raw.isdigit() and 0 < int(raw) <= MAX_ID):
-            raise Http404("No such resource.")
-        resource = get_object_or_404(visible_resources(user=request.user), pk=int(raw))
+    resource = None
+    if request.POST.get("resource"):
+        resource_id = object_id(request.POST["resource"])
+        resource = get_object_or_404(visible_resources(user=request.user), pk=resource_id or 0)
     feed, secret = services.calendar_feed_create(actor=request.user, user=request.user, resource=resource)
     return _shown_once(request, feed, secret)
 

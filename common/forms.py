@@ -43,3 +43,19 @@ def object_id(value) -> int | None:
     except ValueError:
         return None
     return number if 0 < number < 2**63 else None
+
+
+def run_service(request, call) -> bool:
+    """A page action without a form (a button): the service's refusal becomes an error message on
+    the next page. True on success. Refusals for lack of rights propagate to the 403 page."""
+    from django.contrib import messages
+
+    try:
+        call()
+    except REFUSALS as exc:
+        refusal = refusal_for(exc)
+        if refusal.status == 403:
+            raise
+        messages.error(request, refusal.message)
+        return False
+    return True

@@ -394,6 +394,7 @@ EVENT_ENDING_SOON_MINUTES = env_int("EVENT_ENDING_SOON_MINUTES", 15)
 CELERY_TASK_ROUTES = {"webhooks.tasks.deliver": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhook-outbox-sweep"] = {"task": "webhooks.tasks.sweep", "schedule": 5.0}
 CELERY_BEAT_SCHEDULE["booking-boundaries"] = {"task": "reservations.tasks.schedule_boundaries", "schedule": 1.0}
+CELERY_BEAT_SCHEDULE["approval-expiry"] = {"task": "reservations.tasks.expire_pending", "schedule": 1.0}
 CELERY_BEAT_SCHEDULE["registry-expiry"] = {"task": "registry.tasks.expire_allocations", "schedule": 300.0}
 # The widest registry claims per role (registry.bounds); global administrators have no bound.
 REGISTRY_BOUNDS = {
@@ -410,6 +411,8 @@ REGISTRY_BOUNDS = {
 }
 # Site administrators' own bookings do not count against quota rules (reservations/quotas.py).
 QUOTA_EXEMPT_ADMINS = env_bool("QUOTA_EXEMPT_ADMINS", True)
+# A pending booking of a type without its own approval_timeout is rejected after this long.
+APPROVAL_TIMEOUT_HOURS = env_int("APPROVAL_TIMEOUT_HOURS", 48)
 CELERY_BEAT_SCHEDULE["oidc-sync"] = {"task": "accounts.tasks.sync_with_provider", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["audit-chain"] = {"task": "audit.tasks.seal_audit_chain", "schedule": 5.0}
 

@@ -17,8 +17,8 @@ from common import spreadsheet, times
 from common.admin import ReadOnlyInline, RoleScopedAdmin
 from common.errors import NON_FIELD, REFUSALS, refusal_for
 
-from . import selectors, services
-from .models import Reservation, ReservationStatus, Series
+from . import approvals, selectors, services
+from .models import HOLDING, Reservation, ReservationStatus, Series
 
 EDITED_HERE = ["resource", "owner", "start", "end", "title", "description", "parameters"]
 
@@ -144,7 +144,7 @@ class ReservationAdmin(RoleScopedAdmin):
     ordering = ["-start"]
     autocomplete_fields = ["resource", "owner"]
     readonly_fields = ["status", "series_link", "when", "cancellation", "links", "created", "updated"]
-    actions = ["cancel_with_reason", "export_csv"]
+    actions = ["approve_selected", "reject_selected", "cancel_with_reason", "export_csv"]
 
     def site_id_of(self, obj):
         return obj.resource.site_id
@@ -251,7 +251,7 @@ class ReservationAdmin(RoleScopedAdmin):
             reason = form.cleaned_data["reason"]
             self.run_each(
                 request,
-                queryset.filter(status=ReservationStatus.CONFIRMED),
+                queryset.filter(status__in=HOLDING),
                 lambda b: services.reservation_cancel(actor=request.user, reservation=b, reason=reason),
                 "cancelled",
             )
@@ -267,6 +267,26 @@ class ReservationAdmin(RoleScopedAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
                 "opts": self.model._meta,
             },
+        )
+
+    @admin.action(description="Approve selected pending bookings")
+    def approve_selected(self, request, queryset):
+        self.run_each(
+            request,
+            queryset.filter(status=ReservationStatus.PENDING),
+            lambda b: approvals.reservation_approve(actor=request.user, reservation=b),
+            "approved",
+        )
+
+    @admin.action(description="Reject selected pending bookings")
+    def reject_selected(self, request, queryset):
+        self.run_each(
+            request,
+            queryset.filter(status=ReservationStatus.PENDING),
+            lambda b: approvals.reservation_reject(
+                actor=request.user, reservation=b, reason="Rejected by an administrator."
+            ),
+            "rejected",
         )
 
     @admin.action(description="Export selected bookings as CSV")

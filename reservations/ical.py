@@ -11,6 +11,7 @@ from common import times
 
 from .models import ReservationStatus
 
+ICAL_STATUS = {ReservationStatus.CONFIRMED: "CONFIRMED", ReservationStatus.PENDING: "TENTATIVE"}
 FEED_PAST = timedelta(days=30)
 FEED_FUTURE = timedelta(days=365)
 
@@ -42,7 +43,7 @@ def feed(name: str, bookings, details_visible) -> bytes:
             lines += [booking.description, f"Owner: {booking.owner.get_full_name() or booking.owner.get_username()}"]
         event.add("description", "\n".join(line for line in lines if line))
         event.add("url", f"{settings.SITE_URL.rstrip('/')}/reservations/{booking.pk}/")
-        event.add("status", "CANCELLED" if booking.status == ReservationStatus.CANCELLED else "CONFIRMED")
+        event.add("status", ICAL_STATUS.get(booking.status, "CANCELLED"))
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -18,7 +18,13 @@ class TsTzRange(Func):
 
 class ReservationStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
+    PENDING = "pending", "Pending approval"
     CANCELLED = "cancelled", "Cancelled"
+    REJECTED = "rejected", "Rejected"
+
+
+# Bookings that hold their time: a pending booking keeps its slot until it is decided.
+HOLDING = (ReservationStatus.CONFIRMED, ReservationStatus.PENDING)
 
 
 class Series(TimeStampedModel):
@@ -63,7 +69,16 @@ class Reservation(TimeStampedModel):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    cancel_reason = models.CharField(max_length=500, blank=True, help_text="Why it was cancelled (told to the owner).")
+    cancel_reason = models.CharField(
+        max_length=500, blank=True, help_text="Why it was cancelled or rejected (told to the owner)."
+    )
+    pending_until = models.DateTimeField(
+        null=True, blank=True, help_text="A pending booking not approved by then is rejected (expired)."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, help_text="When it was approved or rejected.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     ending_soon_sent_at = models.DateTimeField(null=True, blank=True)
     # When reservation.started / ending_soon / ended fired (each exactly once).
@@ -87,7 +102,7 @@ class Reservation(TimeStampedModel):
                     ("resource", RangeOperators.EQUAL),
                     (TsTzRange("start", "blocked_until", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
-                condition=Q(status=ReservationStatus.CONFIRMED),
+                condition=Q(status__in=HOLDING),
                 violation_error_message="This resource is already booked at that time (or being cleaned up).",
             ),
             models.CheckConstraint(
@@ -106,6 +121,9 @@ class Reservation(TimeStampedModel):
                 fields=["start"], name="reservation_start_pending", condition=Q(started_event_at__isnull=True)
             ),
             models.Index(fields=["end"], name="reservation_end_pending", condition=Q(ended_event_at__isnull=True)),
+            models.Index(
+                fields=["pending_until"], name="reservation_awaiting", condition=Q(status=ReservationStatus.PENDING)
+            ),
         ]
 
     def __str__(self) -> str:

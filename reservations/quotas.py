@@ -17,7 +17,7 @@ from common import times
 from common.exceptions import Conflict
 from resources.models import Resource
 
-from .models import QuotaPeriod, QuotaRule, Reservation, ReservationStatus
+from .models import HOLDING, QuotaPeriod, QuotaRule, Reservation
 
 # The first key of the advisory lock pair: "quota", so it cannot meet other advisory locks.
 _LOCK_CLASS = 0x71756F74
@@ -71,9 +71,9 @@ def rules_for(resource: Resource) -> list[QuotaRule]:
 
 
 def _counted(rule: QuotaRule, owner, exclude) -> "QuerySet[Reservation]":  # noqa: F821
-    bookings = Reservation.objects.filter(
-        owner=owner, status=ReservationStatus.CONFIRMED, resource__site_id=rule.site_id
-    ).exclude(pk__in=list(exclude))
+    bookings = Reservation.objects.filter(owner=owner, status__in=HOLDING, resource__site_id=rule.site_id).exclude(
+        pk__in=list(exclude)
+    )
     if rule.resource_type_id:
         bookings = bookings.filter(resource__resource_type_id=rule.resource_type_id)
     return bookings

@@ -16,7 +16,7 @@ from resources.models import Resource
 from resources.selectors import MAX_TREE_DEPTH, resource_tree_ids
 
 from . import rules
-from .models import Reservation, ReservationStatus, Series, TsTzRange
+from .models import HOLDING, Reservation, Series, TsTzRange
 
 
 def reservation_list(*, user) -> QuerySet[Reservation]:
@@ -80,8 +80,8 @@ def in_window(queryset: QuerySet[Reservation], start: datetime | None, end: date
 def overlapping(resource_ids, start: datetime, blocked_until: datetime) -> QuerySet[Reservation]:
     """Confirmed bookings that a booking [start, end) followed by its cleanup (until `blocked_until`)
     would collide with: each one's own cleanup counts too."""
-    confirmed = Reservation.objects.filter(resource_id__in=resource_ids, status=ReservationStatus.CONFIRMED)
-    return _blocking(confirmed, start, blocked_until)
+    holding = Reservation.objects.filter(resource_id__in=resource_ids, status__in=HOLDING)
+    return _blocking(holding, start, blocked_until)
 
 
 def collides(booking: Reservation, start: datetime, blocked_until: datetime) -> bool:
@@ -148,7 +148,7 @@ def busy_by_resource(resource_ids, start: datetime, end: datetime) -> dict[int, 
             ), tree AS (SELECT root, id FROM up UNION SELECT root, id FROM down)
             SELECT tree.root, greatest(b.start, %(start)s), least(b.blocked_until, %(end)s)
             FROM tree JOIN {bookings} b ON b.resource_id = tree.id
-            WHERE b.status = %(confirmed)s
+            WHERE b.status = ANY(%(holding)s)
               AND tstzrange(b.start, b.blocked_until, '[)') && tstzrange(%(start)s, %(end)s, '[)')
             ORDER BY 1, 2
             """,  # noqa: S608 - table names come from the models; every value is a parameter
@@ -157,7 +157,7 @@ def busy_by_resource(resource_ids, start: datetime, end: datetime) -> dict[int, 
                 "depth": MAX_TREE_DEPTH,
                 "start": start,
                 "end": end,
-                "confirmed": ReservationStatus.CONFIRMED,
+                "holding": list(HOLDING),
             },
         )
         for root, busy_start, busy_end in cursor.fetchall():

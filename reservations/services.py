@@ -19,9 +19,9 @@ from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
 from resources.selectors import resource_ancestor_ids
 
-from . import quotas, recurrence, rules
+from . import approvals, quotas, recurrence, rules
 from .events import owner_data, publish_booking, publish_series_created
-from .models import Reservation, ReservationStatus, Series
+from .models import HOLDING, Reservation, ReservationStatus, Series
 from .selectors import collides, details_visible_to, overlapping, tree_ids
 
 EDITABLE = ("resource", "start", "end", "title", "description", "parameters", "owner")
@@ -114,6 +114,13 @@ def _tell_owner(reservation: Reservation, actor, kind: str, verb: str, was: tupl
 # --- Single bookings --------------------------------------------------------------------------------
 
 
+def _not_holding(reservation: Reservation) -> Conflict:
+    return Conflict(
+        f"This booking is {reservation.get_status_display().lower()}; make a new one instead.",
+        code=reservation.status,
+    )
+
+
 @transaction.atomic
 def reservation_create(
     *,
@@ -134,6 +141,7 @@ def reservation_create(
     if clashes:
         raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
     quotas.check(owner=owner, resource=resource, spans=[quotas.Span(start, end)])
+    awaiting = rules.needs_approval(actor=actor, resource=resource)
     reservation = Reservation(
         resource=resource,
         owner=owner,
@@ -144,10 +152,14 @@ def reservation_create(
         end=end,
         cleanup=resource.cleanup_time,
         parameters=cleaned,
+        **(approvals.pending_fields(resource) if awaiting else {}),
     )
     _save(reservation, actor)
-    publish_booking("reservation.created", reservation, actor=actor)
-    _tell_owner(reservation, actor, "reservation.created", "made")
+    if awaiting:
+        approvals.announce_pending([reservation], actor=actor)
+    else:
+        publish_booking("reservation.created", reservation, actor=actor)
+        _tell_owner(reservation, actor, "reservation.created", "made")
     return reservation
 
 
@@ -159,8 +171,8 @@ def reservation_update(*, actor, reservation: Reservation, **changes) -> Reserva
 def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: list[int]) -> Reservation:
     """`move_with`: bookings moving in the same operation (a series), which it may not collide with."""
     rules.require_can_change(actor=actor, reservation=reservation)
-    if reservation.status != ReservationStatus.CONFIRMED:
-        raise Conflict("This booking is cancelled; make a new one instead.", code="cancelled")
+    if reservation.status not in HOLDING:
+        raise _not_holding(reservation)
     before = snapshot(reservation)
     old_resource = reservation.resource
     was = (reservation.resource, reservation.start, reservation.end)
@@ -208,8 +220,8 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> 
     # Under the row lock the start/end task also takes: whether it is running is decided on fresh data.
     list(Reservation.objects.select_for_update(of=("self",)).filter(pk=reservation.pk).values_list("pk", flat=True))
     reservation.refresh_from_db(fields=["status", "started_event_at", "ended_event_at"])
-    if reservation.status == ReservationStatus.CANCELLED:
-        return reservation
+    if reservation.status not in HOLDING:
+        return reservation  # cancelled or rejected already: nothing holds the time any more
     before = snapshot(reservation)
     now = timezone.now()
     running = reservation.started_event_at is not None and reservation.ended_event_at is None
@@ -281,6 +293,7 @@ def series_create(
         title=title,
     )
     result = SeriesResult(series=series)
+    awaiting = rules.needs_approval(actor=actor, resource=resource)
     refused = []
     for occurrence in starts:
         occurrence_end = occurrence + duration
@@ -300,6 +313,7 @@ def series_create(
                 cleanup=cleanup,
                 parameters=cleaned,
                 series=series,
+                **(approvals.pending_fields(resource) if awaiting else {}),
             )
         )
     if result.created:
@@ -322,7 +336,9 @@ def series_create(
     except IntegrityError as exc:
         raise Conflict("Another booking took one of these slots a moment ago; try again.", code="overlap") from exc
     publish_series_created(series, result.created, actor=actor, skipped=len(result.skipped), owner=owner_data(owner))
-    if result.created:
+    if awaiting:
+        approvals.announce_pending(result.created, actor=actor, publish=False)
+    elif result.created:
         _tell_owner(
             result.created[0],
             actor,
@@ -340,7 +356,7 @@ def _targets(reservation: Reservation, scope: str) -> list[Reservation]:
         raise ValidationError({"scope": f"Scope must be one of: {', '.join(SCOPES)}."})
     if scope == "this" or reservation.series_id is None:
         return [reservation]
-    occurrences = Reservation.objects.filter(series_id=reservation.series_id, status=ReservationStatus.CONFIRMED)
+    occurrences = Reservation.objects.filter(series_id=reservation.series_id, status__in=HOLDING)
     if scope == "following":
         occurrences = occurrences.filter(start__gte=reservation.start)
     else:
@@ -359,9 +375,9 @@ def _shift_local(moment: datetime, old_anchor: datetime, new_anchor: datetime, t
 def series_update(*, actor, reservation: Reservation, scope: str = "this", **changes) -> list[Reservation]:
     """Change one occurrence, this and the following ones, or the whole (remaining) series: a new
     start moves each by the same wall-clock distance, a new end sets each one's length."""
-    if reservation.status != ReservationStatus.CONFIRMED:
+    if reservation.status not in HOLDING:
         # The occurrence the change is anchored on must itself be changeable, as a single one is.
-        raise Conflict("This booking is cancelled; make a new one instead.", code="cancelled")
+        raise _not_holding(reservation)
     targets = _targets(reservation, scope)
     if len(targets) == 1:
         return [reservation_update(actor=actor, reservation=reservation, **changes)]
@@ -389,5 +405,5 @@ def series_cancel(*, actor, reservation: Reservation, scope: str = "this", reaso
 
 def future_bookings_of(resource: Resource):
     return Reservation.objects.filter(
-        resource_id__in=tree_ids(resource.pk), status=ReservationStatus.CONFIRMED, end__gt=timezone.now()
+        resource_id__in=tree_ids(resource.pk), status__in=HOLDING, end__gt=timezone.now()
     ).select_related("resource", "resource__site", "owner")

@@ -85,6 +85,14 @@ def _moment(booking: Reservation, kind: str):
 
 
 @shared_task(ignore_result=True)
+def expire_pending() -> int:
+    """Beat, every second: pending bookings not approved in time are rejected, once each."""
+    from .approvals import expire_due
+
+    return expire_due()
+
+
+@shared_task(ignore_result=True)
 def schedule_boundaries() -> int:
     """Beat, every second: hand the workers each start, ending-soon and end due within a few
     seconds, with an ETA at its moment. Whatever was missed while nothing ran (downtime) is due

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_ical, views_schedule
+from . import views, views_approvals, views_ical, views_schedule
 
 urlpatterns = [
     path("calendar/", views.calendar_home, name="calendar"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("calendar/<slug:slug>/schedule/", views_schedule.schedule, name="schedule"),
     path("resources/<int:pk>/calendar/", views.resource_calendar, name="resource-calendar"),
     path("reservations/mine/", views.my_bookings, name="my-bookings"),
+    path("approvals/", views_approvals.queue, name="approvals"),
     path("reservations/new/", views.reservation_new, name="reservation-new"),
     path("reservations/<int:pk>/", views.reservation_detail, name="reservation-detail"),
     path("reservations/<int:pk>/cancel/", views.reservation_cancel, name="reservation-cancel"),

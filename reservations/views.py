@@ -17,7 +17,7 @@ from resources.selectors import bookable_resources, resource_tree, visible_resou
 
 from . import quotas, rules, selectors, services
 from .forms import ReservationForm, TimelineQuery
-from .models import ReservationStatus
+from .models import HOLDING, ReservationStatus
 
 
 def _resources_json(resources) -> str:
@@ -181,8 +181,8 @@ def my_bookings(request):
         request,
         "reservations/my_bookings.html",
         {
-            "upcoming": mine.filter(status=ReservationStatus.CONFIRMED, end__gt=now).order_by("start")[:200],
-            "past": mine.filter(Q(end__lte=now) | Q(status=ReservationStatus.CANCELLED)).order_by("-start")[:50],
+            "upcoming": mine.filter(status__in=HOLDING, end__gt=now).order_by("start")[:200],
+            "past": mine.filter(Q(end__lte=now) | ~Q(status__in=HOLDING)).order_by("-start")[:50],
         },
     )
 
@@ -319,7 +319,7 @@ def reservation_detail(request, pk: int):
     if not visible:
         raise Http404("No booking you may see here.")
     form = None
-    if can_change and booking.status == ReservationStatus.CONFIRMED:
+    if can_change and booking.status in HOLDING:
         resources = bookable_resources(user=request.user).select_related("resource_type", "site")
         where = times.site_zone(booking.resource.site)
         schema = booking.resource.resource_type.parameter_schema or []
@@ -355,7 +355,14 @@ def reservation_detail(request, pk: int):
     return render(
         request,
         "reservations/detail.html",
-        {"booking": booking, "form": form, "can_change": can_change, "zone_now": _zone_now(booking.resource.site)},
+        {
+            "booking": booking,
+            "form": form,
+            "can_change": can_change,
+            "can_decide": booking.status == ReservationStatus.PENDING
+            and can_admin_site(request.user, booking.resource.site_id),
+            "zone_now": _zone_now(booking.resource.site),
+        },
     )
 
 

@@ -8,6 +8,7 @@ from accounts.services import calendar_feed_open
 from resources.selectors import visible_resources
 
 from . import ical, selectors
+from .models import HOLDING
 
 
 def _response(body: bytes, filename: str) -> HttpResponse:
@@ -26,7 +27,7 @@ def _own_bookings(user) -> HttpResponse:
 def _resource_calendar(user, pk: int) -> HttpResponse:
     # Visibility is checked at every fetch: a user who left the site loses the feed with it.
     resource = get_object_or_404(visible_resources(user=user), pk=pk)
-    bookings = ical.window(selectors.reservation_list(user=user).filter(resource=resource, status="confirmed"))
+    bookings = ical.window(selectors.reservation_list(user=user).filter(resource=resource, status__in=HOLDING))
     body = ical.feed(f"Reservoir: {resource.name}", bookings, selectors.details_visible_to(user))
     return _response(body, f"{resource.name}.ics")
 

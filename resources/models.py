@@ -55,6 +55,16 @@ class ResourceType(TimeStampedModel):
         help_text="Time after each booking in which the resource cannot start another (cleaning, "
         "re-imaging), e.g. 00:30:00. Kept by each booking as it was when booked.",
     )
+    requires_approval = models.BooleanField(
+        default=False,
+        help_text="Members' bookings wait, holding their slot, until a site administrator approves them.",
+    )
+    approval_timeout = models.DurationField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(timedelta(minutes=1))],
+        help_text="A booking not approved within this time is rejected; empty: APPROVAL_TIMEOUT_HOURS (48).",
+    )
     min_notice = models.DurationField(
         null=True,
         blank=True,

@@ -25,6 +25,8 @@ RESOURCE_TYPE_FIELDS = (
     "max_horizon",
     "min_notice",
     "cleanup",
+    "requires_approval",
+    "approval_timeout",
 )
 RESOURCE_FIELDS = (
     "site",
@@ -111,6 +113,8 @@ def resource_type_create(
     max_horizon: timedelta | None = None,
     min_notice: timedelta | None = None,
     cleanup: timedelta | None = None,
+    requires_approval: bool = False,
+    approval_timeout: timedelta | None = None,
 ) -> ResourceType:
     _require_type_admin(actor, site)
     resource_type = ResourceType(
@@ -124,6 +128,8 @@ def resource_type_create(
         max_horizon=max_horizon,
         min_notice=min_notice,
         cleanup=cleanup or timedelta(0),
+        requires_approval=requires_approval,
+        approval_timeout=approval_timeout,
     )
     validated_save(resource_type)
     publish(

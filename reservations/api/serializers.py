@@ -32,6 +32,8 @@ class AwareDateTimeField(serializers.DateTimeField):
 KEPT_BY_THE_SERVER = [
     "cleanup_until",
     "status",
+    "pending_until",
+    "decided_at",
     "series",
     "created_by",
     "cancelled_at",
@@ -190,3 +192,9 @@ class FirstFreeSerializer(serializers.Serializer):
     resource_name = serializers.CharField(allow_null=True)
     start = serializers.DateTimeField(allow_null=True)
     end = serializers.DateTimeField(allow_null=True)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="Why (stored, told to the owner, in the event)."
+    )

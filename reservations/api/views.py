@@ -5,7 +5,7 @@ from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from reservations import selectors, services
+from reservations import approvals, selectors, services
 from reservations.filters import ReservationFilter
 from resources.selectors import site_by_ref, visible_resources
 
@@ -14,6 +14,7 @@ from .serializers import (
     AvailabilitySerializer,
     FirstFreeQuerySerializer,
     FirstFreeSerializer,
+    RejectSerializer,
     ReservationSerializer,
     SeriesCreateSerializer,
     SeriesResultSerializer,
@@ -80,6 +81,24 @@ class ReservationViewSet(
             reason=request.query_params.get("reason", "")[:500],
         )
         return Response(self.get_serializer(cancelled, many=True).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={200: ReservationSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Site administrators: confirm a pending booking (409 `decided` when it no longer is pending)."""
+        booking = approvals.reservation_approve(actor=request.user, reservation=self.get_object())
+        return Response(self.get_serializer(booking).data)
+
+    @extend_schema(request=RejectSerializer, responses={200: ReservationSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Site administrators: refuse a pending booking; its time is free again at once."""
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = approvals.reservation_reject(
+            actor=request.user, reservation=self.get_object(), reason=serializer.validated_data.get("reason", "")
+        )
+        return Response(self.get_serializer(booking).data)
 
     @extend_schema(request=SeriesCreateSerializer, responses={201: SeriesResultSerializer})
     @action(detail=False, methods=["post"])

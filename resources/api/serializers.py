@@ -42,6 +42,8 @@ class ResourceTypeSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
             "max_horizon",
             "min_notice",
             "cleanup",
+            "requires_approval",
+            "approval_timeout",
             "resource_count",
             "created",
             "updated",

@@ -72,9 +72,11 @@
         extendedProps: { reservation: r, blocking: true },
       };
     }
+    const pending = r.status === "pending";
     return {
       id: String(r.id),
-      title: `${r.title || "Booking"} · ${r.resource_name}`,
+      title: `${pending ? "Pending: " : ""}${r.title || "Booking"} · ${r.resource_name}`,
+      classNames: pending ? ["pending"] : [],
       start: r.start,
       end: r.end,
       backgroundColor: r.color,
@@ -117,7 +119,9 @@
   }
 
   async function loadEvents(info, success, failure) {
-    const params = new URLSearchParams({ start: info.startStr, end: info.endStr, status: "confirmed", page_size: "1000" });
+    const params = new URLSearchParams({ start: info.startStr, end: info.endStr, page_size: "1000" });
+    params.append("status", "confirmed");
+    params.append("status", "pending"); // pending approval: holds its time too
     if (fixedResource) params.set("blocking", fixedResource);
     else {
       params.set("site", element.dataset.site);

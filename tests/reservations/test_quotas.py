@@ -76,7 +76,7 @@ def test_moving_a_booking_is_counted_without_itself(member, gpus, site_a):
     rule(site_a, period=QuotaPeriod.DAY, max_hours=Decimal(4))
     booking = book(member, gpus[0], at(2, 9), at(2, 12))
     services.reservation_update(actor=member, reservation=booking, start=at(2, 10), end=at(2, 14))
-    with pytest.raises(Conflict, match="quota|Quota"):
+    with pytest.raises(Conflict, match="Quota"):
         services.reservation_update(actor=member, reservation=booking, end=at(2, 15))
 
 
@@ -136,7 +136,7 @@ def test_twenty_parallel_bookings_by_one_person_never_end_above_the_quota(member
     assert all(getattr(o, "code", None) == "quota" for o in outcomes if not isinstance(o, Reservation)), outcomes
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT sum(extract(epoch FROM r.\"end\" - r.start)) / 3600 FROM reservations_reservation r "
+            'SELECT sum(extract(epoch FROM r."end" - r.start)) / 3600 FROM reservations_reservation r '
             "JOIN resources_resource res ON res.id = r.resource_id WHERE res.resource_type_id = %s AND r.status = %s",
             [kind.pk, ReservationStatus.CONFIRMED],
         )

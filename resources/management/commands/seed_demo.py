@@ -64,6 +64,7 @@ TYPES = [
         "description": "Lab equipment booked with an operator.",
         "cleanup": timedelta(minutes=30),
         "min_notice": timedelta(hours=2),
+        "requires_approval": True,
         "parameter_schema": [
             {
                 "key": "sample_type",

@@ -1,0 +1,139 @@
+"""Bookings of types that need approval: created `pending`, holding their slot (the exclusion
+constraint counts them), until a site administrator approves or rejects them or they expire
+(beat, every second). Each decision is taken under the booking's row lock, once."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.access import require_site_admin
+from accounts.models import Membership, Role
+from common import times
+from common.events import snapshot
+from common.exceptions import Conflict
+from notifications.services import notify
+from resources.models import Resource
+
+from .events import publish_booking
+from .models import Reservation, ReservationStatus
+
+
+def timeout_of(resource: Resource) -> timedelta:
+    return resource.resource_type.approval_timeout or timedelta(hours=settings.APPROVAL_TIMEOUT_HOURS)
+
+
+def pending_fields(resource: Resource) -> dict:
+    return {"status": ReservationStatus.PENDING, "pending_until": timezone.now() + timeout_of(resource)}
+
+
+def approvers_of(site_id: int):
+    """Who decides: the site's administrators and the global administrators."""
+    site_admins = Membership.objects.filter(site_id=site_id, role=Role.ADMIN).values("user_id")
+    return get_user_model().objects.filter(Q(pk__in=site_admins) | Q(is_superuser=True), is_active=True)
+
+
+def announce_pending(bookings: list[Reservation], *, actor, publish: bool = True) -> None:
+    """Events for the new pending bookings, and a notification to each approver (once per batch)."""
+    if not bookings:
+        return
+    for booking in bookings if publish else []:
+        publish_booking("reservation.pending", booking, actor=actor, pending_until=booking.pending_until.isoformat())
+    first = bookings[0]
+    many = f" and {len(bookings) - 1} more" if len(bookings) > 1 else ""
+    who = first.owner.get_full_name() or first.owner.get_username()
+    for approver in approvers_of(first.resource.site_id):
+        notify(
+            user=approver,
+            kind="reservation.pending",
+            title=f"{who} asks for {first.resource.name}",
+            body=f"{times.booking_span(first, times.user_zone(approver))}{many}. Approve or reject it by "
+            f"{times.at(first.pending_until, times.user_zone(approver))}.",
+            url="/approvals/",
+        )
+
+
+def _locked(reservation: Reservation) -> Reservation:
+    return (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("resource", "resource__site", "resource__resource_type", "owner")
+        .get(pk=reservation.pk)
+    )
+
+
+def _require_pending(booking: Reservation, verb: str) -> None:
+    if booking.status != ReservationStatus.PENDING:
+        raise Conflict(
+            f"This booking is {booking.get_status_display().lower()}; only a pending booking can be {verb}.",
+            code="decided",
+        )
+
+
+@transaction.atomic
+def reservation_approve(*, actor, reservation: Reservation) -> Reservation:
+    require_site_admin(actor, reservation.resource.site_id, "approve its bookings")
+    booking = _locked(reservation)
+    _require_pending(booking, "approved")
+    if booking.end <= timezone.now():
+        raise Conflict("This booking's time is over; there is nothing left to approve.", code="finished")
+    before = snapshot(booking)
+    booking.status = ReservationStatus.CONFIRMED
+    booking.decided_at, booking.decided_by, booking.pending_until = timezone.now(), actor, None
+    booking.save(update_fields=["status", "decided_at", "decided_by", "pending_until", "updated"])
+    publish_booking("reservation.approved", booking, actor=actor, before=before)
+    _tell(booking, "approved", "reservation.approved")
+    return booking
+
+
+@transaction.atomic
+def reservation_reject(*, actor, reservation: Reservation, reason: str = "") -> Reservation:
+    """By a site administrator, or (actor None) by the expiry; the slot is free again at once."""
+    if actor is not None:
+        require_site_admin(actor, reservation.resource.site_id, "reject its bookings")
+    booking = _locked(reservation)
+    _require_pending(booking, "rejected")
+    before = snapshot(booking)
+    booking.status = ReservationStatus.REJECTED
+    booking.decided_at, booking.decided_by, booking.pending_until = timezone.now(), actor, None
+    booking.cancel_reason = reason[:500]
+    booking.save(update_fields=["status", "decided_at", "decided_by", "pending_until", "cancel_reason", "updated"])
+    publish_booking("reservation.rejected", booking, actor=actor, before=before, message=reason, expired=actor is None)
+    _tell(booking, "rejected", "reservation.rejected")
+    return booking
+
+
+def _tell(booking: Reservation, verb: str, kind: str) -> None:
+    reason = f" Reason: {booking.cancel_reason}" if booking.cancel_reason else ""
+    notify(
+        user=booking.owner,
+        kind=kind,
+        title=f"Your booking of {booking.resource.name} was {verb}",
+        body=f"{times.booking_span(booking, times.user_zone(booking.owner))}.{reason}",
+        url=f"/reservations/{booking.pk}/",
+    )
+
+
+def expire_due(*, now=None, limit: int = 500) -> int:
+    """Rejects the pending bookings whose decision time has passed (each in its own transaction,
+    skipping any a person is deciding at this moment); a run after downtime catches up."""
+    now = now or timezone.now()
+    expired = 0
+    for _ in range(limit):
+        with transaction.atomic():
+            booking = (
+                Reservation.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=ReservationStatus.PENDING, pending_until__lte=now)
+                .order_by("pending_until")
+                .first()
+            )
+            if booking is None:
+                break
+            waited = times.at(booking.created, times.site_zone(booking.resource.site))
+            reservation_reject(
+                actor=None, reservation=booking, reason=f"Not approved in time (asked {waited}); expired."
+            )
+            expired += 1
+    return expired
