@@ -6,6 +6,7 @@
     reservoir check domain billing.example.org
     reservoir release 42
     reservoir list --type port [--env production] [--service web]
+    reservoir booking check-in 812 | check-out 812 | extend 812 --minutes 30 (or --end 2026-12-01T18:00+01:00)
 
 Configuration: RESERVOIR_URL (e.g. https://reservoir.example.org), RESERVOIR_TOKEN (a personal API
 token), RESERVOIR_SITE (site slug or id for new allocations); or --url, --token, --site.
@@ -117,6 +118,19 @@ def run(args, client: Client) -> int:
         body = response.json()
         _out(args, body, f"released {body['resource_type']} {body['resource_value']}")
         return EXIT_OK
+    if args.command == "booking":
+        body = {}
+        if args.action == "extend":
+            if bool(args.minutes) == bool(args.end):
+                print("extend: give --minutes or --end", file=sys.stderr)
+                return EXIT_REFUSED
+            body = {"minutes": args.minutes} if args.minutes else {"end": args.end}
+        response = client.call("POST", f"reservations/{args.id}/{args.action}/", json=body)
+        if not response.ok:
+            return _fail(args, response)
+        r = response.json()
+        _out(args, r, f"{r['id']}\t{r['resource_name']}\t{r['start']}\t{r['end']}\t{r['status']}")
+        return EXIT_OK
     if args.command == "list":
         params = {"page_size": 1000}
         for key, value in (("resource_type", args.type), ("environment", args.env), ("owner_service", args.service)):
@@ -165,6 +179,11 @@ def parser() -> argparse.ArgumentParser:
     allocate.add_argument("--site", default=os.environ.get("RESERVOIR_SITE"))
     release = sub.add_parser("release", help="release an allocation")
     release.add_argument("id", type=int)
+    booking = sub.add_parser("booking", help="check in, check out or extend a booking")
+    booking.add_argument("action", choices=["check-in", "check-out", "extend"])
+    booking.add_argument("id", type=int)
+    booking.add_argument("--minutes", type=int, help="extend: this many minutes more")
+    booking.add_argument("--end", help="extend: the new end, ISO 8601 with offset")
     listing = sub.add_parser("list", help="list allocations")
     listing.add_argument("--type")
     listing.add_argument("--env")

@@ -76,6 +76,16 @@ class Reservation(TimeStampedModel):
         null=True, blank=True, help_text="A pending booking not approved by then is rejected (expired)."
     )
     decided_at = models.DateTimeField(null=True, blank=True, help_text="When it was approved or rejected.")
+    checkin_until = models.DateTimeField(
+        null=True, blank=True, help_text="Not checked in by then, the booking is released (no-show)."
+    )
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the rest of its time was freed (no-show or check-out)."
+    )
+    release_reason = models.CharField(
+        max_length=20, blank=True, choices=[("no_show", "No-show"), ("checked_out", "Checked out early")]
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -123,6 +133,11 @@ class Reservation(TimeStampedModel):
             models.Index(fields=["end"], name="reservation_end_pending", condition=Q(ended_event_at__isnull=True)),
             models.Index(
                 fields=["pending_until"], name="reservation_awaiting", condition=Q(status=ReservationStatus.PENDING)
+            ),
+            models.Index(
+                fields=["checkin_until"],
+                name="reservation_checkin_due",
+                condition=Q(checked_in_at__isnull=True, released_at__isnull=True),
             ),
         ]
 

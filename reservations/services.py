@@ -19,7 +19,7 @@ from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
 from resources.selectors import resource_ancestor_ids
 
-from . import approvals, quotas, recurrence, rules
+from . import approvals, checkin, quotas, recurrence, rules
 from .events import owner_data, publish_booking, publish_series_created
 from .models import HOLDING, Reservation, ReservationStatus, Series
 from .selectors import collides, details_visible_to, overlapping, tree_ids
@@ -152,6 +152,7 @@ def reservation_create(
         end=end,
         cleanup=resource.cleanup_time,
         parameters=cleaned,
+        checkin_until=checkin.deadline(resource, start),
         **(approvals.pending_fields(resource) if awaiting else {}),
     )
     _save(reservation, actor)
@@ -193,6 +194,8 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
     )
     if "resource" in changed:
         reservation.cleanup = reservation.resource.cleanup_time
+    if ({"start", "resource"} & set(changed)) and reservation.checked_in_at is None:
+        reservation.checkin_until = checkin.deadline(reservation.resource, reservation.start)
     if {"start", "end", "resource"} & set(changed):
         _lock_trees(old_resource, reservation.resource)
         clashes = _clashes(reservation.resource, reservation.start, reservation.end, move_with, reservation.cleanup)
@@ -313,6 +316,7 @@ def series_create(
                 cleanup=cleanup,
                 parameters=cleaned,
                 series=series,
+                checkin_until=checkin.deadline(resource, occurrence),
                 **(approvals.pending_fields(resource) if awaiting else {}),
             )
         )

@@ -8,6 +8,7 @@ from accounts.models import MAX_REMINDER_MINUTES
 from notifications.services import notify
 
 from . import rules
+from .checkin import free_after
 from .events import publish_booking
 from .models import Reservation, ReservationStatus
 
@@ -58,10 +59,16 @@ def send_due_reminders() -> dict:
             .select_related("owner", "resource__site")
         )
         for booking in ending_soon:
+            free = free_after(booking)
             notify(
                 user=booking.owner,
                 kind="reservation.ending_soon",
                 title=f"Your booking of {booking.resource.name} ends at {rules.local(booking.end, booking.resource)}",
+                body=(
+                    f"The time after it is free until {rules.local(free, booking.resource)}: extend it on its page."
+                    if free > booking.end
+                    else "The next booking follows right after it: it cannot be extended."
+                ),
                 url=f"/reservations/{booking.pk}/",
             )
             Reservation.objects.filter(pk=booking.pk).update(ending_soon_sent_at=now)
@@ -90,6 +97,14 @@ def expire_pending() -> int:
     from .approvals import expire_due
 
     return expire_due()
+
+
+@shared_task(ignore_result=True)
+def release_no_shows() -> int:
+    """Beat, every second: bookings nobody checked in by their deadline are released, once each."""
+    from .checkin import release_due
+
+    return release_due()
 
 
 @shared_task(ignore_result=True)
@@ -157,6 +172,7 @@ def fire_boundary(reservation_id: int, kind: str) -> bool:
 def _fire(booking: Reservation, kind: str, now) -> None:
     moment = _moment(booking, kind)
     lag = (now - moment).total_seconds()
+    extra = {"extendable_until": free_after(booking).isoformat()} if kind == "ending_soon" else {}
     publish_booking(
         f"reservation.{kind}",
         booking,
@@ -165,6 +181,7 @@ def _fire(booking: Reservation, kind: str, now) -> None:
         scheduled_at=moment.isoformat(),
         lag_seconds=round(lag, 3),
         late=lag > LATE_AFTER.total_seconds(),
+        **extra,
     )
     setattr(booking, BOUNDARY_FIELD[kind], now)
     booking.save(update_fields=[BOUNDARY_FIELD[kind]])

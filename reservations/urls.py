@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_approvals, views_ical, views_schedule
+from . import views, views_approvals, views_ical, views_schedule, views_use
 
 urlpatterns = [
     path("calendar/", views.calendar_home, name="calendar"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("reservations/new/", views.reservation_new, name="reservation-new"),
     path("reservations/<int:pk>/", views.reservation_detail, name="reservation-detail"),
     path("reservations/<int:pk>/cancel/", views.reservation_cancel, name="reservation-cancel"),
+    path("reservations/<int:pk>/use/", views_use.use, name="reservation-use"),
     path("ical/feed.ics", views_ical.feed, name="ical-feed"),
     # Links made before per-feed links; they work until their owner revokes them.
     path("ical/mine/<str:token>.ics", views_ical.legacy_my_feed, name="ical-mine"),

@@ -15,7 +15,7 @@ from common import times
 from common.forms import object_id, read_query, run_form_service
 from resources.selectors import bookable_resources, resource_tree, visible_resources, visible_sites
 
-from . import quotas, rules, selectors, services
+from . import checkin, quotas, rules, selectors, services
 from .forms import ReservationForm, TimelineQuery
 from .models import HOLDING, ReservationStatus
 
@@ -185,6 +185,20 @@ def my_bookings(request):
             "past": mine.filter(Q(end__lte=now) | ~Q(status__in=HOLDING)).order_by("-start")[:50],
         },
     )
+
+
+def _use_buttons(booking) -> dict:
+    """Which of check in, check out and extend make sense now."""
+    now = timezone.now()
+    live = booking.status == ReservationStatus.CONFIRMED and booking.released_at is None and booking.end > now
+    return {
+        "check_in": live
+        and booking.checkin_until is not None
+        and booking.checked_in_at is None
+        and checkin.opens_at(booking) <= now < booking.checkin_until,
+        "check_out": live and booking.start <= now,
+        "extend": live,
+    }
 
 
 def _policies(user, resource) -> str:
@@ -361,6 +375,7 @@ def reservation_detail(request, pk: int):
             "can_change": can_change,
             "can_decide": booking.status == ReservationStatus.PENDING
             and can_admin_site(request.user, booking.resource.site_id),
+            "use": _use_buttons(booking) if can_change else {},
             "zone_now": _zone_now(booking.resource.site),
         },
     )

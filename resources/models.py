@@ -65,6 +65,13 @@ class ResourceType(TimeStampedModel):
         validators=[MinValueValidator(timedelta(minutes=1))],
         help_text="A booking not approved within this time is rejected; empty: APPROVAL_TIMEOUT_HOURS (48).",
     )
+    checkin_window = models.DurationField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(timedelta(minutes=1))],
+        help_text="Owners check in within this time after the start, or the rest of the booking is released "
+        "(no-show), e.g. 00:15:00. Empty: no check-in.",
+    )
     min_notice = models.DurationField(
         null=True,
         blank=True,

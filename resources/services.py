@@ -27,6 +27,7 @@ RESOURCE_TYPE_FIELDS = (
     "cleanup",
     "requires_approval",
     "approval_timeout",
+    "checkin_window",
 )
 RESOURCE_FIELDS = (
     "site",
@@ -115,6 +116,7 @@ def resource_type_create(
     cleanup: timedelta | None = None,
     requires_approval: bool = False,
     approval_timeout: timedelta | None = None,
+    checkin_window: timedelta | None = None,
 ) -> ResourceType:
     _require_type_admin(actor, site)
     resource_type = ResourceType(
@@ -130,6 +132,7 @@ def resource_type_create(
         cleanup=cleanup or timedelta(0),
         requires_approval=requires_approval,
         approval_timeout=approval_timeout,
+        checkin_window=checkin_window,
     )
     validated_save(resource_type)
     publish(

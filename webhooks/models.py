@@ -15,6 +15,8 @@ EVENT_TYPES = [
     "reservation.pending",
     "reservation.approved",
     "reservation.rejected",
+    "reservation.checked_in",
+    "reservation.released",
     "reservation.series_created",
     "reservation.started",
     "reservation.ending_soon",

@@ -34,6 +34,10 @@ KEPT_BY_THE_SERVER = [
     "status",
     "pending_until",
     "decided_at",
+    "checkin_until",
+    "checked_in_at",
+    "released_at",
+    "release_reason",
     "series",
     "created_by",
     "cancelled_at",
@@ -198,3 +202,15 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="Why (stored, told to the owner, in the event)."
     )
+
+
+class ExtendSerializer(serializers.Serializer):
+    end = AwareDateTimeField(required=False, help_text="The new end (ISO 8601 with offset).")
+    minutes = serializers.IntegerField(
+        required=False, min_value=1, max_value=7 * 24 * 60, help_text="Or: this many minutes more."
+    )
+
+    def validate(self, attrs):
+        if ("end" in attrs) == ("minutes" in attrs):
+            raise serializers.ValidationError({"end": "Give either end or minutes."})
+        return attrs

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -5,13 +7,14 @@ from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from reservations import approvals, selectors, services
+from reservations import approvals, checkin, selectors, services
 from reservations.filters import ReservationFilter
 from resources.selectors import site_by_ref, visible_resources
 
 from .serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
+    ExtendSerializer,
     FirstFreeQuerySerializer,
     FirstFreeSerializer,
     RejectSerializer,
@@ -99,6 +102,35 @@ class ReservationViewSet(
             actor=request.user, reservation=self.get_object(), reason=serializer.validated_data.get("reason", "")
         )
         return Response(self.get_serializer(booking).data)
+
+    @extend_schema(request=None, responses={200: ReservationSerializer})
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        """Owner (or site administrator): check in, from CHECKIN_EARLY_MINUTES before the start until
+        the type's check-in window closes; without it the booking is released (no-show)."""
+        booking = checkin.reservation_check_in(actor=request.user, reservation=self.get_object())
+        return Response(self.get_serializer(booking).data)
+
+    @extend_schema(request=None, responses={200: ReservationSerializer})
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request, pk=None):
+        """Done early: a running booking ends now and the rest of its time is free."""
+        booking = checkin.reservation_check_out(actor=request.user, reservation=self.get_object())
+        return Response(self.get_serializer(booking).data)
+
+    @extend_schema(request=ExtendSerializer, responses={200: ReservationSerializer})
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """A later end (`end`, or `minutes` more), when the time is free and the type's length,
+        quota and cleanup rules allow it; 409 names what is in the way."""
+        booking = self.get_object()
+        serializer = ExtendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        end = serializer.validated_data.get("end") or booking.end + timedelta(
+            minutes=serializer.validated_data["minutes"]
+        )
+        extended = checkin.reservation_extend(actor=request.user, reservation=booking, end=end)
+        return Response(self.get_serializer(extended).data)
 
     @extend_schema(request=SeriesCreateSerializer, responses={201: SeriesResultSerializer})
     @action(detail=False, methods=["post"])

@@ -44,6 +44,7 @@ class ResourceTypeSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
             "cleanup",
             "requires_approval",
             "approval_timeout",
+            "checkin_window",
             "resource_count",
             "created",
             "updated",

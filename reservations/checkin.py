@@ -1,0 +1,165 @@
+"""Using the time one booked: check in (types with a check-in window), check out early, extend.
+A booking not checked in by its deadline is released by beat, once: the rest of its time is free
+again, its owner told, `reservation.released` (reason `no_show`) sent, and access revoked through
+`reservation.ended` if it had started."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from common import times
+from common.events import snapshot
+from common.exceptions import Conflict
+from notifications.services import notify
+from resources.models import Resource
+
+from . import rules
+from .events import publish_booking
+from .models import Reservation, ReservationStatus
+
+
+def deadline(resource: Resource, start: datetime) -> datetime | None:
+    window = resource.resource_type.checkin_window
+    return start + window if window else None
+
+
+def opens_at(booking: Reservation) -> datetime:
+    return booking.start - timedelta(minutes=settings.CHECKIN_EARLY_MINUTES)
+
+
+def free_after(booking: Reservation, *, within: timedelta = timedelta(hours=24)) -> datetime:
+    """Until when the booking could be extended as far as other bookings go (the next one's start,
+    less this booking's cleanup), looking at most `within` ahead."""
+    from .selectors import overlapping, tree_ids
+
+    horizon = booking.blocked_until + within
+    following = (
+        overlapping(tree_ids(booking.resource_id), booking.blocked_until, horizon)
+        .exclude(pk=booking.pk)
+        .order_by("start")
+        .values_list("start", flat=True)
+        .first()
+    )
+    return (following - booking.cleanup) if following else booking.end + within
+
+
+def _locked(reservation: Reservation) -> Reservation:
+    return (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("resource", "resource__site", "resource__resource_type", "owner")
+        .get(pk=reservation.pk)
+    )
+
+
+@transaction.atomic
+def reservation_check_in(*, actor, reservation: Reservation) -> Reservation:
+    rules.require_can_change(actor=actor, reservation=reservation)
+    booking = _locked(reservation)
+    now = timezone.now()
+    if booking.status != ReservationStatus.CONFIRMED or booking.released_at is not None:
+        raise Conflict("Only a confirmed booking that was not released can be checked in.", code="not_checkable")
+    if booking.checked_in_at is not None:
+        return booking
+    if booking.checkin_until is None:
+        raise Conflict(f"{booking.resource.resource_type.name} bookings need no check-in.", code="not_checkable")
+    zone = times.site_zone(booking.resource.site)
+    if now < opens_at(booking):
+        raise Conflict(f"Check-in opens at {times.at(opens_at(booking), zone)}.", code="too_early")
+    if now >= booking.checkin_until:
+        raise Conflict(
+            f"Check-in closed at {times.at(booking.checkin_until, zone)}; the booking was released.", code="too_late"
+        )
+    before = snapshot(booking)
+    booking.checked_in_at = now
+    booking.save(update_fields=["checked_in_at", "updated"])
+    publish_booking("reservation.checked_in", booking, actor=actor, before=before)
+    return booking
+
+
+def _free_the_rest(booking: Reservation, *, actor, reason: str, now: datetime) -> None:
+    """Ends the booking now; its rest is free (the trigger moves blocked_until with the end)."""
+    before = snapshot(booking)
+    running = booking.started_event_at is not None and booking.ended_event_at is None
+    booking.end = max(now, booking.start + timedelta(seconds=1))
+    booking.released_at, booking.release_reason = now, reason
+    # Its boundaries are settled now: a booking that never started (nothing was provisioned) must
+    # not start late, and one that ran ends here, not at its old end.
+    booking.started_event_at = booking.started_event_at or now
+    booking.ending_soon_event_at = booking.ending_soon_event_at or now
+    booking.ended_event_at = booking.ended_event_at or now
+    fields = ["end", "released_at", "release_reason", "started_event_at", "ending_soon_event_at", "ended_event_at"]
+    booking.save(update_fields=[*fields, "updated"])
+    publish_booking("reservation.released", booking, actor=actor, before=before, reason=reason)
+    if running:
+        publish_booking(
+            "reservation.ended",
+            booking,
+            actor=actor,
+            audit_snapshot=False,
+            released=reason,
+            scheduled_at=now.isoformat(),
+        )
+
+
+@transaction.atomic
+def reservation_check_out(*, actor, reservation: Reservation) -> Reservation:
+    """Done early: the rest of the booking is free for others at once."""
+    rules.require_can_change(actor=actor, reservation=reservation)
+    booking = _locked(reservation)
+    now = timezone.now()
+    if booking.status != ReservationStatus.CONFIRMED or booking.released_at is not None:
+        raise Conflict("Only a running confirmed booking can be checked out.", code="not_running")
+    if not booking.start <= now < booking.end:
+        raise Conflict(
+            "This booking is not running; cancel it instead." if now < booking.start else "This booking is over.",
+            code="not_running",
+        )
+    _free_the_rest(booking, actor=actor, reason="checked_out", now=now)
+    return booking
+
+
+def release_due(*, now=None, limit: int = 500) -> int:
+    """Beat, every second: bookings not checked in by their deadline are released, each once (row
+    lock and released_at decide), oldest deadline first, so a run after downtime catches up."""
+    now = now or timezone.now()
+    released = 0
+    for _ in range(limit):
+        with transaction.atomic():
+            booking = (
+                Reservation.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("resource", "resource__site", "owner")
+                .filter(
+                    status=ReservationStatus.CONFIRMED,
+                    checked_in_at__isnull=True,
+                    released_at__isnull=True,
+                    checkin_until__lte=now,
+                )
+                .order_by("checkin_until")
+                .first()
+            )
+            if booking is None:
+                break
+            _free_the_rest(booking, actor=None, reason="no_show", now=max(now, booking.checkin_until))
+            notify(
+                user=booking.owner,
+                kind="reservation.released",
+                title=f"Your booking of {booking.resource.name} was released: no check-in",
+                body=f"Nobody checked in by {times.at(booking.checkin_until, times.user_zone(booking.owner))}; "
+                "the rest of the time is free for others.",
+                url=f"/reservations/{booking.pk}/",
+            )
+            released += 1
+    return released
+
+
+def reservation_extend(*, actor, reservation: Reservation, end: datetime) -> Reservation:
+    """A later end, when the time is free and every rule (length, quota, cleanup) allows it."""
+    from .services import reservation_update
+
+    if end <= reservation.end:
+        raise Conflict("An extension ends later than the booking does now.", code="not_later")
+    if reservation.released_at is not None:
+        raise Conflict("This booking was released; book again instead.", code="released")
+    return reservation_update(actor=actor, reservation=reservation, end=end)
