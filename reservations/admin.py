@@ -358,4 +358,4 @@ class SeriesAdmin(RoleScopedAdmin):
         self.run_each(request, queryset, cancel, "cancelled from now on")
 
 
-from . import admin_quotas  # noqa: E402, F401 - registers the quota rules admin
+from . import admin_policies  # noqa: E402, F401 - registers the fair-use admins (quotas, blackouts)

@@ -223,3 +223,57 @@ class QuotaRule(TimeStampedModel):
     def __str__(self) -> str:
         kind = self.resource_type.name if self.resource_type_id else "all types"
         return f"Quota at {self.site} for {kind} per {self.period}"
+
+
+class Blackout(TimeStampedModel):
+    """A window in which nothing can be booked: the whole site (maintenance, holidays) or one
+    resource and everything in its tree. Recurring with an RRULE; each occurrence is a period."""
+
+    site = models.ForeignKey("resources.Site", on_delete=models.CASCADE, related_name="blackouts")
+    resource = models.ForeignKey(
+        "resources.Resource",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="blackouts",
+        help_text="Empty: the whole site.",
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    rrule = models.CharField(max_length=500, blank=True, help_text="Repeat, e.g. FREQ=WEEKLY;BYDAY=SU;COUNT=52.")
+    reason = models.CharField(max_length=200, help_text="Shown to people who try to book, e.g. Holidays.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="blackout_end_after_start",
+                violation_error_message="The end must be after the start.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.resource or self.site})"
+
+
+class BlackoutPeriod(models.Model):
+    """One occurrence of a blackout: what bookings are checked against."""
+
+    blackout = models.ForeignKey(Blackout, on_delete=models.CASCADE, related_name="periods")
+    site = models.ForeignKey("resources.Site", on_delete=models.CASCADE, related_name="+")
+    resource = models.ForeignKey(
+        "resources.Resource", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["site", "start", "end"], name="blackout_period_site_time")]
+
+    def __str__(self) -> str:
+        return f"{self.blackout.reason}: {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"

@@ -197,7 +197,10 @@ def resource_availability(*, user, resource: Resource, start: datetime, end: dat
         .select_related("resource", "resource__site", "resource__resource_type", "owner")
         .order_by("start")
     )
-    busy = merge([Interval(max(b.start, start), min(b.blocked_until, end)) for b in bookings])
+    from .blackouts import busy as closed  # blackouts read this module's intervals
+
+    taken = [Interval(max(b.start, start), min(b.blocked_until, end)) for b in bookings]
+    busy = merge(taken + closed([resource], start, end)[resource.pk])
     if not resource.is_bookable:
         return {"bookings": [b for b in bookings if b.end > start], "busy": [Interval(start, end)], "free": []}
     allowed = rules.limits(actor=user, resource=resource)
@@ -284,7 +287,11 @@ def first_free_slot(*, user, resources, duration: timedelta, after: datetime, be
             candidates.append((resource, allowed))
     if refusals and not candidates:
         raise ValidationError({"duration": sorted(set(refusals))})
+    from .blackouts import busy as closed  # blackouts read this module's intervals
+
     busy = busy_by_resource([r.pk for r, _ in candidates], after, before)
+    for pk, periods in closed([r for r, _ in candidates], after, before).items():
+        busy[pk] = busy[pk] + periods
     best = None
     for resource, allowed in candidates:
         free = bookable_free(limits=allowed, busy=busy[resource.pk], start=after, end=before, min_length=duration)
@@ -303,3 +310,17 @@ def quota_rules_administered(*, user) -> QuerySet:
     return scope_to_sites(QuotaRule.objects.all(), administered_site_ids(user), "site").select_related(
         "site", "resource_type"
     )
+
+
+def blackouts_administered(*, user) -> QuerySet:
+    from .models import Blackout
+
+    return scope_to_sites(Blackout.objects.all(), administered_site_ids(user), "site").select_related(
+        "site", "resource", "created_by"
+    )
+
+
+def blackouts_visible(*, user) -> QuerySet:
+    from .models import Blackout
+
+    return scope_to_sites(Blackout.objects.all(), visible_site_ids(user), "site").select_related("site", "resource")

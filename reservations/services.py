@@ -19,7 +19,7 @@ from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
 from resources.selectors import resource_ancestor_ids
 
-from . import approvals, checkin, quotas, recurrence, rules
+from . import approvals, blackouts, checkin, quotas, recurrence, rules
 from .events import owner_data, publish_booking, publish_series_created
 from .models import HOLDING, Reservation, ReservationStatus, Series
 from .selectors import collides, details_visible_to, overlapping, tree_ids
@@ -140,6 +140,7 @@ def reservation_create(
     clashes = _clashes(resource, start, end)
     if clashes:
         raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
+    blackouts.check(resource, [quotas.Span(start, end)])
     quotas.check(owner=owner, resource=resource, spans=[quotas.Span(start, end)])
     awaiting = rules.needs_approval(actor=actor, resource=resource)
     reservation = Reservation(
@@ -201,6 +202,7 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         clashes = _clashes(reservation.resource, reservation.start, reservation.end, move_with, reservation.cleanup)
         if clashes:
             raise _conflict(clashes, actor, cleanup=reservation.cleanup)
+        blackouts.check(reservation.resource, [quotas.Span(reservation.start, reservation.end)])
     if {"start", "end", "resource", "owner"} & set(changed):
         if "owner" in changed and not {"start", "end", "resource"} & set(changed):
             _lock_trees(reservation.resource)  # the order every writer takes: trees, then the owner
@@ -297,12 +299,17 @@ def series_create(
     )
     result = SeriesResult(series=series)
     awaiting = rules.needs_approval(actor=actor, resource=resource)
-    refused = []
+    closed_periods = list(blackouts.periods_over(resource, starts[0], starts[-1] + duration))
+    refused, closed = [], []
     for occurrence in starts:
         occurrence_end = occurrence + duration
         clashes = [b for b in existing if collides(b, occurrence, occurrence_end + cleanup)]
         if clashes:
             refused.append((occurrence, clashes))
+            continue
+        shut = [p for p in closed_periods if p.start < occurrence_end and p.end > occurrence]
+        if shut:
+            closed.append((occurrence, shut[0]))
             continue
         result.created.append(
             Reservation(
@@ -323,16 +330,22 @@ def series_create(
     if result.created:
         spans = [quotas.Span(r.start, r.end) for r in result.created]
         quotas.check(owner=owner, resource=resource, spans=spans)
+    if closed and not skip_conflicts:
+        occurrence, _ = closed[0]
+        blackouts.check(resource, [quotas.Span(occurrence, occurrence + duration)])
     if refused and not skip_conflicts:
         occurrence, clashes = refused[0]
         error = _conflict(clashes, actor, prefix=f"Occurrence {rules.local(occurrence, resource)}: ")
         error.details["refused_occurrences"] = [o.isoformat() for o, _ in refused]
         raise error
     if not result.created:
-        raise Conflict("Every occurrence of this series collides with existing bookings.", code="overlap")
+        raise Conflict("Every occurrence of this series collides with existing bookings or blackouts.", code="overlap")
     result.skipped = [
         {"start": o.isoformat(), "end": (o + duration).isoformat(), "conflicts": _describe(c, actor)}
         for o, c in refused
+    ] + [
+        {"start": o.isoformat(), "end": (o + duration).isoformat(), "conflicts": [], "blackout": p.blackout.reason}
+        for o, p in closed
     ]
     try:
         with transaction.atomic():

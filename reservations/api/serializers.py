@@ -137,6 +137,7 @@ class SkippedOccurrenceSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     conflicts = serializers.ListField(child=serializers.DictField())
+    blackout = serializers.CharField(required=False, help_text="Why the site or resource is closed then.")
 
 
 class SeriesResultSerializer(serializers.Serializer):

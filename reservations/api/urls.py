@@ -2,11 +2,13 @@ from django.urls import path
 
 from common.api.routers import Router
 
+from .blackouts import BlackoutViewSet
 from .quotas import my_quotas
 from .views import ReservationViewSet, first_free_slot, resource_availability
 
 router = Router()
 router.register("reservations", ReservationViewSet, basename="reservation")
+router.register("blackouts", BlackoutViewSet, basename="blackout")
 
 urlpatterns = [
     path("resources/<id:pk>/availability/", resource_availability, name="resource-availability"),

@@ -128,13 +128,39 @@
       if (typeFilter && typeFilter.value) params.set("type", typeFilter.value);
       if (resourceFilter && resourceFilter.value) params.set("resource", resourceFilter.value);
     }
+    const closures = new URLSearchParams({
+      site: element.dataset.site,
+      start: info.startStr,
+      end: info.endStr,
+      page_size: "200",
+    });
     try {
-      const data = await api("GET", `/api/reservations/?${params}`);
-      success(data.results.flatMap((r) => [toEvent(r), ...cleanupOf(r)]));
+      const [data, closed] = await Promise.all([
+        api("GET", `/api/reservations/?${params}`),
+        api("GET", `/api/blackouts/?${closures}`),
+      ]);
+      // Site-wide closures always; a resource's own only where that resource is what is shown.
+      const shown = fixedResource || (resourceFilter && resourceFilter.value);
+      const shut = closed.results
+        .filter((b) => !b.resource || String(b.resource) === String(shown))
+        .flatMap((b) =>
+          b.periods.map((p, i) => ({
+            id: `blackout-${b.id}-${i}`,
+            title: `Closed: ${b.reason}`,
+            start: p.start,
+            end: p.end,
+            display: "background",
+            classNames: ["closed"],
+            editable: false,
+            extendedProps: { blackout: b },
+          }))
+        );
+      success([...data.results.flatMap((r) => [toEvent(r), ...cleanupOf(r)]), ...shut]);
     } catch (error) {
       failure(error);
       say(error.message);
     }
+  }
   }
 
   // The site calendar's filters, remembered per site in this browser.

@@ -205,7 +205,7 @@ def test_first_free_reads_all_candidates_in_a_fixed_number_of_queries(member, si
     candidates = list(
         Resource.objects.filter(resource_type=kind).select_related("resource_type", "site").order_by("name")
     )
-    with django_assert_max_num_queries(2):  # the site roles, then every candidate's tree at once
+    with django_assert_max_num_queries(3):  # the site roles, every candidate's tree at once, the blackouts
         found = selectors.first_free_slot(
             user=member, resources=candidates, duration=timedelta(hours=1), after=at(1, 8), before=at(1, 20)
         )

@@ -1,0 +1,106 @@
+from django import forms
+from django.contrib import admin
+from django.db import transaction
+
+from common.admin import RoleScopedAdmin, ServiceBackedAdmin
+from common.errors import NON_FIELD, REFUSALS, refusal_for
+
+from . import blackouts, quota_rules, selectors
+from .models import Blackout, QuotaRule
+
+
+@admin.register(QuotaRule)
+class QuotaRuleAdmin(ServiceBackedAdmin):
+    visible = staticmethod(selectors.quota_rules_administered)
+    list_display = ["site", "resource_type", "period", "max_hours", "max_concurrent", "max_future", "updated"]
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter), "period"]
+    search_fields = ["site__name", "resource_type__name"]
+    fields = ["site", "resource_type", "period", "max_hours", "max_concurrent", "max_future"]
+    create_service = staticmethod(quota_rules.quota_rule_create)
+    update_service = staticmethod(quota_rules.quota_rule_update)
+    delete_service = staticmethod(quota_rules.quota_rule_delete)
+    instance_kwarg = "quota_rule"
+
+
+class BlackoutAdminForm(forms.ModelForm):
+    """The service is the validation: clean() lays the blackout (inside the admin's transaction);
+    its refusal (bookings inside, naming the first) becomes the form's error."""
+
+    actor = None  # set by BlackoutAdmin.get_form
+    cancel_bookings = forms.BooleanField(
+        required=False,
+        help_text="Cancel the bookings that fall in it (their owners are told why); unchecked, they refuse it.",
+    )
+
+    class Meta:
+        model = Blackout
+        fields = ["site", "resource", "start", "end", "rrule", "reason"]
+
+    def _post_clean(self):
+        pass  # the model's checks run in the service
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        values = {name: cleaned.get(name) for name in self.Meta.fields}
+        try:
+            with transaction.atomic():
+                self.saved, cancelled = blackouts.blackout_create(
+                    actor=self.actor, cancel_bookings=cleaned.get("cancel_bookings", False), **values
+                )
+                self.cancelled = len(cancelled)
+        except REFUSALS as exc:
+            refusal = refusal_for(exc)
+            for name, problems in refusal.errors.items():
+                self.add_error(name if name in self.fields and name != NON_FIELD else None, problems)
+            if not refusal.errors:
+                self.add_error(None, refusal.message)
+        return cleaned
+
+    def save(self, commit=True):
+        return self.saved
+
+    def save_m2m(self):
+        pass
+
+
+@admin.register(Blackout)
+class BlackoutAdmin(RoleScopedAdmin):
+    """Laid and removed, not edited: a changed window is a new blackout (so the bookings it
+    covers are checked again)."""
+
+    visible = staticmethod(selectors.blackouts_administered)
+    form = BlackoutAdminForm
+    list_display = ["reason", "site", "resource", "start", "end", "rrule", "period_count", "created_by"]
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["reason", "resource__name", "site__name"]
+    date_hierarchy = "start"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["site", "resource", "start", "end", "rrule", "reason"] if obj else []
+
+    @admin.display(description="Periods")
+    def period_count(self, obj):
+        return obj.periods.count()
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = form.saved.pk
+        obj._state.adding = False
+        if getattr(form, "cancelled", 0):
+            self.message_user(request, f"{form.cancelled} booking(s) cancelled; their owners were told.")
+
+    def delete_model(self, request, obj):
+        blackouts.blackout_delete(actor=request.user, blackout=obj)
+
+    def delete_queryset(self, request, queryset):
+        for blackout in queryset:
+            blackouts.blackout_delete(actor=request.user, blackout=blackout)
