@@ -5,8 +5,8 @@ from django.db import transaction
 from common.admin import RoleScopedAdmin, ServiceBackedAdmin
 from common.errors import NON_FIELD, REFUSALS, refusal_for
 
-from . import blackouts, quota_rules, selectors
-from .models import Blackout, QuotaRule
+from . import blackouts, quota_rules, selectors, waitlist
+from .models import Blackout, QuotaRule, WaitlistEntry
 
 
 @admin.register(QuotaRule)
@@ -104,3 +104,28 @@ class BlackoutAdmin(RoleScopedAdmin):
     def delete_queryset(self, request, queryset):
         for blackout in queryset:
             blackouts.blackout_delete(actor=request.user, blackout=blackout)
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(RoleScopedAdmin):
+    """Who waits for what, and what happened when it freed; removed through the service."""
+
+    visible = staticmethod(selectors.waitlist_visible)
+    list_display = ["user", "resource", "start", "end", "auto_book", "status", "booking", "created"]
+    list_filter = ["status", "auto_book", ("resource__site", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__username", "resource__name", "note"]
+    readonly_fields = ["user", "resource", "start", "end", "auto_book", "status", "booking", "note", "resolved_at"]
+    actions = ["remove_from_list"]
+
+    def site_id_of(self, obj):
+        return obj.resource.site_id
+
+    def has_add_permission(self, request):
+        return False  # people join from the pages or the API, where the slot is checked
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # "remove" keeps the entry, marked left
+
+    @admin.action(description="Remove selected entries from the waitlist")
+    def remove_from_list(self, request, queryset):
+        self.run_each(request, queryset, lambda e: waitlist.leave(actor=request.user, entry=e), "removed")

@@ -18,6 +18,7 @@ from common.exceptions import Conflict
 from notifications.services import notify
 from resources.models import Resource
 
+from . import waitlist
 from .events import publish_booking
 from .models import Reservation, ReservationStatus
 
@@ -101,6 +102,7 @@ def reservation_reject(*, actor, reservation: Reservation, reason: str = "") -> 
     booking.cancel_reason = reason[:500]
     booking.save(update_fields=["status", "decided_at", "decided_by", "pending_until", "cancel_reason", "updated"])
     publish_booking("reservation.rejected", booking, actor=actor, before=before, message=reason, expired=actor is None)
+    waitlist.freed(booking.resource, booking.start, booking.end)
     _tell(booking, "rejected", "reservation.rejected")
     return booking
 

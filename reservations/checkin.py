@@ -15,7 +15,7 @@ from common.exceptions import Conflict
 from notifications.services import notify
 from resources.models import Resource
 
-from . import rules
+from . import rules, waitlist
 from .events import publish_booking
 from .models import Reservation, ReservationStatus
 
@@ -82,6 +82,7 @@ def _free_the_rest(booking: Reservation, *, actor, reason: str, now: datetime) -
     """Ends the booking now; its rest is free (the trigger moves blocked_until with the end)."""
     before = snapshot(booking)
     running = booking.started_event_at is not None and booking.ended_event_at is None
+    old_end = booking.end
     booking.end = max(now, booking.start + timedelta(seconds=1))
     booking.released_at, booking.release_reason = now, reason
     # Its boundaries are settled now: a booking that never started (nothing was provisioned) must
@@ -101,6 +102,7 @@ def _free_the_rest(booking: Reservation, *, actor, reason: str, now: datetime) -
             released=reason,
             scheduled_at=now.isoformat(),
         )
+    waitlist.freed(booking.resource, booking.end, old_end)
 
 
 @transaction.atomic

@@ -277,3 +277,45 @@ class BlackoutPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blackout.reason}: {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Told the slot is free"
+    BOOKED = "booked", "Booked for them"
+    LEFT = "left", "Left the list"
+
+
+class WaitlistEntry(TimeStampedModel):
+    """Someone waiting for a taken slot. When (part of) it frees, the first waiter whose whole slot
+    is free is booked (auto_book, if every rule allows) or told, in the transaction that freed it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries")
+    resource = models.ForeignKey("resources.Resource", on_delete=models.CASCADE, related_name="waitlist_entries")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    auto_book = models.BooleanField(default=True, help_text="Book it for me as soon as it is free.")
+    status = models.CharField(max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING)
+    booking = models.ForeignKey(Reservation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True, help_text="What happened when the slot freed.")
+
+    class Meta:
+        ordering = ["created", "pk"]
+        verbose_name = "waitlist entry"
+        verbose_name_plural = "waitlist"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="waitlist_end_after_start",
+                violation_error_message="The end must be after the start.",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["resource", "start"], name="waitlist_waiting", condition=Q(status=WaitlistStatus.WAITING)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} waits for {self.resource} {self.start:%Y-%m-%d %H:%M}"

@@ -324,3 +324,16 @@ def blackouts_visible(*, user) -> QuerySet:
     from .models import Blackout
 
     return scope_to_sites(Blackout.objects.all(), visible_site_ids(user), "site").select_related("site", "resource")
+
+
+def waitlist_visible(*, user) -> QuerySet:
+    """One's own entries; site administrators also those of their sites."""
+    from .models import WaitlistEntry
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return WaitlistEntry.objects.none()
+    entries = WaitlistEntry.objects.select_related("resource", "resource__site", "user", "booking")
+    sites = administered_site_ids(user)
+    if sites is None:
+        return entries
+    return entries.filter(Q(user=user) | Q(resource__site_id__in=sites))

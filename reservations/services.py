@@ -19,7 +19,7 @@ from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
 from resources.selectors import resource_ancestor_ids
 
-from . import approvals, blackouts, checkin, quotas, recurrence, rules
+from . import approvals, blackouts, checkin, quotas, recurrence, rules, waitlist
 from .events import owner_data, publish_booking, publish_series_created
 from .models import HOLDING, Reservation, ReservationStatus, Series
 from .selectors import collides, details_visible_to, overlapping, tree_ids
@@ -215,6 +215,8 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
         reservation.ending_soon_event_at = None
     _save(reservation, actor)
     publish_booking("reservation.updated", reservation, actor=actor, before=before)
+    if was != (reservation.resource, reservation.start, reservation.end):
+        waitlist.freed(*was)  # whoever waits for the time it left (their whole slot is checked)
     _tell_owner(reservation, actor, "reservation.updated", "changed", was=was)
     return reservation
 
@@ -240,6 +242,7 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> 
         update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "ended_event_at", "updated"]
     )
     publish_booking("reservation.cancelled", reservation, actor=actor, before=before, message=reason)
+    waitlist.freed(reservation.resource, reservation.start, reservation.end)
     if running:
         # A running booking ends now: receivers revoke access at the cancellation, not at the old end.
         publish_booking(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_approvals, views_ical, views_schedule, views_use
+from . import views, views_approvals, views_ical, views_schedule, views_use, views_waitlist
 
 urlpatterns = [
     path("calendar/", views.calendar_home, name="calendar"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("resources/<int:pk>/calendar/", views.resource_calendar, name="resource-calendar"),
     path("reservations/mine/", views.my_bookings, name="my-bookings"),
     path("approvals/", views_approvals.queue, name="approvals"),
+    path("waitlist/join/", views_waitlist.join, name="waitlist-join"),
+    path("waitlist/<int:pk>/leave/", views_waitlist.leave, name="waitlist-leave"),
     path("reservations/new/", views.reservation_new, name="reservation-new"),
     path("reservations/<int:pk>/", views.reservation_detail, name="reservation-detail"),
     path("reservations/<int:pk>/cancel/", views.reservation_cancel, name="reservation-cancel"),

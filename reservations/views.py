@@ -17,7 +17,7 @@ from resources.selectors import bookable_resources, resource_tree, visible_resou
 
 from . import checkin, quotas, rules, selectors, services
 from .forms import ReservationForm, TimelineQuery
-from .models import HOLDING, ReservationStatus
+from .models import HOLDING, ReservationStatus, WaitlistStatus
 
 
 def _resources_json(resources) -> str:
@@ -183,6 +183,9 @@ def my_bookings(request):
         {
             "upcoming": mine.filter(status__in=HOLDING, end__gt=now).order_by("start")[:200],
             "past": mine.filter(Q(end__lte=now) | ~Q(status__in=HOLDING)).order_by("-start")[:50],
+            "waiting": selectors.waitlist_visible(user=request.user).filter(
+                user=request.user, status=WaitlistStatus.WAITING, end__gt=now
+            ),
         },
     )
 
@@ -281,6 +284,7 @@ def reservation_new(request):
             booked = False
         else:
             preview = None
+        waitlist_offer = _waitlist_offer(form) if not booked and preview is None else None
         if booked:
             if "series" in created:
                 result = created["series"]
@@ -309,6 +313,7 @@ def reservation_new(request):
     context = {
         "embed": embed,
         "form": form,
+        "waitlist_offer": waitlist_offer if request.method == "POST" else None,
         "chosen": chosen,
         "booking": None,
         "zone_now": _zone_now(chosen.site) if chosen else "",
@@ -319,6 +324,15 @@ def reservation_new(request):
     if request.headers.get("x-preview"):
         return render(request, "reservations/preview.html", context)
     return render(request, "reservations/form.html", context)
+
+
+def _waitlist_offer(form) -> dict | None:
+    """A single booking refused because the time is taken: offer to wait for it."""
+    data = getattr(form, "cleaned_data", {})
+    taken = any("already booked" in str(error) for error in form.non_field_errors())
+    if not taken or form.rrule() or not all(data.get(k) for k in ("resource", "start", "end")):
+        return None
+    return {"resource": data["resource"], "start": data["start"], "end": data["end"]}
 
 
 class _Previewed(Exception):

@@ -17,6 +17,8 @@ EVENT_TYPES = [
     "reservation.rejected",
     "reservation.checked_in",
     "reservation.released",
+    "waitlist.promoted",
+    "waitlist.offered",
     "reservation.series_created",
     "reservation.started",
     "reservation.ending_soon",

@@ -5,10 +5,12 @@ from common.api.routers import Router
 from .blackouts import BlackoutViewSet
 from .quotas import my_quotas
 from .views import ReservationViewSet, first_free_slot, resource_availability
+from .waitlist import WaitlistViewSet
 
 router = Router()
 router.register("reservations", ReservationViewSet, basename="reservation")
 router.register("blackouts", BlackoutViewSet, basename="blackout")
+router.register("waitlist", WaitlistViewSet, basename="waitlist")
 
 urlpatterns = [
     path("resources/<id:pk>/availability/", resource_availability, name="resource-availability"),

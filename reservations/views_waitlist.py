@@ -1,0 +1,48 @@
+"""Joining and leaving the waitlist from the pages."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from common.forms import object_id, run_service
+from resources.selectors import visible_resources
+
+from . import selectors, waitlist
+
+
+def _moment(value: str, name: str):
+    try:
+        moment = parse_datetime(value or "")
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationError({name: "Give a date and time with its offset."})
+    return moment
+
+
+@login_required
+@require_POST
+def join(request):
+    resource = get_object_or_404(visible_resources(user=request.user), pk=object_id(request.POST.get("resource")) or 0)
+    start, end = _moment(request.POST.get("start"), "start"), _moment(request.POST.get("end"), "end")
+    auto = request.POST.get("auto_book") == "on"
+    call = lambda: waitlist.join(actor=request.user, resource=resource, start=start, end=end, auto_book=auto)  # noqa: E731
+    if run_service(request, call):
+        messages.success(
+            request,
+            f"You wait for {resource.name}: "
+            + ("it will be booked for you if it frees." if auto else "you will be told if it frees."),
+        )
+    return redirect("my-bookings")
+
+
+@login_required
+@require_POST
+def leave(request, pk: int):
+    entry = get_object_or_404(selectors.waitlist_visible(user=request.user), pk=pk)
+    if run_service(request, lambda: waitlist.leave(actor=request.user, entry=entry)):
+        messages.success(request, f"You no longer wait for {entry.resource.name}.")
+    return redirect("my-bookings")
