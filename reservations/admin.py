@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from common import spreadsheet, times
+from common import spreadsheet, times, versions
 from common.admin import ReadOnlyInline, RoleScopedAdmin
 from common.errors import NON_FIELD, REFUSALS, refusal_for
 
@@ -59,6 +59,7 @@ class ReservationAdminForm(forms.ModelForm):
     and its refusal becomes the form's errors, field by field."""
 
     actor = None  # set by ReservationAdmin.get_form
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     apply_to = forms.ChoiceField(
         choices=[("this", "this occurrence"), ("following", "this and the following"), ("all", "all remaining")],
         initial="this",
@@ -74,6 +75,8 @@ class ReservationAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.series_id:
             del self.fields["apply_to"]
+        if self.instance.pk:
+            self.fields["version"].initial = versions.version_of(self.instance)
 
     def _post_clean(self):
         pass  # the model's own checks run in the service, with the service's messages
@@ -87,6 +90,7 @@ class ReservationAdminForm(forms.ModelForm):
         try:
             with transaction.atomic():
                 if self.instance.pk:
+                    versions.require_current(Reservation, self.instance.pk, cleaned.get("version"), "This booking")
                     fresh = Reservation.objects.select_related("resource__site").get(pk=self.instance.pk)
                     changes = {name: data[name] for name in self.changed_data if name in data}
                     changed = services.series_update(
@@ -154,14 +158,15 @@ class ReservationAdmin(RoleScopedAdmin):
         return type(form.__name__, (form,), {"actor": request.user})
 
     def get_fieldsets(self, request, obj=None):
-        editable = [(None, {"fields": [*EDITED_HERE, "apply_to"] if obj and obj.series_id else EDITED_HERE})]
+        fields = [*EDITED_HERE, "apply_to"] if obj and obj.series_id else list(EDITED_HERE)
+        editable = [(None, {"fields": [*fields, "version"] if obj else fields})]
         if obj is None:
             return editable
         return [*editable, ("Record", {"fields": self.readonly_fields})]
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status == ReservationStatus.CANCELLED:
-            return False  # what happened stays as it was
+        if obj is not None and obj.status not in HOLDING:
+            return False  # what happened (cancelled, rejected) stays as it was
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):

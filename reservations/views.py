@@ -3,6 +3,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,13 +12,13 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts.access import can_admin_site
 from accounts.selectors import user_list
-from common import times
+from common import times, versions
 from common.forms import object_id, read_query, run_form_service
 from resources.selectors import bookable_resources, resource_tree, visible_resources, visible_sites
 
 from . import checkin, quotas, rules, selectors, services
 from .forms import ReservationForm, TimelineQuery
-from .models import HOLDING, ReservationStatus, WaitlistStatus
+from .models import HOLDING, Reservation, ReservationStatus, WaitlistStatus
 
 
 def _resources_json(resources) -> str:
@@ -362,7 +363,9 @@ def reservation_detail(request, pk: int):
         if request.method == "POST":
             form = ReservationForm(request.POST, resources=resources, schema=schema, with_repeat=False)
 
+            @transaction.atomic
             def update(data):
+                versions.require_current(Reservation, booking.pk, request.POST.get("version"), "This booking")
                 services.series_update(
                     actor=request.user,
                     reservation=booking,
@@ -390,6 +393,8 @@ def reservation_detail(request, pk: int):
             "can_decide": booking.status == ReservationStatus.PENDING
             and can_admin_site(request.user, booking.resource.site_id),
             "use": _use_buttons(booking) if can_change else {},
+            # After a refused save the form keeps the version it was made from: only a reload updates it.
+            "version": request.POST.get("version") or versions.version_of(booking),
             "zone_now": _zone_now(booking.resource.site),
         },
     )

@@ -9,6 +9,7 @@ from accounts import selectors, services
 from accounts.filters import UserFilter
 from accounts.models import Membership
 from accounts.views_calendar import feed_url
+from common.api.conditional import ConditionalObjectMixin
 from common.filters import SiteRefFilter
 
 from .serializers import (
@@ -23,7 +24,13 @@ from .serializers import (
 )
 
 
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class UserViewSet(
+    ConditionalObjectMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """People you may see: everyone for global administrators, your sites' members for site
     administrators. PATCH is_active / is_global_admin: global administrators only."""
 
@@ -71,7 +78,9 @@ def rotate_calendar_token(request):
     return Response({"feed": feed_url(request, secret)})
 
 
-class MyCalendarLinkViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class MyCalendarLinkViewSet(
+    ConditionalObjectMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Your live iCalendar links, one per calendar. The URL is in the creation response only; making
     a new link for a calendar revokes its previous one; DELETE revokes."""
 
@@ -104,7 +113,7 @@ class MembershipFilter(django_filters.FilterSet):
         fields = ["site", "role", "source"]
 
 
-class MembershipViewSet(viewsets.ModelViewSet):
+class MembershipViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
     """Who belongs to which site with which role. Site administrators manage their sites."""
 
     serializer_class = MembershipSerializer
@@ -133,7 +142,9 @@ class MembershipViewSet(viewsets.ModelViewSet):
         services.membership_remove(actor=self.request.user, membership=instance)
 
 
-class MySshKeyViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class MySshKeyViewSet(
+    ConditionalObjectMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Your SSH public keys (ed25519, ecdsa, rsa >= 2048 bits); sent to provisioning webhooks."""
 
     serializer_class = SshKeySerializer
@@ -155,7 +166,9 @@ class MySshKeyViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
         services.ssh_key_delete(actor=self.request.user, key=instance)
 
 
-class MyApiTokenViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class MyApiTokenViewSet(
+    ConditionalObjectMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Your personal API tokens. The secret is in the creation response only; DELETE revokes."""
 
     serializer_class = ApiTokenSerializer

@@ -7,11 +7,12 @@ from rest_framework.response import Response
 from audit.csv_export import stream_csv
 from audit.filters import AuditEntryFilter
 from audit.selectors import audit_counts, audit_entry_list
+from common.api.conditional import ConditionalObjectMixin
 
 from .serializers import AuditEntrySerializer
 
 
-class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
+class AuditEntryViewSet(ConditionalObjectMixin, viewsets.ReadOnlyModelViewSet):
     """The append-only audit log, read-only. Global administrators see everything, site
     administrators their sites' entries, everyone their own."""
 

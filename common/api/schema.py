@@ -2,6 +2,7 @@
 error shape ({"detail", "code", "errors"}, see common.errors), so that a generated client can read them."""
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -16,6 +17,8 @@ DESCRIPTIONS = {
     403: "Your role or your sites do not allow this.",
     404: "No such object among those you may see (or no such page of results).",
     409: "The change collides with existing data; `detail` says with what.",
+    412: "`If-Match` names a version that is no longer current: `current` holds the object as it is now, "
+    "the `ETag` header its version.",
     413: "The request body is larger than the server accepts.",
     415: "The request body is not in a media type this operation reads.",
     423: "The allocation is locked against changes.",
@@ -53,7 +56,27 @@ class AutoSchema(SpectacularAutoSchema):
             statuses |= {413, 415}
         if self.method in WRITES and self.path.startswith("/api/system-resources/"):
             statuses.add(423)
+        if self._guarded():
+            statuses.add(412)
         return sorted(statuses)
+
+    def _guarded(self) -> bool:
+        from .conditional import GUARDED, ConditionalObjectMixin
+
+        return self.method in GUARDED and "{" in self.path and isinstance(self.view, ConditionalObjectMixin)
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._guarded():
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description="The ETag of the version you read: the change is refused (412) if it changed since.",
+                )
+            )
+        return parameters
 
     def _get_paginator(self):
         # Only the viewsets' list actions paginate; a list answered by a write (cancelled

@@ -1,7 +1,9 @@
 from rest_framework import viewsets
 
+from .conditional import ConditionalObjectMixin
 
-class ServiceBackedViewSet(viewsets.ModelViewSet):
+
+class ServiceBackedViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
     """CRUD whose writes go through the app's services; responses re-read through the selector."""
 
     create_service = update_service = delete_service = None  # staticmethod(service) in subclasses

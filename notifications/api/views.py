@@ -4,6 +4,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import ObjectIdField
 from notifications import services
 from notifications.models import Notification
@@ -28,7 +29,9 @@ class NotificationFilter(django_filters.FilterSet):
         fields = ["kind"]
 
 
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(
+    ConditionalObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Your notifications, newest first. `?unread=true` for the unread ones."""
 
     serializer_class = NotificationSerializer

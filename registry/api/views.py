@@ -4,6 +4,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api.conditional import ConditionalObjectMixin
 from registry import selectors, services
 from registry.filters import AllocationFilter
 from registry.models import AllocationTemplate
@@ -44,7 +45,7 @@ def _spec(data: dict) -> dict:
     return {k: v for k, v in data.items() if k in CREATE_FIELDS}
 
 
-class AllocationViewSet(viewsets.ModelViewSet):
+class AllocationViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
     """System allocations (ports, addresses, paths, databases, domains, ...). DELETE releases
     (the record stays); a locked allocation answers 423."""
 
@@ -173,7 +174,9 @@ class AllocationViewSet(viewsets.ModelViewSet):
         )
 
 
-class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ConflictViewSet(
+    ConditionalObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Every refused duplicate and overlapping path or network, with who tried and who holds it."""
 
     serializer_class = ConflictSerializer
@@ -191,7 +194,7 @@ class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(ConflictSerializer(conflict).data)
 
 
-class TemplateViewSet(viewsets.ModelViewSet):
+class TemplateViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
     """Named sets of allocations for a new service; global administrators manage them, anyone who
     may allocate at a site applies them (all or nothing)."""
 

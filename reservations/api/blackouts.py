@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
 from common.filters import SiteRefFilter
 from common.forms import object_id
@@ -78,6 +79,7 @@ class BlackoutFilter(django_filters.FilterSet):
 
 
 class BlackoutViewSet(
+    ConditionalObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

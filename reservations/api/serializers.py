@@ -72,6 +72,9 @@ class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     )
     parameters = serializers.JSONField(required=False, help_text="Values for the resource type's custom parameters.")
     details_visible = serializers.SerializerMethodField()
+    release_reason = serializers.CharField(
+        read_only=True, help_text="Why the rest was freed: `no_show` or `checked_out`; empty when it was not."
+    )
     cleanup_until = serializers.DateTimeField(
         source="blocked_until",
         read_only=True,

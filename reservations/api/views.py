@@ -7,6 +7,7 @@ from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from common.api.conditional import ConditionalObjectMixin
 from reservations import approvals, checkin, selectors, services
 from reservations.filters import ReservationFilter
 from resources.selectors import site_by_ref, visible_resources
@@ -33,6 +34,7 @@ SCOPE = OpenApiParameter(
 
 
 class ReservationViewSet(
+    ConditionalObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
 from common.forms import object_id
 from reservations import selectors, waitlist
@@ -56,6 +57,7 @@ class WaitlistFilter(django_filters.FilterSet):
 
 
 class WaitlistViewSet(
+    ConditionalObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from common.api.conditional import ConditionalObjectMixin
 from common.exceptions import Conflict, DomainError
 from webhooks import delivery as sending
 from webhooks import selectors, services, signing
@@ -30,7 +31,7 @@ class SignatureRefused(DomainError):
     code = "invalid_signature"
 
 
-class WebhookViewSet(viewsets.ModelViewSet):
+class WebhookViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
     """Webhooks of the sites you administer. The secret appears once, in the creation (or
     rotation) response; it is never shown again."""
 
@@ -112,7 +113,9 @@ class WebhookViewSet(viewsets.ModelViewSet):
         return Response(result, status=status.HTTP_202_ACCEPTED)
 
 
-class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DeliveryViewSet(
+    ConditionalObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Every delivery with its attempts (request headers and body without secrets, response status
     and first 4 KB, duration, error, next retry)."""
 
