@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("reports/utilization/", views.utilization, name="utilization"),
+    path("reports/fair-use/", views.fair_use, name="fair-use"),
 ]

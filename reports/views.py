@@ -8,6 +8,7 @@ from accounts.access import require_operator
 
 from .charts import bars, heat_rows, percent
 from .csv_export import SECTIONS
+from .fair_use import fair_use_report
 from .forms import UtilizationQueryForm, default_period
 from .selectors import Period, utilization_report
 
@@ -57,3 +58,14 @@ def utilization(request):
             "query": query.urlencode(),
         },
     )
+
+
+@login_required
+def fair_use(request):
+    require_operator(request.user, "Fair-use reports")
+    form = UtilizationQueryForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, "reports/fair_use.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    report = fair_use_report(user=request.user, period=Period(data["start"], data["end"]), site=data["site"])
+    return render(request, "reports/fair_use.html", {"form": form, "report": report})

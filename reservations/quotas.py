@@ -212,3 +212,18 @@ def summary(*, user, resource: Resource, now: datetime | None = None) -> str:
             limits.append(f"at most {rule.max_future} ahead")
         said.append(f"Quota for {_scope(rule)}: {', '.join(limits)}.")
     return " ".join(said)
+
+
+def top_users(rule: QuotaRule, period: Span, *, limit: int = 5) -> list[dict]:
+    """Who used most of `rule` in `period` (hours), for the fair-use report."""
+    rows = (
+        Reservation.objects.filter(status__in=HOLDING, resource__site_id=rule.site_id)
+        .filter(**({"resource__resource_type_id": rule.resource_type_id} if rule.resource_type_id else {}))
+        .filter(start__lt=period.end, end__gt=period.start)
+        .values("owner__username")
+        .annotate(used=Sum(Least(F("end"), period.end) - Greatest(F("start"), period.start)))
+        .order_by("-used")[:limit]
+    )
+    return [
+        {"user": row["owner__username"], "used_hours": round(row["used"].total_seconds() / 3600, 2)} for row in rows
+    ]

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from accounts.access import require_operator
 
 from ..csv_export import SECTIONS, report_csv
+from ..fair_use import fair_use_report
 from ..forms import UtilizationQueryForm
 from ..selectors import Period, utilization_report
 
@@ -51,3 +52,16 @@ def utilization_export(request):
     if section not in SECTIONS:
         raise ValidationError({"section": [f"Choose one of {', '.join(SECTIONS)}."]})
     return report_csv(_report(request), section)
+
+
+@extend_schema(parameters=QUERY[:3], responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def fair_use(request):
+    """No-shows per resource and person, approval decisions and how long they took, and the top
+    users of each quota rule in its current period, for the sites you administer."""
+    require_operator(request.user, "Fair-use reports")
+    form = UtilizationQueryForm(request.query_params, user=request.user)
+    if not form.is_valid():
+        raise ValidationError({field: list(messages) for field, messages in form.errors.items()})
+    data = form.cleaned_data
+    return Response(fair_use_report(user=request.user, period=Period(data["start"], data["end"]), site=data["site"]))
