@@ -161,7 +161,6 @@
       say(error.message);
     }
   }
-  }
 
   // The site calendar's filters, remembered per site in this browser.
   const typeFilter = document.getElementById("filter-type");
