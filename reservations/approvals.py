@@ -82,8 +82,8 @@ def reservation_approve(*, actor, reservation: Reservation) -> Reservation:
         raise Conflict("This booking's time is over; there is nothing left to approve.", code="finished")
     before = snapshot(booking)
     booking.status = ReservationStatus.CONFIRMED
-    booking.decided_at, booking.decided_by, booking.pending_until = timezone.now(), actor, None
-    booking.save(update_fields=["status", "decided_at", "decided_by", "pending_until", "updated"])
+    booking.decided_at, booking.decided_by = timezone.now(), actor
+    booking.save(update_fields=["status", "decided_at", "decided_by", "updated"])
     publish_booking("reservation.approved", booking, actor=actor, before=before)
     _tell(booking, "approved", "reservation.approved")
     return booking
@@ -98,9 +98,9 @@ def reservation_reject(*, actor, reservation: Reservation, reason: str = "") -> 
     _require_pending(booking, "rejected")
     before = snapshot(booking)
     booking.status = ReservationStatus.REJECTED
-    booking.decided_at, booking.decided_by, booking.pending_until = timezone.now(), actor, None
+    booking.decided_at, booking.decided_by = timezone.now(), actor
     booking.cancel_reason = reason[:500]
-    booking.save(update_fields=["status", "decided_at", "decided_by", "pending_until", "cancel_reason", "updated"])
+    booking.save(update_fields=["status", "decided_at", "decided_by", "cancel_reason", "updated"])
     publish_booking("reservation.rejected", booking, actor=actor, before=before, message=reason, expired=actor is None)
     waitlist.freed(booking.resource, booking.start, booking.end)
     _tell(booking, "rejected", "reservation.rejected")
@@ -118,19 +118,18 @@ def _tell(booking: Reservation, verb: str, kind: str) -> None:
     )
 
 
-def expire_due(*, now=None, limit: int = 500) -> int:
+def expire_due(*, now=None, limit: int = 500, pk: int | None = None) -> int:
     """Rejects the pending bookings whose decision time has passed (each in its own transaction,
-    skipping any a person is deciding at this moment); a run after downtime catches up."""
+    skipping any a person is deciding at this moment); a run after downtime catches up. With `pk`,
+    that one booking only (the scheduler's task at its deadline)."""
     now = now or timezone.now()
     expired = 0
+    due = Reservation.objects.filter(status=ReservationStatus.PENDING, pending_until__lte=now)
+    if pk is not None:
+        due = due.filter(pk=pk)
     for _ in range(limit):
         with transaction.atomic():
-            booking = (
-                Reservation.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(status=ReservationStatus.PENDING, pending_until__lte=now)
-                .order_by("pending_until")
-                .first()
-            )
+            booking = due.select_for_update(skip_locked=True, of=("self",)).order_by("pending_until").first()
             if booking is None:
                 break
             waited = times.at(booking.created, times.site_zone(booking.resource.site))

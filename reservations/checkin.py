@@ -122,28 +122,28 @@ def reservation_check_out(*, actor, reservation: Reservation) -> Reservation:
     return booking
 
 
-def release_due(*, now=None, limit: int = 500) -> int:
-    """Beat, every second: bookings not checked in by their deadline are released, each once (row
-    lock and released_at decide), oldest deadline first, so a run after downtime catches up."""
+def release_due(*, now=None, limit: int = 500, pk: int | None = None) -> int:
+    """Bookings not checked in by their deadline are released, each once (row lock and released_at
+    decide), oldest deadline first, so a run after downtime catches up. With `pk`, that one booking
+    only (the scheduler's task at its deadline)."""
     now = now or timezone.now()
     released = 0
+    due = Reservation.objects.filter(
+        status=ReservationStatus.CONFIRMED, checked_in_at__isnull=True, released_at__isnull=True, checkin_until__lte=now
+    )
+    if pk is not None:
+        due = due.filter(pk=pk)
     for _ in range(limit):
         with transaction.atomic():
             booking = (
-                Reservation.objects.select_for_update(skip_locked=True, of=("self",))
+                due.select_for_update(skip_locked=True, of=("self",))
                 .select_related("resource", "resource__site", "owner")
-                .filter(
-                    status=ReservationStatus.CONFIRMED,
-                    checked_in_at__isnull=True,
-                    released_at__isnull=True,
-                    checkin_until__lte=now,
-                )
                 .order_by("checkin_until")
                 .first()
             )
             if booking is None:
                 break
-            _free_the_rest(booking, actor=None, reason="no_show", now=max(now, booking.checkin_until))
+            _free_the_rest(booking, actor=None, reason="no_show", now=max(timezone.now(), booking.checkin_until))
             notify(
                 user=booking.owner,
                 kind="reservation.released",

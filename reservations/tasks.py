@@ -79,6 +79,7 @@ def send_due_reminders() -> dict:
 # --- reservation.started / ending_soon / ended, on time and exactly once -------------------------
 
 LOOKAHEAD = timezone.timedelta(seconds=3)
+DEADLINE_TOLERANCE = timezone.timedelta(milliseconds=50)
 LATE_AFTER = timezone.timedelta(seconds=5)
 BOUNDARY_FIELD = {"started": "started_event_at", "ending_soon": "ending_soon_event_at", "ended": "ended_event_at"}
 
@@ -92,8 +93,22 @@ def _moment(booking: Reservation, kind: str):
 
 
 @shared_task(ignore_result=True)
+def fire_deadline(reservation_id: int, kind: str) -> int:
+    """At a pending booking's decision deadline ("expire") or a check-in deadline ("no_show"), as
+    scheduled by schedule_boundaries with an ETA; the state under the row lock decides, so a
+    deadline moved or met meanwhile does nothing, and nothing happens twice."""
+    from .approvals import expire_due
+    from .checkin import release_due
+
+    due_by = timezone.now() + DEADLINE_TOLERANCE  # a timer a few ms early still counts
+    run = expire_due if kind == "expire" else release_due
+    return run(now=due_by, limit=1, pk=reservation_id)
+
+
+@shared_task(ignore_result=True)
 def expire_pending() -> int:
-    """Beat, every second: pending bookings not approved in time are rejected, once each."""
+    """Beat, every second: pending bookings not approved in time are rejected, once each (what the
+    scheduled deadline tasks missed, e.g. after downtime)."""
     from .approvals import expire_due
 
     return expire_due()
@@ -134,7 +149,23 @@ def schedule_boundaries() -> int:
         ),
         ("ended", "end", confirmed.filter(ended_event_at__isnull=True, end__lte=horizon)),
     ]
+    deadlines = [
+        (
+            "expire",
+            "pending_until",
+            Reservation.objects.filter(status=ReservationStatus.PENDING, pending_until__lte=horizon),
+        ),
+        (
+            "no_show",
+            "checkin_until",
+            confirmed.filter(checked_in_at__isnull=True, released_at__isnull=True, checkin_until__lte=horizon),
+        ),
+    ]
     count = 0
+    for kind, field, rows in deadlines:
+        for pk, moment in rows.order_by(field).values_list("pk", field)[:2000]:
+            fire_deadline.apply_async((pk, kind), eta=max(moment, now))
+            count += 1
     for kind, field, rows in due:
         for pk, moment in rows.order_by(field).values_list("pk", field)[:2000]:
             if kind == "ending_soon":

@@ -141,3 +141,15 @@ def test_approving_and_cancelling_at_once_leave_one_consistent_outcome(member, s
         assert approved <= 1 and cancelled == 1 and booking.status == "cancelled", outcomes
         refusals = [o for o in outcomes if isinstance(o, Exception)]
         assert all(getattr(o, "code", None) == "decided" for o in refusals), refusals
+
+
+def test_the_scheduler_hands_each_deadline_to_a_task_at_its_moment(member, krios):
+    booking = book(member, krios)
+    soon = timezone.now() + timedelta(seconds=2)
+    Reservation.objects.filter(pk=booking.pk).update(pending_until=soon)
+    assert tasks.fire_deadline(booking.pk, "expire") == 0  # not yet: nothing happens early
+    assert tasks.schedule_boundaries() >= 1
+    Reservation.objects.filter(pk=booking.pk).update(pending_until=timezone.now() - timedelta(milliseconds=1))
+    assert tasks.fire_deadline(booking.pk, "expire") == 1
+    assert tasks.fire_deadline(booking.pk, "expire") == 0  # twice scheduled, once done
+    assert Event.objects.filter(type="reservation.rejected").count() == 1

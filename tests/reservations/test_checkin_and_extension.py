@@ -160,3 +160,13 @@ def test_ending_soon_says_how_far_the_booking_could_be_extended(member, second_m
     assert checkin.free_after(booking) == at(2, 13)
     services.reservation_update(actor=member, reservation=booking, end=at(2, 13))
     assert checkin.free_after(booking) == at(2, 13)  # nothing left: the next one follows
+
+
+def test_a_check_in_deadline_task_releases_once_and_spares_a_checked_in_booking(site_admin, scope):
+    missed = running(site_admin, scope)
+    kept = running(site_admin, scope, started_minutes_ago=300, length=timedelta(hours=1))
+    Reservation.objects.filter(pk__in=[missed.pk, kept.pk]).update(checkin_until=timezone.now() - MINUTE)
+    Reservation.objects.filter(pk=kept.pk).update(checked_in_at=timezone.now() - MINUTE)
+    assert tasks.fire_deadline(kept.pk, "no_show") == 0
+    assert tasks.fire_deadline(missed.pk, "no_show") == 1
+    assert tasks.fire_deadline(missed.pk, "no_show") == 0
