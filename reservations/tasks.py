@@ -1,8 +1,10 @@
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from accounts.models import MAX_REMINDER_MINUTES
 from notifications.services import notify
@@ -92,6 +94,13 @@ def _moment(booking: Reservation, kind: str):
     return booking.end - timezone.timedelta(minutes=settings.EVENT_ENDING_SOON_MINUTES)
 
 
+def _first_time(key: str) -> bool:
+    try:
+        return cache.add(key, 1, int((LOOKAHEAD + DEADLINE_TOLERANCE).total_seconds()) + 5)
+    except RedisError:
+        return True  # without the cache, send again: the task itself decides once
+
+
 @shared_task(ignore_result=True)
 def fire_deadline(reservation_id: int, kind: str) -> int:
     """At a pending booking's decision deadline ("expire") or a check-in deadline ("no_show"), as
@@ -163,9 +172,12 @@ def schedule_boundaries() -> int:
     ]
     count = 0
     for kind, field, rows in deadlines:
-        for pk, moment in rows.order_by(field).values_list("pk", field)[:2000]:
-            fire_deadline.apply_async((pk, kind), eta=max(moment, now))
-            count += 1
+        # Future deadlines only, each handed over once (the per-second catch-up runs take what
+        # is already due): re-sending the whole window every second would flood the workers.
+        for pk, moment in rows.filter(**{f"{field}__gt": now}).order_by(field).values_list("pk", field)[:2000]:
+            if _first_time(f"deadline:{kind}:{pk}:{moment.timestamp()}"):
+                fire_deadline.apply_async((pk, kind), eta=moment)
+                count += 1
     for kind, field, rows in due:
         for pk, moment in rows.order_by(field).values_list("pk", field)[:2000]:
             if kind == "ending_soon":
