@@ -89,6 +89,10 @@ def describe(resource: Resource) -> str:
         said.append(f"up to {human(kind.max_horizon)} ahead")
     if resource.cleanup_time:
         said.append(f"{human(resource.cleanup_time)} cleanup after each booking")
+    if kind.requires_approval:
+        said.append("needs a site administrator's approval")
+    if kind.checkin_window:
+        said.append(f"check in within {human(kind.checkin_window)} of the start")
     return (
         f"{kind.name} bookings: {', '.join(said)}." if said else f"{kind.name}: no limits on length or how far ahead."
     )

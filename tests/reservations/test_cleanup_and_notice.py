@@ -154,3 +154,19 @@ class TestNotice:
         )
         assert slot is not None and slot[1] >= now + timedelta(hours=2)
         assert "booked at least 2 hour(s) ahead" in rules.describe(krios)
+
+
+def test_every_policy_is_told_before_booking(site_a):
+    kind = ResourceTypeFactory(
+        site=site_a,
+        name="Krios",
+        max_duration=timedelta(hours=8),
+        cleanup=HALF_HOUR,
+        requires_approval=True,
+        checkin_window=timedelta(minutes=15),
+    )
+    said = rules.describe(ResourceFactory(site=site_a, resource_type=kind))
+    assert said == (
+        "Krios bookings: at most 8 hour(s), 30 minute(s) cleanup after each booking, needs a site administrator's "
+        "approval, check in within 15 minute(s) of the start."
+    )
