@@ -153,6 +153,10 @@ def user_set_active(*, actor, user, is_active: bool) -> None:
         raise Conflict("You cannot deactivate yourself.")
     if user.is_active == is_active:
         return
+    _set_active(actor=actor, user=user, is_active=is_active)
+
+
+def _set_active(*, actor, user, is_active: bool, message: str = "") -> None:
     before = snapshot(user)
     user.is_active = is_active
     user.save(update_fields=["is_active"])
@@ -164,6 +168,7 @@ def user_set_active(*, actor, user, is_active: bool) -> None:
         before=before,
         after=snapshot(user),
         severity=Severity.WARNING,
+        message=message,
     )
 
 
@@ -183,40 +188,17 @@ def user_end_sessions(user) -> None:
 def user_cut_off_by_provider(*, user, reason: str) -> None:
     """The provider no longer vouches for the user (disabled, removed, signed out for good):
     deactivated, sessions ended and personal API tokens revoked, in one transaction."""
-    before = snapshot(user)
-    now = timezone.now()
-    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     user_end_sessions(user)
-    publish(
-        "user.deactivated",
-        actor=None,
-        instance=user,
-        site_id=None,
-        before=before,
-        after=snapshot(user),
-        severity=Severity.WARNING,
-        message=f"Deactivated: {reason}; sessions ended, {revoked} API token(s) revoked.",
-    )
+    message = f"Deactivated: {reason}; sessions ended, {revoked} API token(s) revoked."
+    _set_active(actor=None, user=user, is_active=False, message=message)
 
 
 @transaction.atomic
 def user_restored_by_provider(*, user) -> None:
     """A user the provider had cut off signs in again: the provider vouches for them once more."""
-    before = snapshot(user)
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    publish(
-        "user.activated",
-        actor=None,
-        instance=user,
-        site_id=None,
-        before=before,
-        after=snapshot(user),
-        severity=Severity.WARNING,
-        message="Reactivated: the identity provider let the user sign in again.",
-    )
+    message = "Reactivated: the identity provider let the user sign in again."
+    _set_active(actor=None, user=user, is_active=True, message=message)
 
 
 # --- SSH keys ---------------------------------------------------------------------------------
@@ -267,15 +249,20 @@ def api_token_create(*, actor, user, name: str, expires_at: datetime.datetime | 
     return token, secret
 
 
+def _revoke(*, actor, credential, action: str, what: str) -> None:
+    """API tokens and calendar links alike: marked revoked (the record stays), audited, once."""
+    _require_self_or_global_admin(actor, credential.user, f"revoke this {what}")
+    if credential.revoked_at is not None:
+        return
+    before = snapshot(credential)
+    credential.revoked_at = timezone.now()
+    credential.save(update_fields=["revoked_at"])
+    publish(action, actor=actor, instance=credential, site_id=None, before=before, after=snapshot(credential))
+
+
 @transaction.atomic
 def api_token_revoke(*, actor, token: ApiToken) -> None:
-    _require_self_or_global_admin(actor, token.user, "revoke this token")
-    if token.revoked_at is not None:
-        return
-    before = snapshot(token)
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-    publish("api_token.revoked", actor=actor, instance=token, site_id=None, before=before, after=snapshot(token))
+    _revoke(actor=actor, credential=token, action="api_token.revoked", what="token")
 
 
 # --- Calendar feed links ---------------------------------------------------------------------
@@ -310,13 +297,7 @@ def calendar_feed_create(*, actor, user, resource=None) -> tuple[CalendarFeed, s
 
 @transaction.atomic
 def calendar_feed_revoke(*, actor, feed: CalendarFeed) -> None:
-    _require_self_or_global_admin(actor, feed.user, "revoke this calendar link")
-    if feed.revoked_at is not None:
-        return
-    before = snapshot(feed)
-    feed.revoked_at = timezone.now()
-    feed.save(update_fields=["revoked_at"])
-    publish("calendar_feed.revoked", actor=actor, instance=feed, site_id=None, before=before, after=snapshot(feed))
+    _revoke(actor=actor, credential=feed, action="calendar_feed.revoked", what="calendar link")
 
 
 @transaction.atomic

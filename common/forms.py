@@ -11,15 +11,20 @@ def run_form_service(form, call) -> bool:
     try:
         call(form.cleaned_data)
     except REFUSALS as exc:
-        refusal = refusal_for(exc)
-        if refusal.status == 403:
+        if refusal_for(exc).status == 403:
             raise
-        if not refusal.errors:
-            form.add_error(None, refusal.message)
-        for name, messages in refusal.errors.items():
-            form.add_error(name if name in form.fields and name != NON_FIELD else None, messages)
+        add_refusal(form, exc)
         return False
     return True
+
+
+def add_refusal(form, exc) -> None:
+    """A service's refusal as the form's errors: field messages on their fields, the rest on top."""
+    refusal = refusal_for(exc)
+    if not refusal.errors:
+        form.add_error(None, refusal.message)
+    for name, messages in refusal.errors.items():
+        form.add_error(name if name in form.fields and name != NON_FIELD else None, messages)
 
 
 def read_query(request, form_class) -> dict:

@@ -15,7 +15,8 @@ from django.utils.html import format_html
 
 from common import spreadsheet, times, versions
 from common.admin import ReadOnlyInline, RoleScopedAdmin
-from common.errors import NON_FIELD, REFUSALS, refusal_for
+from common.errors import REFUSALS
+from common.forms import add_refusal
 
 from . import approvals, selectors, services
 from .models import HOLDING, Reservation, ReservationStatus, Series
@@ -100,11 +101,7 @@ class ReservationAdminForm(forms.ModelForm):
                 else:
                     self.saved = services.reservation_create(actor=self.actor, **data)
         except REFUSALS as exc:
-            refusal = refusal_for(exc)
-            for name, problems in refusal.errors.items():
-                self.add_error(name if name in self.fields and name != NON_FIELD else None, problems)
-            if not refusal.errors:
-                self.add_error(None, refusal.message)
+            add_refusal(self, exc)
         return cleaned
 
     def save(self, commit=True):

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.db import transaction
 
 from common.admin import RoleScopedAdmin, ServiceBackedAdmin
-from common.errors import NON_FIELD, REFUSALS, refusal_for
+from common.errors import REFUSALS
+from common.forms import add_refusal
 
 from . import blackouts, quota_rules, selectors, waitlist
 from .models import Blackout, QuotaRule, WaitlistEntry
@@ -51,11 +52,7 @@ class BlackoutAdminForm(forms.ModelForm):
                 )
                 self.cancelled = len(cancelled)
         except REFUSALS as exc:
-            refusal = refusal_for(exc)
-            for name, problems in refusal.errors.items():
-                self.add_error(name if name in self.fields and name != NON_FIELD else None, problems)
-            if not refusal.errors:
-                self.add_error(None, refusal.message)
+            add_refusal(self, exc)
         return cleaned
 
     def save(self, commit=True):
