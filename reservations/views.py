@@ -107,7 +107,7 @@ def timeline(request, slug: str):
     span = (end - start).total_seconds()
     tree = resource_tree(user=request.user, site=site)
     bookings = selectors.reservation_list(user=request.user).filter(
-        resource__site=site, status=ReservationStatus.CONFIRMED, start__lt=end, end__gt=start
+        resource__site=site, status__in=HOLDING, start__lt=end, blocked_until__gt=start
     )
     visible = selectors.details_visible_to(request.user)
     parent_of = {resource.pk: resource.parent_id for resource, _ in tree}
@@ -131,16 +131,29 @@ def timeline(request, slug: str):
         left = max((booking.start - start).total_seconds(), 0) / span * 100
         right = min((booking.end - start).total_seconds(), span) / span * 100
         title = booking.title if visible(booking) and booking.title else ""
+        pending = "Pending: " if booking.status == ReservationStatus.PENDING else ""
         bar = {
             "booking": booking,
             "left": f"{left:.3f}",
             "width": f"{max(right - left, 0.3):.3f}",
-            "label": title or "Booked",
+            "label": pending + (title or "Booked"),
+            "pending": bool(pending),
             # Colleagues' bookings are a plain "Booked" bar: their detail page is not theirs to open.
             "linked": visible(booking),
             "movable": rules.may_change(request.user, booking),
         }
-        bars.setdefault(booking.resource_id, []).append(bar)
+        if booking.end > start:
+            bars.setdefault(booking.resource_id, []).append(bar)
+        if booking.blocked_until > booking.end and booking.blocked_until > start:
+            # The resource's cleanup after it: nothing starts there (hatched, not a booking to open).
+            clean_left = max((booking.end - start).total_seconds(), 0) / span * 100
+            clean_right = min((booking.blocked_until - start).total_seconds(), span) / span * 100
+            cleanup = {**bar, "left": f"{clean_left:.3f}", "width": f"{max(clean_right - clean_left, 0.3):.3f}"}
+            bars.setdefault(booking.resource_id, []).append(
+                {**cleanup, "label": "Cleanup", "cleanup": True, "linked": False}
+            )
+        if booking.end <= start:
+            continue
         blocked_label = f"Blocked by {booking.resource.name}" + (f" · {title}" if title else "")
         for other in relatives(booking.resource_id):
             bars.setdefault(other, []).append({**bar, "label": blocked_label, "blocked": True, "linked": False})

@@ -170,3 +170,15 @@ def test_every_policy_is_told_before_booking(site_a):
         "Krios bookings: at most 8 hour(s), 30 minute(s) cleanup after each booking, needs a site administrator's "
         "approval, check in within 15 minute(s) of the start."
     )
+
+
+def test_the_timeline_shows_cleanup_and_pending_bookings(client, member, site_a, krios):
+    from tests.factories import ResourceTypeFactory as Types
+
+    approval = ResourceFactory(site=site_a, resource_type=Types(site=site_a, name="Approval", requires_approval=True))
+    book(member, krios, at(2, 10), at(2, 11))
+    book(member, approval, at(2, 12), at(2, 13))
+    client.force_login(member)
+    page = client.get(f"/calendar/berlin/timeline/?date={at(2, 0).date().isoformat()}&days=1").text
+    assert 'class="bar cleanup"' in page and ">Cleanup<" in page
+    assert 'class="bar pending"' in page and "Pending: " in page
