@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import Count
 
 from accounts.access import is_global_admin
 from common.admin import ReadOnlyInline, RoleScopedAdmin
@@ -71,7 +72,31 @@ class SshKeyInline(ReadOnlyInline):
 
 
 admin.site.unregister(User)
-admin.site.unregister(Group)  # access comes from site memberships and Keycloak, not Django groups
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class TeamAdmin(admin.ModelAdmin):
+    """Groups are teams that quota rules may count together (Keycloak's /teams/... arrive by
+    themselves); access comes from site memberships, so no Django permissions here."""
+
+    list_display = ["name", "member_count"]
+    search_fields = ["name", "user__username"]
+    fields = ["name"]
+
+    def has_module_permission(self, request):
+        return is_global_admin(request.user)
+
+    has_view_permission = has_change_permission = has_add_permission = has_delete_permission = (
+        lambda self, request, obj=None: is_global_admin(request.user)
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_members=Count("user"))
+
+    @admin.display(description="Members", ordering="_members")
+    def member_count(self, obj):
+        return obj._members
 
 
 @admin.register(User)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit import services as audit
 from audit.models import Severity
 from common.events import publish, snapshot
 from common.exceptions import Conflict, PermissionDenied
@@ -199,6 +200,29 @@ def user_restored_by_provider(*, user) -> None:
     """A user the provider had cut off signs in again: the provider vouches for them once more."""
     message = "Reactivated: the identity provider let the user sign in again."
     _set_active(actor=None, user=user, is_active=True, message=message)
+
+
+def teams_set(*, user, names: set[str]) -> None:
+    """The user's teams from the identity provider: groups named under OIDC_TEAM_GROUP_PREFIX are
+    the provider's to grant and take away; other groups (set by hand) are kept."""
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+
+    prefix = "/" + settings.OIDC_TEAM_GROUP_PREFIX.strip("/") + "/"
+    current = {g.name: g for g in user.groups.filter(name__startswith=prefix)}
+    gone = [g for name, g in current.items() if name not in names]
+    added = [Group.objects.get_or_create(name=name)[0] for name in sorted(names - set(current))]
+    if not gone and not added:
+        return
+    before = sorted(current)
+    user.groups.remove(*gone)
+    user.groups.add(*added)
+    audit.record(
+        action="user.teams_changed",
+        instance=user,
+        changes={"teams": {"before": before, "after": sorted(names)}},
+        message="Teams from the identity provider.",
+    )
 
 
 # --- SSH keys ---------------------------------------------------------------------------------

@@ -183,6 +183,7 @@ LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?error=sso"
 OIDC_ADMIN_ROLE = env_str("OIDC_ADMIN_ROLE", "reservoir-admin")
 OIDC_SITE_GROUP_PREFIX = env_str("OIDC_SITE_GROUP_PREFIX", "/sites/")
 OIDC_SITE_ADMIN_GROUP = env_str("OIDC_SITE_ADMIN_GROUP", "admins")
+OIDC_TEAM_GROUP_PREFIX = env_str("OIDC_TEAM_GROUP_PREFIX", "/teams/")  # teams for group quotas
 OIDC_API_AUDIENCE = env_list("OIDC_API_AUDIENCE", [OIDC_RP_CLIENT_ID])
 # Clients whose access tokens may call the API (the token's azp); ID tokens are never accepted.
 OIDC_API_CLIENTS = env_list("OIDC_API_CLIENTS", [OIDC_RP_CLIENT_ID])

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from accounts.access import administered_site_ids
 from common.admin import RoleScopedAdmin, ServiceBackedAdmin
 from common.errors import REFUSALS
 from common.forms import add_refusal
@@ -13,10 +15,21 @@ from .models import Blackout, QuotaRule, WaitlistEntry
 @admin.register(QuotaRule)
 class QuotaRuleAdmin(ServiceBackedAdmin):
     visible = staticmethod(selectors.quota_rules_administered)
-    list_display = ["site", "resource_type", "period", "max_hours", "max_concurrent", "max_future", "updated"]
+    list_display = ["site", "resource_type", "group", "period", "max_hours", "max_concurrent", "max_future", "updated"]
     list_filter = [("site", admin.RelatedOnlyFieldListFilter), "period"]
-    search_fields = ["site__name", "resource_type__name"]
-    fields = ["site", "resource_type", "period", "max_hours", "max_concurrent", "max_future"]
+    search_fields = ["site__name", "resource_type__name", "group__name"]
+    fields = ["site", "resource_type", "group", "period", "max_hours", "max_concurrent", "max_future"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "group":
+            # Teams with people at the operator's sites: no other site's team names are offered.
+            sites = administered_site_ids(request.user)
+            groups = Group.objects.order_by("name")
+            if sites is not None:
+                groups = groups.filter(user__memberships__site_id__in=sites).distinct()
+            kwargs["queryset"] = groups
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     create_service = staticmethod(quota_rules.quota_rule_create)
     update_service = staticmethod(quota_rules.quota_rule_update)
     delete_service = staticmethod(quota_rules.quota_rule_delete)

@@ -184,6 +184,15 @@ class QuotaRule(TimeStampedModel):
         related_name="quota_rules",
         help_text="Empty: bookings of every type at the site count together.",
     )
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="quota_rules",
+        help_text="Empty: each person separately. A group (a team, e.g. Keycloak's /teams/vision): "
+        "its members' bookings count together.",
+    )
     period = models.CharField(max_length=5, choices=QuotaPeriod.choices, default=QuotaPeriod.WEEK)
     max_hours = models.DecimalField(
         max_digits=7,
@@ -204,7 +213,7 @@ class QuotaRule(TimeStampedModel):
         verbose_name = "quota rule"
         constraints = [
             models.UniqueConstraint(
-                fields=["site", "resource_type", "period"],
+                fields=["site", "resource_type", "group", "period"],
                 nulls_distinct=False,
                 name="quota_rule_unique_scope",
                 violation_error_message="This site already has a quota rule for this type and period.",
@@ -222,7 +231,8 @@ class QuotaRule(TimeStampedModel):
 
     def __str__(self) -> str:
         kind = self.resource_type.name if self.resource_type_id else "all types"
-        return f"Quota at {self.site} for {kind} per {self.period}"
+        whose = f" of {self.group.name}" if self.group_id else ""
+        return f"Quota at {self.site} for {kind}{whose} per {self.period}"
 
 
 class Blackout(TimeStampedModel):

@@ -8,7 +8,7 @@ from common.services import apply_changes, guarded_delete, validated_save
 
 from .models import QuotaRule
 
-FIELDS = ("site", "resource_type", "period", "max_hours", "max_concurrent", "max_future")
+FIELDS = ("site", "resource_type", "group", "period", "max_hours", "max_concurrent", "max_future")
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from .models import HOLDING, QuotaPeriod, QuotaRule, Reservation
 
 # The first key of the advisory lock pair: "quota", so it cannot meet other advisory locks.
 _LOCK_CLASS = 0x71756F74
+_GROUP_LOCK_CLASS = 0x71756F75
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,22 @@ def _overlap(span: Span, within: Span) -> timedelta:
     return max(timedelta(0), min(span.end, within.end) - max(span.start, within.start))
 
 
-def rules_for(resource: Resource) -> list[QuotaRule]:
+def rules_for(resource: Resource, owner) -> list[QuotaRule]:
+    """The rules that count a booking of `resource` by `owner`: the person's own, and those of
+    the groups (teams) they belong to."""
     return list(
         QuotaRule.objects.filter(site_id=resource.site_id)
         .filter(Q(resource_type__isnull=True) | Q(resource_type_id=resource.resource_type_id))
-        .select_related("site", "resource_type")
+        .filter(Q(group__isnull=True) | Q(group__in=owner.groups.all()))
+        .select_related("site", "resource_type", "group")
+        .order_by("pk")
     )
 
 
 def _counted(rule: QuotaRule, owner, exclude) -> "QuerySet[Reservation]":  # noqa: F821
-    bookings = Reservation.objects.filter(owner=owner, status__in=HOLDING, resource__site_id=rule.site_id).exclude(
+    """The bookings a rule counts for `owner`: theirs, or all of their group's members'."""
+    whose = Q(owner__groups=rule.group_id) if rule.group_id else Q(owner=owner)
+    bookings = Reservation.objects.filter(whose, status__in=HOLDING, resource__site_id=rule.site_id).exclude(
         pk__in=list(exclude)
     )
     if rule.resource_type_id:
@@ -90,7 +97,8 @@ def _used_in(rule: QuotaRule, owner, period: Span, exclude) -> timedelta:
 
 def _scope(rule: QuotaRule) -> str:
     kind = f"{rule.resource_type.name} at " if rule.resource_type_id else ""
-    return f"{kind}{rule.site.name}"
+    whose = f" for {rule.group.name}" if rule.group_id else ""
+    return f"{kind}{rule.site.name}{whose}"
 
 
 def _period_name(rule: QuotaRule, period: Span, zone) -> str:
@@ -106,19 +114,22 @@ def exempt(owner, resource: Resource) -> bool:
     return settings.QUOTA_EXEMPT_ADMINS and can_admin_site(owner, resource.site_id)
 
 
-def lock_owner(owner) -> None:
-    """Serialises the quota checks of one person until the transaction ends."""
+def lock_owner(owner, groups=()) -> None:
+    """Serialises the quota checks of one person, and of each group whose rules count them, until
+    the transaction ends (always the person first, then groups in order: no deadlock)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, owner.pk % 2**31])
+        for group_id in sorted(set(groups)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_GROUP_LOCK_CLASS, group_id % 2**31])
 
 
 def check(*, owner, resource: Resource, spans: list[Span], exclude=()) -> None:
     """Raises Conflict (code `quota`) naming the rule and the numbers if booking `spans` of
     `resource` for `owner` (besides their bookings, less `exclude`) breaks a quota rule."""
-    rules = rules_for(resource)
+    rules = rules_for(resource, owner)
     if not rules or not spans or exempt(owner, resource):
         return
-    lock_owner(owner)
+    lock_owner(owner, [rule.group_id for rule in rules if rule.group_id])
     zone = times.site_zone(resource.site)
     for rule in rules:
         if rule.max_hours is not None:
@@ -169,8 +180,10 @@ def usage(*, user, now: datetime | None = None) -> list[dict]:
     from accounts.access import scope_to_sites, visible_site_ids
 
     now = now or timezone.now()
-    rules = scope_to_sites(QuotaRule.objects.all(), visible_site_ids(user), "site").select_related(
-        "site", "resource_type"
+    rules = (
+        scope_to_sites(QuotaRule.objects.all(), visible_site_ids(user), "site")
+        .filter(Q(group__isnull=True) | Q(group__in=user.groups.all()))
+        .select_related("site", "resource_type", "group")
     )
     found = []
     for rule in rules.order_by("site__name", "resource_type__name", "period"):
@@ -192,7 +205,7 @@ def usage(*, user, now: datetime | None = None) -> list[dict]:
 
 def summary(*, user, resource: Resource, now: datetime | None = None) -> str:
     """The quota rules that count a booking of `resource` by `user`, in words, with their usage."""
-    rules = rules_for(resource)
+    rules = rules_for(resource, user)
     if not rules:
         return ""
     if exempt(user, resource):
@@ -219,6 +232,7 @@ def top_users(rule: QuotaRule, period: Span, *, limit: int = 5) -> list[dict]:
     rows = (
         Reservation.objects.filter(status__in=HOLDING, resource__site_id=rule.site_id)
         .filter(**({"resource__resource_type_id": rule.resource_type_id} if rule.resource_type_id else {}))
+        .filter(**({"owner__groups": rule.group_id} if rule.group_id else {}))
         .filter(start__lt=period.end, end__gt=period.start)
         .values("owner__username")
         .annotate(used=Sum(Least(F("end"), period.end) - Greatest(F("start"), period.start)))

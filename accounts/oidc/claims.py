@@ -51,3 +51,13 @@ def apply(user, claims: dict) -> None:
             services.membership_remove(actor=None, membership=membership)
     for site, role in wanted.values():
         services.membership_set(actor=None, site=site, user=user, role=role, source=MembershipSource.OIDC)
+    services.teams_set(user=user, names=teams_from_groups(claims.get("groups")))
+
+
+def teams_from_groups(groups) -> set[str]:
+    """Group paths under OIDC_TEAM_GROUP_PREFIX (/teams/...): teams whose bookings quota rules
+    may count together. Kept as Django groups named by their full path."""
+    prefix = "/" + settings.OIDC_TEAM_GROUP_PREFIX.strip("/") + "/"
+    return {
+        "/" + g.strip("/") for g in groups or [] if isinstance(g, str) and ("/" + g.strip("/") + "/").startswith(prefix)
+    }

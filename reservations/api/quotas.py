@@ -12,6 +12,9 @@ class QuotaUsageSerializer(serializers.Serializer):
     rule = serializers.IntegerField(source="rule.pk")
     site = serializers.IntegerField(source="rule.site_id")
     resource_type = serializers.IntegerField(source="rule.resource_type_id", allow_null=True)
+    group = serializers.CharField(
+        source="rule.group.name", allow_null=True, default=None, help_text="The team whose bookings count together."
+    )
     scope = serializers.CharField(help_text='What the rule counts, e.g. "GPU at Berlin Lab".')
     period = serializers.CharField(source="rule.period")
     period_start = serializers.DateTimeField()

@@ -141,3 +141,50 @@ def test_twenty_parallel_bookings_by_one_person_never_end_above_the_quota(member
             [kind.pk, ReservationStatus.CONFIRMED],
         )
         assert cursor.fetchone()[0] == 5
+
+
+def test_a_teams_quota_counts_its_members_together(member, second_member, gpus, site_a):
+    from django.contrib.auth.models import Group
+
+    team = Group.objects.create(name="/teams/vision")
+    member.groups.add(team)
+    second_member.groups.add(team)
+    rule(site_a, group=team, period=QuotaPeriod.DAY, max_hours=Decimal(3))
+    book(member, gpus[0], at(2, 9), at(2, 11))
+    with pytest.raises(Conflict) as refused:
+        book(second_member, gpus[1], at(2, 12), at(2, 14))
+    assert "2 h of 3 h used on" in str(refused.value) and "Berlin Lab for /teams/vision" in str(refused.value)
+    book(second_member, gpus[1], at(2, 12), at(2, 13))
+
+
+def test_the_provider_sets_teams(member):
+    from accounts.oidc import claims
+
+    claims.apply(member, {"sub": "x", "groups": ["/teams/vision", "/teams/robotics/", "/other"]})
+    assert sorted(member.groups.values_list("name", flat=True)) == ["/teams/robotics", "/teams/vision"]
+    from django.contrib.auth.models import Group
+
+    member.groups.add(Group.objects.create(name="by hand"))
+    claims.apply(member, {"sub": "x", "groups": ["/teams/vision"]})
+    assert sorted(member.groups.values_list("name", flat=True)) == ["/teams/vision", "by hand"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_members_of_one_team_never_end_above_its_quota(site_a):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Membership, Role
+    from tests.factories import UserFactory
+
+    team = Group.objects.create(name="/teams/race")
+    kind = ResourceTypeFactory(site=site_a, name="Team-race")
+    resources = [ResourceFactory(site=site_a, resource_type=kind, name=f"t-{i}") for i in range(20)]
+    people = [UserFactory(username=f"team-{i}") for i in range(20)]
+    for person in people:
+        Membership.objects.create(site=site_a, user=person, role=Role.MEMBER)
+        person.groups.add(team)
+    QuotaRule.objects.create(site=site_a, group=team, period=QuotaPeriod.DAY, max_hours=Decimal(4))
+    outcomes = race(
+        [(lambda p=p, r=r: book(p, r, at(2, 9), at(2, 10))) for p, r in zip(people, resources, strict=True)]
+    )
+    assert len([o for o in outcomes if isinstance(o, Reservation)]) == 4, outcomes
