@@ -20,14 +20,18 @@ from .models import HOLDING, Blackout, BlackoutPeriod, Reservation
 from .selectors import Interval, tree_ids
 
 
-def periods_over(resource: Resource, start: datetime, end: datetime):
-    """Blackout periods that close `resource` (site-wide ones, and those of its tree) within [start, end)."""
-    return (
+def periods_over(resource: Resource, start: datetime, end: datetime) -> list[BlackoutPeriod]:
+    """Blackout periods that close `resource` (site-wide ones, and those of its tree) within [start, end).
+    One indexed query; the tree is read only when a resource's own blackout is among them (rare)."""
+    periods = list(
         BlackoutPeriod.objects.filter(site_id=resource.site_id, start__lt=end, end__gt=start)
-        .filter(Q(resource__isnull=True) | Q(resource_id__in=tree_ids(resource.pk)))
-        .select_related("blackout")
+        .select_related("blackout", "blackout__resource")
         .order_by("start")
     )
+    if any(p.resource_id for p in periods):
+        tree = tree_ids(resource.pk)
+        periods = [p for p in periods if p.resource_id is None or p.resource_id in tree]
+    return periods
 
 
 def check(resource: Resource, spans) -> None:
