@@ -3,6 +3,7 @@ from django.db.models import Q
 
 from common.filters import SearchFilterMixin, SiteRefFilter
 
+from . import attribute_filter
 from .models import Resource, ResourceStatus, ResourceType, Site
 
 
@@ -42,7 +43,14 @@ class ResourceFilter(SearchFilterMixin, django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ResourceStatus.choices)
     parent = django_filters.NumberFilter(field_name="parent_id")
     is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Top-level resources only")
+    where = django_filters.CharFilter(
+        method="filter_where",
+        label="Attributes, e.g. gpu_memory_gb >= 80, gpu_model = A100, interconnect in (nvlink, infiniband)",
+    )
 
     class Meta:
         model = Resource
-        fields = ["site", "site_slug", "type", "status", "parent", "is_root", "name"]
+        fields = ["site", "site_slug", "type", "status", "parent", "is_root", "name", "where"]
+
+    def filter_where(self, queryset, name, value):
+        return attribute_filter.apply(queryset, value)

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -33,8 +34,12 @@ def catalogue(request):
     """Every resource of the user's sites as a tree: what it is, whether it is free now, a way to book."""
     visible = selectors.resource_list(user=request.user)
     filtered = ResourceFilter(request.GET, queryset=visible)
-    matching = set(filtered.qs.values_list("pk", flat=True)) if filtered.is_valid() else set()
-    filtering = filtered.is_valid() and any(request.GET.get(k) for k in ("search", "site", "type", "status"))
+    where_error = ""
+    try:
+        matching = set(filtered.qs.values_list("pk", flat=True)) if filtered.is_valid() else set()
+    except ValidationError as exc:  # an attribute condition that does not parse
+        matching, where_error = set(), " ".join(exc.messages)
+    filtering = filtered.is_valid() and any(request.GET.get(k) for k in ("search", "site", "type", "status", "where"))
     sites = []
     for site in selectors.site_list(user=request.user):
         if filtering and request.GET.get("site") and str(site.pk) != request.GET["site"]:
@@ -58,5 +63,6 @@ def catalogue(request):
             "all_sites": selectors.site_list(user=request.user),
             "types": selectors.visible_resource_types(user=request.user).order_by("name"),
             "statuses": ResourceStatus.choices,
+            "where_error": where_error,
         },
     )
