@@ -10,10 +10,14 @@ from tests.factories import ResourceFactory, ResourceTypeFactory, UserFactory
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+# "Today" is fixed when the tests start: a test running across Berlin's midnight must not book
+# on one day and look on the next.
+_TODAY = timezone.now().astimezone(BERLIN).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def at(days: int, hour: int, minute: int = 0) -> datetime:
     """A time `days` from today at hour:minute, Berlin time (always in the future for days >= 1)."""
-    base = timezone.now().astimezone(BERLIN).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (base + timedelta(days=days)).replace(hour=hour, minute=minute)
+    return (_TODAY + timedelta(days=days)).replace(hour=hour, minute=minute)
 
 
 @pytest.fixture
