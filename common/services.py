@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
@@ -40,13 +40,24 @@ def apply_changes(instance: models.Model, changes: dict, *, allowed: Iterable[st
     return changed
 
 
+def _label(obj: models.Model) -> str:
+    """How a blocking object is named; the collector loads blockers with deferred fields, and one
+    gone by the time it is named (a concurrent delete) is named by its id, not a server error."""
+    try:
+        return str(obj)
+    except ObjectDoesNotExist:
+        return f"{obj._meta.verbose_name} #{obj.pk}"
+
+
 def guarded_delete(instance: models.Model) -> None:
     """Delete, or explain which objects still depend on this one."""
     try:
         with transaction.atomic():
             instance.delete()
     except (ProtectedError, RestrictedError) as exc:
-        blockers = sorted(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects, key=str)
+        blockers = sorted(
+            exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects, key=_label
+        )
         counts: dict[type, int] = {}
         for blocker in blockers:
             counts[type(blocker)] = counts.get(type(blocker), 0) + 1
@@ -54,7 +65,7 @@ def guarded_delete(instance: models.Model) -> None:
             f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
             for model, n in counts.items()
         )
-        names = ", ".join(str(b) for b in blockers[:10])
+        names = ", ".join(_label(b) for b in blockers[:10])
         more = f" and {len(blockers) - 10} more" if len(blockers) > 10 else ""
         raise Conflict(
             f"{str(instance._meta.verbose_name).capitalize()} '{instance}' is in use by {kinds}: {names}{more}. "

@@ -154,3 +154,17 @@ def test_text_with_a_nul_character_is_a_400_not_a_500(admin_api, body):
     response = admin_api.post("/api/reservations/", body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] in ("invalid", "parse_error")
+
+
+@pytest.mark.django_db
+def test_a_blocker_gone_before_it_is_named_is_named_by_its_id(site_a):
+    """The delete collector loads blockers with deferred fields; one deleted meanwhile must not turn
+    the 409 into a 500 (found by schemathesis deleting a site)."""
+    from common.services import _label
+    from resources.models import Resource
+    from tests.factories import ResourceFactory
+
+    resource = ResourceFactory(site=site_a, name="short-lived")
+    deferred = Resource.objects.only("pk").get(pk=resource.pk)
+    Resource.objects.filter(pk=resource.pk).delete()
+    assert _label(deferred) == f"resource #{resource.pk}"
