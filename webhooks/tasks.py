@@ -2,9 +2,11 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from . import delivery as sending
 from .models import Delivery, DeliveryStatus
@@ -50,7 +52,21 @@ def sweep() -> int:
         Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - timedelta(seconds=3))
         | Q(status=DeliveryStatus.DELIVERING, lease_until__lt=now)
     ).values_list("pk", flat=True)[:1000]
-    ids = list(due)
-    for delivery_id in ids:
-        deliver.delay(delivery_id)
-    return len(ids)
+    sent = 0
+    for delivery_id in list(due):
+        # Each handed over once per SWEEP_RESEND_SECONDS: re-sending every due delivery on every
+        # run floods the workers after an outage (hundreds pile up each second) and nothing moves.
+        if _not_sent_lately(f"swept:{delivery_id}"):
+            deliver.delay(delivery_id)
+            sent += 1
+    return sent
+
+
+SWEEP_RESEND_SECONDS = 30
+
+
+def _not_sent_lately(key: str) -> bool:
+    try:
+        return cache.add(key, 1, SWEEP_RESEND_SECONDS)
+    except RedisError:
+        return True  # without the cache, send again: deliver() decides under its row lock
