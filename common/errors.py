@@ -2,6 +2,7 @@
 message on the page the user came from, or an error page), the admin (a message) and management
 commands (a message and an exit code) all ask `refusal_for`; none interprets exceptions itself."""
 
+import re
 from dataclasses import dataclass, field
 
 from django import db
@@ -21,7 +22,7 @@ RETRY_AFTER_SECONDS = 5
 
 
 # What `refusal_for` understands; `except REFUSALS` catches refusals and lets bugs through.
-REFUSALS = (DomainError, ValidationError, DjangoPermissionDenied)
+REFUSALS = (DomainError, ValidationError, DjangoPermissionDenied, db.IntegrityError)
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,36 @@ def refusal_for(exc: BaseException) -> Refusal | None:
         # The last line: a value no validator caught but PostgreSQL cannot hold (out of range, a NUL
         # in form-sent JSON). The statement failed, so nothing was written.
         return Refusal(400, "invalid", "Invalid input: a value is outside what can be stored.")
+    if isinstance(exc, db.IntegrityError):
+        return _lost_race(exc)
     if isinstance(exc, DjangoPermissionDenied):
         return Refusal(403, "permission_denied", str(exc) or "You do not have permission to perform this action.")
     return None
+
+
+def _table_label(table: str) -> str:
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.db_table == table:
+            return str(model._meta.verbose_name)
+    return table
+
+
+def _lost_race(exc: db.IntegrityError) -> Refusal:
+    """The last line for a constraint the services did not turn into a Conflict: in practice a
+    foreign key checked at commit after a concurrent delete. Nothing was written."""
+    diag = getattr(exc.__cause__, "diag", None)
+    detail = getattr(diag, "message_detail", None) or ""
+    gone = re.search(r'is not present in table "([^"]+)"', detail)
+    kept = re.search(r'is still referenced from table "([^"]+)"', detail)
+    if gone:
+        message = f"The {_table_label(gone.group(1))} this refers to was deleted meanwhile; nothing was saved."
+    elif kept:
+        message = f"A {_table_label(kept.group(1))} was added to it meanwhile; nothing was deleted. Try again."
+    else:
+        message = "This change conflicts with a concurrent one; nothing was saved. Try again."
+    return Refusal(409, "conflict", message)
 
 
 def outage_for(exc: BaseException) -> Refusal | None:

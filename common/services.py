@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from .exceptions import Conflict
@@ -49,11 +49,46 @@ def _label(obj: models.Model) -> str:
         return f"{obj._meta.verbose_name} #{obj.pk}"
 
 
+def _delete_checked_now(instance: models.Model) -> None:
+    """Django's foreign keys are checked at commit; checked at the DELETE instead, a dependant
+    committed after the collector looked fails here, inside the savepoint, not as a 500 at commit."""
+    pk = instance.pk
+    try:
+        with transaction.atomic(using=instance._state.db):
+            instance.delete()
+            with connections[instance._state.db].cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    except IntegrityError:
+        instance.pk = pk  # delete() cleared it; the deletion was rolled back
+        raise
+
+
+def _delete_once_more_if_raced(instance: models.Model) -> None:
+    """A dependant that appeared meanwhile fails the foreign key; collecting again sees it (a
+    protected one is then named, a cascading one deleted with the instance)."""
+    try:
+        for attempt in range(2):
+            try:
+                _delete_checked_now(instance)
+                return
+            except (ProtectedError, RestrictedError):
+                raise  # subclasses of IntegrityError: the collector saw the dependants
+            except IntegrityError as exc:
+                if attempt:
+                    raise Conflict(
+                        f"{str(instance._meta.verbose_name).capitalize()} '{_label(instance)}' gained dependants "
+                        "while it was being deleted; try again.",
+                        code="in_use",
+                    ) from exc
+    finally:
+        with connections[instance._state.db].cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def guarded_delete(instance: models.Model) -> None:
     """Delete, or explain which objects still depend on this one."""
     try:
-        with transaction.atomic():
-            instance.delete()
+        _delete_once_more_if_raced(instance)
     except (ProtectedError, RestrictedError) as exc:
         blockers = sorted(
             exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects, key=_label
@@ -68,8 +103,9 @@ def guarded_delete(instance: models.Model) -> None:
         names = ", ".join(_label(b) for b in blockers[:10])
         more = f" and {len(blockers) - 10} more" if len(blockers) > 10 else ""
         raise Conflict(
-            f"{str(instance._meta.verbose_name).capitalize()} '{instance}' is in use by {kinds}: {names}{more}. "
+            f"{str(instance._meta.verbose_name).capitalize()} '{_label(instance)}' is in use by {kinds}: "
+            f"{names}{more}. "
             "Reassign or delete them first.",
             code="in_use",
-            details={"in_use_by": [{"type": b._meta.model_name, "id": b.pk, "name": str(b)} for b in blockers[:50]]},
+            details={"in_use_by": [{"type": b._meta.model_name, "id": b.pk, "name": _label(b)} for b in blockers[:50]]},
         ) from exc

@@ -51,12 +51,13 @@ def sweep() -> int:
     due = Delivery.objects.filter(
         Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - timedelta(seconds=3))
         | Q(status=DeliveryStatus.DELIVERING, lease_until__lt=now)
-    ).values_list("pk", flat=True)[:1000]
+    ).values_list("pk", "created")[:1000]
     sent = 0
-    for delivery_id in list(due):
+    for delivery_id, created in list(due):
         # Each handed over once per SWEEP_RESEND_SECONDS: re-sending every due delivery on every
         # run floods the workers after an outage (hundreds pile up each second) and nothing moves.
-        if _not_sent_lately(f"swept:{delivery_id}"):
+        # Named with its creation time too: ids repeat across databases sharing one Redis.
+        if _not_sent_lately(f"swept:{delivery_id}:{created.timestamp()}"):
             deliver.delay(delivery_id)
             sent += 1
     return sent

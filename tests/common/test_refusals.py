@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Role
@@ -168,3 +169,89 @@ def test_a_blocker_gone_before_it_is_named_is_named_by_its_id(site_a):
     deferred = Resource.objects.only("pk").get(pk=resource.pk)
     Resource.objects.filter(pk=resource.pk).delete()
     assert _label(deferred) == f"resource #{resource.pk}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dependant_committed_while_a_site_is_deleted_is_a_409_naming_it(admin_user):
+    """The collector reads dependants before the DELETE; a resource committed in between failed
+    the foreign key at commit with a 500 (schemathesis, two workers, DELETE /api/sites/{id}/)."""
+    import threading
+
+    from django.db import connection
+    from django.db.models.signals import pre_delete
+
+    from common.exceptions import Conflict
+    from resources import services
+    from resources.models import Site
+    from tests.factories import ResourceFactory, SiteFactory
+
+    site = SiteFactory(name="Racing Lab")
+    inserted, go_on = threading.Event(), threading.Event()
+
+    def insert_and_commit_when_told():
+        try:
+            with transaction.atomic():
+                ResourceFactory(site=site, name="late-arrival")
+                inserted.set()
+                go_on.wait(10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=insert_and_commit_when_told)
+    writer.start()
+    inserted.wait(10)
+
+    def commit_the_writer(sender, instance, **kwargs):  # after the collector, before the DELETE
+        go_on.set()
+        writer.join(10)
+
+    pre_delete.connect(commit_the_writer, sender=Site)
+    try:
+        with pytest.raises(Conflict) as refused:
+            services.site_delete(actor=admin_user, site=Site.objects.get(pk=site.pk))
+    finally:
+        pre_delete.disconnect(commit_the_writer, sender=Site)
+    assert "late-arrival" in str(refused.value)
+    assert Site.objects.filter(pk=site.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_creation_whose_site_is_deleted_before_it_commits_is_a_409(admin_user):
+    """The other side of the race: the site goes first, the new resource fails its foreign key
+    when its transaction commits; the API answers 409 naming what vanished, never 500."""
+    import threading
+
+    from django.db import connection
+    from django.db.models.signals import post_save
+
+    from resources import services
+    from resources.models import Resource, Site
+    from tests.conftest import _client
+    from tests.factories import ResourceTypeFactory, SiteFactory
+
+    site = SiteFactory(name="Vanishing Lab")
+    resource_type = ResourceTypeFactory(site=None)
+
+    def delete_the_site_meanwhile(sender, instance, created, **kwargs):
+        def delete():
+            try:
+                services.site_delete(actor=admin_user, site=Site.objects.get(pk=site.pk))
+            finally:
+                connection.close()
+
+        deleter = threading.Thread(target=delete)
+        deleter.start()
+        deleter.join(10)
+
+    post_save.connect(delete_the_site_meanwhile, sender=Resource)
+    try:
+        response = _client(admin_user).post(
+            "/api/resources/", {"name": "orphan", "site": site.pk, "resource_type": resource_type.pk}, format="json"
+        )
+    finally:
+        post_save.disconnect(delete_the_site_meanwhile, sender=Resource)
+    assert not Site.objects.filter(pk=site.pk).exists()
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "conflict"
+    assert "site" in response.json()["detail"]
+    assert not Resource.objects.filter(name="orphan").exists()
