@@ -38,6 +38,7 @@ def reservation_event(reservation: Reservation, *, owner: dict | None = None, **
             "status": reservation.status,
             "parameters": reservation.parameters,
             "series_id": reservation.series_id,
+            "lease_id": reservation.lease_id,
             **({"cancel_reason": reservation.cancel_reason} if reservation.status == "cancelled" else {}),
             **extra,
         },

@@ -45,6 +45,41 @@ class Series(TimeStampedModel):
         return f"{self.title or 'Series'} ({self.rrule})"
 
 
+class Lease(TimeStampedModel):
+    """N resources of one type taken together ("two A100 servers, Tuesday 9-17"): one booking per
+    resource, all with the same times, made, moved and cancelled as one."""
+
+    site = models.ForeignKey("resources.Site", on_delete=models.PROTECT, related_name="leases")
+    resource_type = models.ForeignKey("resources.ResourceType", on_delete=models.PROTECT, related_name="leases")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leases")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    where = models.CharField(max_length=500, blank=True, help_text="The attribute filter the resources matched.")
+    count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When lease.started / lease.ended fired (each exactly once).
+    started_event_at = models.DateTimeField(null=True, blank=True)
+    ended_event_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="lease_end_after_start",
+                violation_error_message="The end must be after the start.",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "start"], name="lease_owner_start")]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Lease'}: {self.count} x {self.resource_type} {self.start:%Y-%m-%d %H:%M}"
+
+
 class Reservation(TimeStampedModel):
     """A half-open interval [start, end) on one resource."""
 
@@ -65,6 +100,7 @@ class Reservation(TimeStampedModel):
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.CONFIRMED)
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.PROTECT, related_name="occurrences")
+    lease = models.ForeignKey(Lease, null=True, blank=True, on_delete=models.PROTECT, related_name="bookings")
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -337,3 +337,14 @@ def waitlist_visible(*, user) -> QuerySet:
     if sites is None:
         return entries
     return entries.filter(Q(user=user) | Q(resource__site_id__in=sites))
+
+
+def lease_list(*, user) -> QuerySet:
+    """Leases the user owns or administers the site of (a member sees the bookings as busy time)."""
+    from .models import Lease
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Lease.objects.none()
+    sites = administered_site_ids(user)
+    found = Lease.objects.all() if sites is None else Lease.objects.filter(Q(owner_id=user.pk) | Q(site_id__in=sites))
+    return found.select_related("site", "resource_type", "owner")

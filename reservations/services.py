@@ -132,6 +132,7 @@ def reservation_create(
     title: str = "",
     description: str = "",
     parameters: dict | None = None,
+    lease=None,
 ) -> Reservation:
     owner = owner or actor
     rules.require_can_book(actor=actor, resource=resource, owner=owner)
@@ -153,6 +154,7 @@ def reservation_create(
         end=end,
         cleanup=resource.cleanup_time,
         parameters=cleaned,
+        lease=lease,
         checkin_until=checkin.deadline(resource, start),
         **(approvals.pending_fields(resource) if awaiting else {}),
     )

@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 from accounts.models import MAX_REMINDER_MINUTES
 from notifications.services import notify
 
-from . import rules
+from . import leases, rules
 from .checkin import free_after
 from .events import publish_booking
 from .models import Reservation, ReservationStatus
@@ -228,3 +228,4 @@ def _fire(booking: Reservation, kind: str, now) -> None:
     )
     setattr(booking, BOUNDARY_FIELD[kind], now)
     booking.save(update_fields=[BOUNDARY_FIELD[kind]])
+    leases.on_boundary(booking, kind, now)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_approvals, views_ical, views_schedule, views_use, views_waitlist
+from . import views, views_approvals, views_ical, views_leases, views_schedule, views_use, views_waitlist
 
 urlpatterns = [
     path("calendar/", views.calendar_home, name="calendar"),
@@ -12,6 +12,9 @@ urlpatterns = [
     path("approvals/", views_approvals.queue, name="approvals"),
     path("waitlist/join/", views_waitlist.join, name="waitlist-join"),
     path("waitlist/<int:pk>/leave/", views_waitlist.leave, name="waitlist-leave"),
+    path("leases/new/", views_leases.lease_new, name="lease-new"),
+    path("leases/<int:pk>/", views_leases.lease_detail, name="lease-detail"),
+    path("leases/<int:pk>/cancel/", views_leases.lease_cancel, name="lease-cancel"),
     path("reservations/new/", views.reservation_new, name="reservation-new"),
     path("reservations/<int:pk>/", views.reservation_detail, name="reservation-detail"),
     path("reservations/<int:pk>/cancel/", views.reservation_cancel, name="reservation-cancel"),

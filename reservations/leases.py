@@ -1,0 +1,304 @@
+"""Leases: N matching resources booked together, all or none. Lease requests for one site's type
+take turns (a transaction-scoped advisory lock), so that each picks from what the others left and
+two of them never reach for the same machine; a single booking made meanwhile on a picked machine
+only moves the lease on to the next one. Each booking is an ordinary booking (its rules, quotas,
+events); the lease adds its own events, carrying every resource."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.access import require_site_member
+from common import times
+from common.events import publish, snapshot
+from common.exceptions import Conflict
+from notifications.services import notify
+from resources.events import resource_data, site_data
+from resources.models import ResourceType, Site
+
+from . import lease_search, rules
+from .events import owner_data
+from .models import HOLDING, Lease, Reservation, ReservationStatus
+
+# The first key of the advisory lock pair: "leas", so it cannot meet other advisory locks.
+_LOCK_CLASS = 0x6C656173
+
+
+def _take_turns(site: Site, resource_type: ResourceType) -> None:
+    with connection.cursor() as cursor:
+        key = (site.pk * 1_000_003 + resource_type.pk) % 2**31
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, key])
+
+
+def lease_event(lease: Lease, bookings: list[Reservation] | None = None, **extra) -> dict:
+    bookings = bookings if bookings is not None else list(lease_bookings(lease))
+    return {
+        "lease": {
+            "id": lease.pk,
+            "title": lease.title,
+            "count": lease.count,
+            "where": lease.where,
+            "resource_type": {"id": lease.resource_type_id, "name": lease.resource_type.name},
+            "start": lease.start.astimezone(UTC).isoformat(),
+            "end": lease.end.astimezone(UTC).isoformat(),
+            "status": lease_status(lease, bookings),
+            "reservation_ids": [b.pk for b in bookings],
+            **extra,
+        },
+        "resources": [{**resource_data(b.resource), "reservation_id": b.pk, "status": b.status} for b in bookings],
+        "site": site_data(lease.site),
+        "owner": owner_data(lease.owner),
+    }
+
+
+def lease_bookings(lease: Lease):
+    return (
+        Reservation.objects.filter(lease=lease)
+        .select_related("resource", "resource__site", "resource__resource_type", "resource__parent", "owner")
+        .order_by("resource__name", "pk")
+    )
+
+
+def lease_status(lease: Lease, bookings: list[Reservation]) -> str:
+    statuses = {b.status for b in bookings}
+    if lease.cancelled_at is not None or not statuses & set(HOLDING):
+        return ReservationStatus.CANCELLED if ReservationStatus.CANCELLED in statuses else next(iter(statuses), "")
+    return ReservationStatus.PENDING if ReservationStatus.PENDING in statuses else ReservationStatus.CONFIRMED
+
+
+def _publish(action: str, lease: Lease, *, actor, before=None, message: str = "", **extra) -> None:
+    publish(
+        action,
+        actor=actor,
+        instance=lease,
+        site_id=lease.site_id,
+        before=before,
+        after=snapshot(lease),
+        message=message,
+        event_data=lease_event(lease, **extra),
+    )
+
+
+def _shortfall(*, count: int, matching: int, found: int, start, end, resource_type, site) -> Conflict:
+    zone = times.site_zone(site)
+    return Conflict(
+        f"Only {found} of the {matching} matching {resource_type.name} resources at {site.name} are free "
+        f"{times.span(start, end, zone)}; {count} asked. Search a window to find the earliest time {count} are free.",
+        code="not_enough_free",
+        details={"free": found, "matching": matching, "asked": count},
+    )
+
+
+@transaction.atomic
+def lease_create(
+    *,
+    actor,
+    site: Site,
+    resource_type: ResourceType,
+    count: int,
+    where: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    duration: timedelta | None = None,
+    window_start: datetime | None = None,
+    window_end: datetime | None = None,
+    owner=None,
+    title: str = "",
+    description: str = "",
+    parameters: dict | None = None,
+) -> Lease:
+    """Book `count` free resources matching `where` for [start, end), or for `duration` at the
+    earliest start in [window_start, window_end) at which `count` are free together."""
+    owner = owner or actor
+    require_site_member(actor, site.pk, "You are not a member of this site.")
+    if resource_type.site_id not in (None, site.pk):
+        raise ValidationError({"resource_type": f"{resource_type.name} is not a type of {site.name}."})
+    fixed = start is not None or end is not None
+    if fixed and (start is None or end is None):
+        raise ValidationError({"end" if start else "start": "Give both start and end, or a duration and a window."})
+    if not fixed and (duration is None or window_start is None or window_end is None):
+        raise ValidationError({"duration": "Give start and end, or a duration with window_start and window_end."})
+    if fixed:
+        if end <= start:
+            raise ValidationError({"end": "The end must be after the start."})
+        duration, window_start, window_end = end - start, start, end
+    _take_turns(site, resource_type)
+    pool = lease_search.candidates(actor=actor, site=site, resource_type=resource_type, where=where)
+    if len(pool) < count:
+        raise ValidationError(
+            {"count": f"Only {len(pool)} {resource_type.name} resources at {site.name} match; {count} asked."}
+        )
+    windows, matching = lease_search.find(
+        actor=actor,
+        site=site,
+        resource_type=resource_type,
+        count=count,
+        duration=duration,
+        after=window_start,
+        before=window_end,
+        pool=pool,
+    )
+    if not windows or (fixed and windows[0].start != start):
+        found = 0
+        if fixed:  # how many are free then, for the message: the same search for one
+            single, _ = lease_search.find(
+                actor=actor,
+                site=site,
+                resource_type=resource_type,
+                count=1,
+                duration=duration,
+                after=start,
+                before=end,
+                pool=pool,
+            )
+            found = single[0].available if single else 0
+        raise _shortfall(
+            count=count,
+            matching=matching,
+            found=found,
+            start=window_start,
+            end=window_end,
+            resource_type=resource_type,
+            site=site,
+        )
+    window = windows[0]
+    lease = Lease(
+        site=site,
+        resource_type=resource_type,
+        owner=owner,
+        created_by=actor,
+        title=title,
+        where=where,
+        count=count,
+        start=window.start,
+        end=window.end,
+    )
+    lease.full_clean()
+    lease.save()
+    from .services import reservation_create
+
+    made: list[Reservation] = []
+    for resource in window.resources:
+        if len(made) == count:
+            break
+        try:
+            made.append(
+                reservation_create(
+                    actor=actor,
+                    resource=resource,
+                    start=window.start,
+                    end=window.end,
+                    owner=owner,
+                    title=title,
+                    description=description,
+                    parameters=parameters,
+                    lease=lease,
+                )
+            )
+        except Conflict as exc:
+            if exc.code != "overlap":
+                raise  # a quota or a blackout refuses the lease, not just this machine
+            # Taken meanwhile by a single booking of that machine (savepoint rolled back): the next one.
+    if len(made) < count:
+        raise _shortfall(
+            count=count,
+            matching=matching,
+            found=len(made),
+            start=window.start,
+            end=window.end,
+            resource_type=resource_type,
+            site=site,
+        )
+    _publish("lease.created", lease, actor=actor)
+    if actor.pk != owner.pk:
+        notify(
+            user=owner,
+            kind="lease.created",
+            title=f"{actor.get_full_name() or actor.get_username()} leased {count} {resource_type.name} for you",
+            body=", ".join(b.resource.name for b in made)
+            + ". "
+            + times.span(lease.start, lease.end, times.site_zone(site)),
+            url=f"/leases/{lease.pk}/",
+        )
+    return lease
+
+
+def _holding(lease: Lease) -> list[Reservation]:
+    bookings = list(lease_bookings(lease).filter(status__in=HOLDING))
+    if not bookings:
+        raise Conflict("This lease has no bookings left; make a new one instead.", code="cancelled")
+    return bookings
+
+
+@transaction.atomic
+def lease_update(*, actor, lease: Lease, start: datetime | None = None, end: datetime | None = None) -> Lease:
+    """Move, extend or shorten every booking of the lease; one refused booking changes nothing."""
+    from .services import _apply_update
+
+    bookings = _holding(lease)
+    for booking in bookings:
+        rules.require_can_change(actor=actor, reservation=booking)
+    before = snapshot(lease)
+    new_start, new_end = start or lease.start, end or lease.end
+    if new_end <= new_start:
+        raise ValidationError({"end": "The end must be after the start."})
+    if (new_start, new_end) == (lease.start, lease.end):
+        return lease
+    together = [b.pk for b in bookings]
+    for booking in bookings:
+        try:
+            _apply_update(
+                actor=actor, reservation=booking, changes={"start": new_start, "end": new_end}, move_with=together
+            )
+        except Conflict as exc:
+            raise Conflict(f"{booking.resource.name}: {exc.message}", code=exc.code, details=exc.details) from exc
+    lease.start, lease.end = new_start, new_end
+    lease.save(update_fields=["start", "end", "updated"])
+    _publish("lease.updated", lease, actor=actor, before=before)
+    return lease
+
+
+@transaction.atomic
+def lease_cancel(*, actor, lease: Lease, reason: str = "") -> Lease:
+    from .services import reservation_cancel
+
+    bookings = list(lease_bookings(lease).filter(status__in=HOLDING))
+    for booking in bookings:
+        rules.require_can_change(actor=actor, reservation=booking)
+    if lease.cancelled_at is not None and not bookings:
+        return lease
+    before = snapshot(lease)
+    for booking in bookings:
+        reservation_cancel(actor=actor, reservation=booking, reason=reason)
+    lease.cancelled_at = timezone.now()
+    lease.save(update_fields=["cancelled_at", "updated"])
+    _publish("lease.cancelled", lease, actor=actor, before=before, message=reason, cancel_reason=reason[:500])
+    return lease
+
+
+def on_boundary(booking: Reservation, kind: str, now: datetime) -> None:
+    """Called by the start/end task for each booking, under its row lock: the lease starts with its
+    first booking and ends with its last, each announced exactly once."""
+    if booking.lease_id is None or kind not in ("started", "ended"):
+        return
+    lease = Lease.objects.select_for_update().select_related("site", "resource_type", "owner").get(pk=booking.lease_id)
+    field = f"{kind}_event_at"
+    if getattr(lease, field) is not None:
+        return
+    if kind == "ended":
+        others = Reservation.objects.filter(
+            lease=lease, status=ReservationStatus.CONFIRMED, ended_event_at__isnull=True
+        )
+        if others.exclude(pk=booking.pk).exists():
+            return
+    setattr(lease, field, now)
+    lease.save(update_fields=[field])
+    publish(
+        f"lease.{kind}",
+        actor=None,
+        instance=lease,
+        site_id=lease.site_id,
+        event_data=lease_event(lease, scheduled_at=(lease.start if kind == "started" else lease.end).isoformat()),
+    )
