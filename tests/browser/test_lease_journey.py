@@ -26,7 +26,7 @@ def fits(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
 
-def test_find_and_book_two_machines_then_move_and_cancel_them(browser, live_server):
+def test_find_and_book_two_machines_then_move_and_cancel_them(browser, live_server, tmp_path):
     site = SiteFactory(name="Berlin Lab", slug="berlin", time_zone="Europe/Berlin")
     kind = ResourceTypeFactory(site=site, name="GPU server")
     for i, memory in enumerate((80, 80, 80, 40)):
@@ -60,7 +60,7 @@ def test_find_and_book_two_machines_then_move_and_cancel_them(browser, live_serv
         expect(first).to_contain_text("10:00")  # a100-0 is busy until 10
         expect(first).to_contain_text("a100-1")
         fits(page)
-        page.screenshot(path="/tmp/lease_find.png", full_page=True)
+        page.screenshot(path=tmp_path / "lease_find.png", full_page=True)
         first.locator("button.book-window").click()
         expect(page.locator("#lease-status")).to_have_text("Confirmed")
         lease = Lease.objects.get()
@@ -70,7 +70,7 @@ def test_find_and_book_two_machines_then_move_and_cancel_them(browser, live_serv
         page.click("#move-button")
         expect(page.locator("#lease-when")).to_contain_text("13:00")
         assert set(Reservation.objects.filter(lease=lease).values_list("end", flat=True)) == {at(day, 13)}
-        page.screenshot(path="/tmp/lease_detail.png", full_page=True)
+        page.screenshot(path=tmp_path / "lease_detail.png", full_page=True)
         page.click("#cancel-lease")
         expect(page.locator("#lease-status")).to_have_text("Cancelled")
         assert set(Reservation.objects.filter(lease=lease).values_list("status", flat=True)) == {"cancelled"}
