@@ -23,15 +23,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(workers: int, *, production: bool = False) -> tuple[subprocess.Popen, str]:
+    """`production`: DEBUG=0 with the settings the image runs (plain HTTP on loopback allowed)."""
     port = free_port()
     env = {
         **os.environ,
-        "DEBUG": "1",
+        "DEBUG": "0" if production else "1",
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "ALLOWED_HOSTS": "127.0.0.1",
     }
+    if production:
+        env.update(
+            SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-" + "x" * 50,
+            SECURE_SSL_REDIRECT="0",
+            SECURE_COOKIES="0",
+            LOG_LEVEL="WARNING",
+        )
     server = subprocess.Popen(
         [
             sys.executable,
@@ -46,6 +54,7 @@ def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
             "warning",
         ],
         env=env,
+        cwd=settings.BASE_DIR,  # gunicorn.conf.py, as in the image
     )
     base = f"http://127.0.0.1:{port}"
     wait_healthy(base)
@@ -61,3 +70,27 @@ def wait_healthy(base: str, timeout: float = 30) -> None:
                 return
         except requests.RequestException:  # not listening yet, or too busy starting to answer
             time.sleep(0.2)
+
+
+def wrk(url: str, *, seconds: int = 15, connections: int = 8, threads: int = 2, script: str | None = None, headers=()):
+    """Load from wrk; returns (requests per second, p50 ms, p99 ms, non-2xx count)."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", script]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return _wrk_numbers(out)
+
+
+def _wrk_numbers(out: str) -> tuple[float, float, float, int]:
+    import re
+
+    def ms(label: str) -> float:
+        found = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        value, unit = float(found.group(1)), found.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, ms("50"), ms("99"), int(bad.group(1)) if bad else 0

@@ -361,3 +361,4 @@ class SeriesAdmin(RoleScopedAdmin):
 
 
 from . import admin_policies  # noqa: E402, F401 - registers the fair-use admins (quotas, blackouts)
+from . import admin_leases  # noqa: E402, F401 - registers the lease admin

@@ -19,6 +19,7 @@ from .selectors import MAX_SEARCH_WINDOW, Interval, bookable_free, busy_by_resou
 MAX_COUNT = 100
 MAX_WINDOWS = 10
 USAGE_MARGIN = timedelta(days=1)
+MIN_YEAR, MAX_YEAR = 1970, 9000  # far from datetime's limits, so the arithmetic cannot overflow
 
 
 @dataclass
@@ -47,7 +48,9 @@ def _validate(count: int, duration: timedelta, after: datetime, before: datetime
         errors["count"] = [f"Ask for between 1 and {MAX_COUNT} resources."]
     if duration <= timedelta(0):
         errors["duration"] = ["The duration must be positive."]
-    if before <= after:
+    if after.year < MIN_YEAR or before.year > MAX_YEAR:
+        errors["window_start"] = [f"Search between the years {MIN_YEAR} and {MAX_YEAR}."]
+    elif before <= after:
         errors["window_end"] = ["The search window must end after it starts."]
     elif before - after > MAX_SEARCH_WINDOW:
         errors["window_end"] = [f"Search at most {MAX_SEARCH_WINDOW.days} days at once."]

@@ -130,6 +130,8 @@ def lease_create(
         raise ValidationError(
             {"count": f"Only {len(pool)} {resource_type.name} resources at {site.name} match; {count} asked."}
         )
+    if fixed:  # the type's rules (past, notice, length, horizon, parameters) say why before "none free" would
+        rules.check(actor=actor, resource=pool[0], start=start, end=end, parameters=parameters)
     windows, matching = lease_search.find(
         actor=actor,
         site=site,

@@ -266,3 +266,36 @@ def test_members_see_only_their_own_leases(member_api, member, second_member, si
     assert member_api.get(f"/api/leases/{theirs.pk}/").status_code == 404
     assert member_api.delete(f"/api/leases/{theirs.pk}/").status_code == 404
     assert {row["id"] for row in site_admin_api.get("/api/leases/").json()["results"]} == {mine.pk, theirs.pk}
+
+
+def test_the_admin_lists_and_cancels_leases_through_the_service(client, member, site_admin, site_a, pool):
+    made = lease(member, site_a, pool, count=2, start=at(2, 9), end=at(2, 11), title="in the console")
+    client.force_login(site_admin)
+    listed = client.get("/admin/reservations/lease/?q=console")
+    assert listed.status_code == 200 and "in the console" in listed.content.decode()
+    assert client.get(f"/admin/reservations/lease/{made.pk}/change/").status_code == 200
+    client.post(
+        "/admin/reservations/lease/", {"action": "cancel_leases", "_selected_action": [made.pk]}, follow=True
+    )
+    assert set(Reservation.objects.filter(lease=made).values_list("status", flat=True)) == {"cancelled"}
+    assert Event.objects.filter(type="lease.cancelled").count() == 1
+
+
+def test_times_out_of_rule_or_range_are_400s_naming_the_field(member_api, site_a, pool):
+    base = {"site": site_a.pk, "resource_type": pool["type"].pk, "count": 1}
+    past = member_api.post(
+        "/api/leases/", {**base, "start": at(-2, 9).isoformat(), "end": at(-2, 10).isoformat()}, format="json"
+    )
+    assert past.status_code == 400 and "start" in past.json()["errors"], past.content
+    far = member_api.get(
+        "/api/leases/availability/",
+        {
+            **base,
+            "duration": "01:00:00",
+            "window_start": "9999-12-20T00:00:00Z",
+            "window_end": "9999-12-31T00:00:00Z",
+        },
+    )
+    assert far.status_code == 400 and "window_start" in far.json()["errors"], far.content
+    neither = member_api.post("/api/leases/", base, format="json")
+    assert neither.status_code == 400 and "duration" in neither.json()["errors"]
