@@ -1,10 +1,10 @@
 from django.contrib import admin
 
 from accounts.access import is_global_admin
-from common.admin import ReadOnlyAdminMixin, ReadOnlyInline, RoleScopedAdmin
+from common.admin import ReadOnlyAdminMixin, ReadOnlyInline, RoleScopedAdmin, ServiceBackedAdmin
 
-from . import selectors, services
-from .models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
+from . import booking_templates, selectors, services
+from .models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate, BookingTemplate
 
 
 class HistoryInline(ReadOnlyInline):
@@ -26,6 +26,7 @@ class AllocationAdmin(RoleScopedAdmin):
         "is_locked",
         "server_hostname",
         "expires_at",
+        "booking",
     ]
     list_filter = ["resource_type", "status", "environment", "is_locked", ("site", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["resource_name", "resource_value", "owner_service", "description", "notes"]
@@ -107,3 +108,22 @@ class AllocationTemplateAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for template in queryset:
             services.template_delete(actor=request.user, template=template)
+
+
+@admin.register(BookingTemplate)
+class BookingTemplateAdmin(ServiceBackedAdmin):
+    """Which allocations each booking of a type (or of one resource) gets for its duration."""
+
+    visible = staticmethod(selectors.booking_templates_visible)
+    list_display = ["template", "resource_type", "resource", "environment", "apply_at", "updated"]
+    list_filter = ["apply_at", "environment", ("resource_type", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["template__name", "resource_type__name", "resource__name"]
+    fields = ["template", "resource_type", "resource", "environment", "apply_at"]
+
+    def site_id_of(self, obj):
+        return booking_templates._site_id(obj)
+
+    create_service = staticmethod(booking_templates.booking_template_create)
+    update_service = staticmethod(booking_templates.booking_template_update)
+    delete_service = staticmethod(booking_templates.booking_template_delete)
+    instance_kwarg = "booking_template"

@@ -12,7 +12,17 @@ class AllocationFilter(SearchFilterMixin, django_filters.FilterSet):
     resource_type = django_filters.MultipleChoiceFilter(choices=Kind.choices)
     status = django_filters.MultipleChoiceFilter(choices=AllocationStatus.choices)
     site = SiteRefFilter()
+    booking = django_filters.NumberFilter(field_name="booking_id", label="Booking id (allocations it holds)")
 
     class Meta:
         model = Allocation
-        fields = ["resource_type", "status", "owner_service", "environment", "server_hostname", "site", "is_locked"]
+        fields = [
+            "resource_type",
+            "status",
+            "owner_service",
+            "environment",
+            "server_hostname",
+            "site",
+            "is_locked",
+            "booking",
+        ]

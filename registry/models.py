@@ -35,6 +35,14 @@ class Allocation(TimeStampedModel):
     notes = models.TextField(blank=True)
     depends_on = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="dependents")
     expires_at = models.DateTimeField(null=True, blank=True)
+    booking = models.ForeignKey(
+        "reservations.Reservation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="allocations",
+        help_text="The booking this allocation lives and dies with (made from a booking template).",
+    )
     allocated_at = models.DateTimeField()
     released_at = models.DateTimeField(null=True, blank=True)
     port_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -135,3 +143,38 @@ class AllocationTemplate(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApplyAt(models.TextChoices):
+    START = "start", "When the booking starts"
+    CREATED = "created", "When the booking is made (confirmed)"
+
+
+class BookingTemplate(TimeStampedModel):
+    """An allocation template every booking of a resource type (or of one resource) gets for its
+    duration: claimed at its start (or when it is made), released when it ends, is cancelled or
+    released, extended with it. A resource's own links replace its type's."""
+
+    template = models.ForeignKey(AllocationTemplate, on_delete=models.CASCADE, related_name="booking_links")
+    resource_type = models.ForeignKey(
+        "resources.ResourceType", null=True, blank=True, on_delete=models.CASCADE, related_name="booking_templates"
+    )
+    resource = models.ForeignKey(
+        "resources.Resource", null=True, blank=True, on_delete=models.CASCADE, related_name="booking_templates"
+    )
+    environment = models.SlugField(max_length=40, default="production")
+    apply_at = models.CharField(max_length=10, choices=ApplyAt.choices, default=ApplyAt.START)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resource_type__isnull=True, resource__isnull=False)
+                | Q(resource_type__isnull=False, resource__isnull=True),
+                name="booking_template_one_target",
+                violation_error_message="Link the template to a resource type or to one resource, not both.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} for {self.resource or self.resource_type} ({self.get_apply_at_display().lower()})"

@@ -1,8 +1,8 @@
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.access import administered_site_ids, scope_to_sites, visible_site_ids
 
-from .models import Allocation, AllocationConflict
+from .models import Allocation, AllocationConflict, BookingTemplate
 
 
 def allocation_list(*, user) -> QuerySet[Allocation]:
@@ -10,6 +10,21 @@ def allocation_list(*, user) -> QuerySet[Allocation]:
     if user is None or not getattr(user, "is_authenticated", False):
         return Allocation.objects.none()
     return scope_to_sites(Allocation.objects.select_related("site", "owner"), visible_site_ids(user))
+
+
+def booking_templates_visible(*, user) -> QuerySet[BookingTemplate]:
+    """Links of the sites the user administers, and those of types shared by all sites."""
+    found = BookingTemplate.objects.select_related("template", "resource_type", "resource")
+    sites = administered_site_ids(user)
+    if sites is None:
+        return found
+    if not sites:
+        return found.none()
+    return found.filter(
+        Q(resource__site_id__in=sites)
+        | Q(resource_type__site_id__in=sites)
+        | Q(resource__isnull=True, resource_type__site__isnull=True)
+    )
 
 
 def conflict_list(*, user) -> QuerySet[AllocationConflict]:

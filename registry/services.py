@@ -198,6 +198,7 @@ def _create(
     notes: str = "",
     expires_at: datetime | None = None,
     depends_on=(),
+    booking=None,
 ) -> Allocation:
     _require_member(actor, site.pk)
     value = kinds.canonical(resource_type, resource_value)
@@ -229,6 +230,7 @@ def _create(
         description=description,
         notes=notes,
         expires_at=expires_at,
+        booking=booking,
         allocated_at=timezone.now(),
         port_number=int(value) if resource_type == Kind.PORT else None,
     )
@@ -510,8 +512,18 @@ def _fill(text, variables: dict):
         raise ValidationError({"variables": f"The template needs a value for {exc}."}) from exc
 
 
-def template_apply(*, actor, template, site, service: str, environment: str = "production", variables=None):
-    """All the template's allocations for one service, or none."""
+def template_apply(
+    *,
+    actor,
+    template,
+    site,
+    service: str,
+    environment: str = "production",
+    variables=None,
+    booking=None,
+    expires_at=None,
+):
+    """All the template's allocations for one service (or booking, until `expires_at`), or none."""
     values = {**(variables or {}), "service": service, "environment": environment}
     specs, next_ports = [], []
     for spec in template.specs:
@@ -525,13 +537,16 @@ def template_apply(*, actor, template, site, service: str, environment: str = "p
         specs.append(filled)
     try:
         with transaction.atomic():
+            chosen: set[int] = set()  # several "next:" specs of one range take different ports
             for index, low, high in next_ports:
                 _serialize(Kind.PORT, environment)
-                free = available_ports(start=low, end=high, count=1, environment=environment)
+                free = available_ports(start=low, end=high, count=len(chosen) + 1, environment=environment)
+                free = [port for port in free if port not in chosen]
                 if not free:
                     raise Conflict(f"No free port between {low} and {high} in {environment}.", code="exhausted")
                 specs[index]["resource_value"] = free[0]
-            return [_create(actor=actor, site=site, **spec) for spec in specs]
+                chosen.add(free[0])
+            return [_create(actor=actor, site=site, booking=booking, expires_at=expires_at, **spec) for spec in specs]
     except Taken as error:
         record_conflict(error, actor, site.pk)
         raise

@@ -360,5 +360,4 @@ class SeriesAdmin(RoleScopedAdmin):
         self.run_each(request, queryset, cancel, "cancelled from now on")
 
 
-from . import admin_policies  # noqa: E402, F401 - registers the fair-use admins (quotas, blackouts)
-from . import admin_leases  # noqa: E402, F401 - registers the lease admin
+from . import admin_leases, admin_policies  # noqa: E402, F401 - register the lease and fair-use admins

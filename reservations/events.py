@@ -10,6 +10,24 @@ from resources.events import resource_data, site_data
 
 from .models import Reservation, Series
 
+# Other apps act on a booking change inside its transaction, before its event is written (the
+# registry claims or releases the allocations a booking carries), and add to every booking's
+# payload. They register in their AppConfig.ready(): this app does not know them.
+_reactions: list = []
+_payload_parts: list = []
+
+
+def react_to_bookings(handler):
+    """`handler(action, reservation, actor)`, called by `publish_booking` before the event."""
+    _reactions.append(handler)
+    return handler
+
+
+def add_to_payload(part):
+    """`part(reservation) -> dict`, merged into each booking event's `data`."""
+    _payload_parts.append(part)
+    return part
+
 
 def owner_data(user) -> dict:
     keys = SshKey.objects.filter(user=user).order_by("label", "pk")
@@ -27,7 +45,7 @@ def owner_data(user) -> dict:
 
 def reservation_event(reservation: Reservation, *, owner: dict | None = None, **extra) -> dict:
     """`owner`: the owner's payload when the caller already built it (a series of many bookings)."""
-    return {
+    data = {
         "reservation": {
             "id": reservation.pk,
             "title": reservation.title,
@@ -46,6 +64,16 @@ def reservation_event(reservation: Reservation, *, owner: dict | None = None, **
         "site": site_data(reservation.resource.site),
         "owner": owner if owner is not None else owner_data(reservation.owner),
     }
+    data.update(booking_extras(reservation))
+    return data
+
+
+def booking_extras(reservation: Reservation) -> dict:
+    """What other apps add to a booking's payload (its allocations)."""
+    extras: dict = {}
+    for part in _payload_parts:
+        extras.update(part(reservation))
+    return extras
 
 
 def publish_booking(
@@ -61,6 +89,8 @@ def publish_booking(
 ) -> None:
     """Audit entry and webhook event for one booking, in the caller's transaction. Scheduled
     moments (started, ended) change nothing the audit diff would show: `audit_snapshot=False`."""
+    for react in _reactions:
+        react(action, reservation, actor)
     publish(
         action,
         actor=actor,

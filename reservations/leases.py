@@ -19,7 +19,7 @@ from resources.events import resource_data, site_data
 from resources.models import ResourceType, Site
 
 from . import lease_search, rules
-from .events import owner_data
+from .events import booking_extras, owner_data
 from .models import HOLDING, Lease, Reservation, ReservationStatus
 
 # The first key of the advisory lock pair: "leas", so it cannot meet other advisory locks.
@@ -47,7 +47,10 @@ def lease_event(lease: Lease, bookings: list[Reservation] | None = None, **extra
             "reservation_ids": [b.pk for b in bookings],
             **extra,
         },
-        "resources": [{**resource_data(b.resource), "reservation_id": b.pk, "status": b.status} for b in bookings],
+        "resources": [
+            {**resource_data(b.resource), "reservation_id": b.pk, "status": b.status, **booking_extras(b)}
+            for b in bookings
+        ],
         "site": site_data(lease.site),
         "owner": owner_data(lease.owner),
     }

@@ -101,6 +101,9 @@ class Reservation(TimeStampedModel):
     status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.CONFIRMED)
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.PROTECT, related_name="occurrences")
     lease = models.ForeignKey(Lease, null=True, blank=True, on_delete=models.PROTECT, related_name="bookings")
+    allocation_problem = models.CharField(
+        max_length=500, blank=True, help_text="Why the allocations its resource's templates name could not be made."
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -23,6 +23,7 @@ EVENT_TYPES = [
     "reservation.started",
     "reservation.ending_soon",
     "reservation.ended",
+    "reservation.allocation_failed",
     "lease.created",
     "lease.updated",
     "lease.cancelled",

@@ -37,12 +37,13 @@ class AllocationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
             "notes",
             "depends_on",
             "expires_at",
+            "booking",
             "allocated_at",
             "released_at",
             "created",
             "updated",
         ]
-        read_only_fields = ["is_locked", "allocated_at", "released_at", "created", "updated"]
+        read_only_fields = ["is_locked", "booking", "allocated_at", "released_at", "created", "updated"]
         validators = []
 
 

@@ -274,9 +274,7 @@ def test_the_admin_lists_and_cancels_leases_through_the_service(client, member, 
     listed = client.get("/admin/reservations/lease/?q=console")
     assert listed.status_code == 200 and "in the console" in listed.content.decode()
     assert client.get(f"/admin/reservations/lease/{made.pk}/change/").status_code == 200
-    client.post(
-        "/admin/reservations/lease/", {"action": "cancel_leases", "_selected_action": [made.pk]}, follow=True
-    )
+    client.post("/admin/reservations/lease/", {"action": "cancel_leases", "_selected_action": [made.pk]}, follow=True)
     assert set(Reservation.objects.filter(lease=made).values_list("status", flat=True)) == {"cancelled"}
     assert Event.objects.filter(type="lease.cancelled").count() == 1
 

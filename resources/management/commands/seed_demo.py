@@ -91,16 +91,10 @@ H100 = {"gpu_model": "H100", "gpu_memory_gb": 94, "interconnect": "nvlink"}
 # (site, type, name, parent, status, specs, attributes)
 RESOURCES = [
     ("berlin", "GPU server", "dgx-01", None, "active", "8x A100 80GB, 2 TB RAM", {"gpus": 4, "rack": "R2"}),
-    *[
-        ("berlin", "GPU", f"dgx-01-gpu{i}", "dgx-01", "active", "A100 80GB", {"index": i, **A100})
-        for i in range(4)
-    ],
+    *[("berlin", "GPU", f"dgx-01-gpu{i}", "dgx-01", "active", "A100 80GB", {"index": i, **A100}) for i in range(4)],
     ("berlin", "Microscope", "Krios-1", None, "maintenance", "Titan Krios G4 cryo-EM", {"room": "C-104"}),
     ("boston", "GPU server", "hgx-02", None, "active", "4x H100, 1 TB RAM", {"gpus": 2}),
-    *[
-        ("boston", "GPU", f"hgx-02-gpu{i}", "hgx-02", "active", "H100 SXM", {"index": i, **H100})
-        for i in range(2)
-    ],
+    *[("boston", "GPU", f"hgx-02-gpu{i}", "hgx-02", "active", "H100 SXM", {"index": i, **H100}) for i in range(2)],
     ("boston", "Compute node", "cn-01", None, "active", "2x EPYC 9654, 768 GB", {}),
     ("boston", "Compute node", "cn-02", None, "unavailable", "2x EPYC 9654, 768 GB", {"note": "PSU failure"}),
 ]
@@ -194,8 +188,8 @@ class Command(BaseCommand):
             resource_type=gpu0.resource_type,
             count=2,
             where="gpu_model = A100, gpu_memory_gb >= 80",
-            start=at(tomorrow + timedelta(days=2), 9),
-            end=at(tomorrow + timedelta(days=2), 12),
+            start=at(tomorrow + timedelta(days=7), 9),
+            end=at(tomorrow + timedelta(days=7), 12),
             title="Two-GPU training",
         )
 

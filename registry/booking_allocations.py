@@ -1,0 +1,125 @@
+"""Allocations that live and die with a booking. A resource type (or one resource) names
+allocation templates (BookingTemplate); each confirmed booking gets them at its start, or when it is
+made, in the booking's transaction and before its event is written, so `reservation.started`
+carries them. They expire with the booking, move with an extension, and are released when it ends,
+is cancelled, released or rejected. A template that cannot be applied (a range exhausted) never
+stops the booking: the booking records why, its owner and the site's administrators are told, and
+`reservation.allocation_failed` is sent."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from common.exceptions import DomainError
+from notifications.services import notify
+
+from . import services
+from .models import Allocation, AllocationStatus, ApplyAt, BookingTemplate
+
+CLAIM_AT = {
+    "reservation.started": ApplyAt.START,
+    "reservation.created": ApplyAt.CREATED,
+    "reservation.approved": ApplyAt.CREATED,
+}
+RELEASE_ON = {"reservation.ended", "reservation.cancelled", "reservation.released", "reservation.rejected"}
+LIVE = (AllocationStatus.ACTIVE, AllocationStatus.RESERVED)
+
+
+def links_for(resource, apply_at: str) -> list[BookingTemplate]:
+    """The resource's own links, or else its type's."""
+    links = list(
+        BookingTemplate.objects.filter(Q(resource=resource) | Q(resource_type_id=resource.resource_type_id))
+        .select_related("template")
+        .order_by("pk")
+    )
+    own = [link for link in links if link.resource_id == resource.pk]
+    return [link for link in (own or links) if link.apply_at == apply_at]
+
+
+def react(action: str, booking, actor) -> None:
+    if action in RELEASE_ON:
+        _release(booking, actor)
+    elif action == "reservation.updated":
+        _follow_end(booking)
+    elif action in CLAIM_AT and booking.status == "confirmed" and booking.end > timezone.now():
+        links = links_for(booking.resource, CLAIM_AT[action])
+        if links:
+            _claim(booking, links)
+
+
+def _variables(booking) -> dict:
+    return {
+        "booking_id": booking.pk,
+        "owner": booking.owner.get_username(),
+        "resource": booking.resource.name,
+        "lease_id": booking.lease_id or "",
+        "site": booking.resource.site.slug,
+    }
+
+
+def _claim(booking, links: list[BookingTemplate]) -> None:
+    if Allocation.objects.filter(booking=booking, status__in=LIVE).exists():
+        return  # claimed already (made at creation, now starting; or approved after a retry)
+    problems = []
+    for link in links:
+        try:
+            with transaction.atomic():
+                # On the owner's behalf: the allocations are theirs, within a member's bounds.
+                services.template_apply(
+                    actor=booking.owner,
+                    template=link.template,
+                    site=booking.resource.site,
+                    service=f"booking-{booking.pk}",
+                    environment=link.environment,
+                    variables=_variables(booking),
+                    booking=booking,
+                    expires_at=booking.end,
+                )
+        except (DomainError, ValidationError) as exc:
+            message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)]))
+            problems.append(f"{link.template.name}: {message}")
+    if problems:
+        _report(booking, " ".join(problems)[:500])
+
+
+def _report(booking, problem: str) -> None:
+    from reservations.events import publish_booking
+
+    booking.allocation_problem = problem
+    booking.save(update_fields=["allocation_problem", "updated"])
+    title = f"Allocations for your booking of {booking.resource.name} could not be made"
+    admins = Membership.objects.filter(site_id=booking.resource.site_id, role=Role.ADMIN).select_related("user")
+    for person in {booking.owner, *(m.user for m in admins)}:
+        notify(
+            user=person,
+            kind="reservation.allocation_failed",
+            title=title,
+            body=problem,
+            url=f"/reservations/{booking.pk}/",
+        )
+    publish_booking("reservation.allocation_failed", booking, actor=None, audit_snapshot=False, problem=problem)
+
+
+def _release(booking, actor) -> None:
+    """A locked allocation stays: an operator locked it to keep it beyond the booking."""
+    for allocation in Allocation.objects.filter(booking=booking, status__in=LIVE, is_locked=False):
+        services.allocation_release(actor=None, allocation=allocation, action="released")
+
+
+def _follow_end(booking) -> None:
+    """Extended or shortened: its allocations expire with it."""
+    moving = Allocation.objects.filter(booking=booking, status__in=LIVE, is_locked=False).exclude(
+        expires_at=booking.end
+    )
+    for allocation in moving:
+        services.allocation_update(actor=booking.owner, allocation=allocation, expires_at=booking.end)
+
+
+def payload(booking) -> dict:
+    allocations = Allocation.objects.filter(booking=booking).order_by("pk") if booking.pk else []
+    return {
+        "allocations": [services.allocation_event(a)["allocation"] for a in allocations],
+        **({"allocation_problem": booking.allocation_problem} if booking.allocation_problem else {}),
+    }
