@@ -7,6 +7,12 @@
     reservoir release 42
     reservoir list --type port [--env production] [--service web]
     reservoir booking check-in 812 | check-out 812 | extend 812 --minutes 30 (or --end 2026-12-01T18:00+01:00)
+    reservoir resources --where "gpu_memory_gb >= 80, gpu_model = A100" [--site berlin] [--type 3]
+    reservoir lease find --type 3 --count 2 --where "gpu_model = A100" --duration 08:00:00 \
+        --window-start 2026-12-01T08:00+01:00 --window-end 2026-12-05T18:00+01:00 [--site berlin]
+    reservoir lease book --type 3 --count 2 --where "..." --start 2026-12-01T09:00+01:00 --end 2026-12-01T17:00+01:00
+    reservoir lease book ... --duration 08:00:00 --window-start ... --window-end ...   (the earliest time)
+    reservoir lease cancel 17 [--reason "done"]
 
 Configuration: RESERVOIR_URL (e.g. https://reservoir.example.org), RESERVOIR_TOKEN (a personal API
 token), RESERVOIR_SITE (site slug or id for new allocations); or --url, --token, --site.
@@ -131,6 +137,22 @@ def run(args, client: Client) -> int:
         r = response.json()
         _out(args, r, f"{r['id']}\t{r['resource_name']}\t{r['start']}\t{r['end']}\t{r['status']}")
         return EXIT_OK
+    if args.command == "resources":
+        params = {"page_size": 1000, "where": args.where or ""}
+        if args.site:
+            params["site"] = client.site_id(args.site)
+        if args.type:
+            params["type"] = args.type
+        response = client.call("GET", "resources/", params=params)
+        if not response.ok:
+            return _fail(args, response)
+        rows = response.json()["results"]
+        _out(
+            args, rows, "\n".join(f"{r['id']}\t{r['name']}\t{r['status']}\t{json.dumps(r['attributes'])}" for r in rows)
+        )
+        return EXIT_OK
+    if args.command == "lease":
+        return _lease(args, client)
     if args.command == "list":
         params = {"page_size": 1000}
         for key, value in (("resource_type", args.type), ("environment", args.env), ("owner_service", args.service)):
@@ -149,6 +171,39 @@ def run(args, client: Client) -> int:
         _out(args, rows, "\n".join(lines))
         return EXIT_OK
     return EXIT_REFUSED
+
+
+def _lease(args, client: Client) -> int:
+    if args.action == "cancel":
+        response = client.call("DELETE", f"leases/{args.id}/", params={"reason": args.reason or ""})
+        if not response.ok:
+            return _fail(args, response)
+        _out(args, response.json(), f"cancelled lease {args.id}")
+        return EXIT_OK
+    what = {
+        "site": client.site_id(args.site),
+        "resource_type": args.type,
+        "count": args.count,
+        "where": args.where or "",
+    }
+    when = {"duration": args.duration, "window_start": args.window_start, "window_end": args.window_end}
+    if args.action == "find":
+        response = client.call("GET", "leases/availability/", params={**what, **when, "limit": args.limit})
+        if not response.ok:
+            return _fail(args, response)
+        body = response.json()
+        lines = [f"{w['start']}\t{w['end']}\t{', '.join(r['name'] for r in w['resources'])}" for w in body["windows"]]
+        _out(args, body, "\n".join(lines) or f"no window in which {args.count} of {body['matching']} are free")
+        return EXIT_OK if body["windows"] else EXIT_TAKEN
+    fixed = {"start": args.start, "end": args.end} if args.start else when
+    body = {**what, **{k: v for k, v in fixed.items() if v}, "title": args.title or ""}
+    response = client.call("POST", "leases/", json=body)
+    if not response.ok:
+        return _fail(args, response)
+    lease = response.json()
+    machines = ", ".join(b["resource_name"] for b in lease["bookings"])
+    _out(args, lease, f"{lease['id']}\t{lease['start']}\t{lease['end']}\t{machines}")
+    return EXIT_OK
 
 
 def parser() -> argparse.ArgumentParser:
@@ -184,6 +239,25 @@ def parser() -> argparse.ArgumentParser:
     booking.add_argument("id", type=int)
     booking.add_argument("--minutes", type=int, help="extend: this many minutes more")
     booking.add_argument("--end", help="extend: the new end, ISO 8601 with offset")
+    resources = sub.add_parser("resources", help="list resources, filtered by their attributes")
+    resources.add_argument("--where", help='e.g. "gpu_memory_gb >= 80, gpu_model = A100"')
+    resources.add_argument("--site", default=os.environ.get("RESERVOIR_SITE"))
+    resources.add_argument("--type", type=int, help="resource type id")
+    lease = sub.add_parser("lease", help="find, book or cancel N matching machines together")
+    lease.add_argument("action", choices=["find", "book", "cancel"])
+    lease.add_argument("id", type=int, nargs="?", help="cancel: the lease id")
+    lease.add_argument("--site", default=os.environ.get("RESERVOIR_SITE"))
+    lease.add_argument("--type", type=int, help="resource type id")
+    lease.add_argument("--count", type=int, default=1)
+    lease.add_argument("--where", help="attribute filter")
+    lease.add_argument("--start", help="a fixed time: ISO 8601 with offset")
+    lease.add_argument("--end")
+    lease.add_argument("--duration", help="or a duration (HH:MM:SS) in a window")
+    lease.add_argument("--window-start")
+    lease.add_argument("--window-end")
+    lease.add_argument("--limit", type=int, default=3, help="find: how many windows")
+    lease.add_argument("--title")
+    lease.add_argument("--reason", help="cancel: told to the owner")
     listing = sub.add_parser("list", help="list allocations")
     listing.add_argument("--type")
     listing.add_argument("--env")

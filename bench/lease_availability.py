@@ -44,9 +44,9 @@ from resources.models import Resource, ResourceType, Site  # noqa: E402
 FILL = """
 INSERT INTO reservations_reservation
     (created, updated, resource_id, owner_id, title, description, start, "end", parameters, status, cleanup,
-     cancel_reason, release_reason)
+     cancel_reason, release_reason, allocation_problem)
 SELECT now(), now(), r.id, %(owner)s, 'job ' || k, '', s.start, s.start + (1 + (k %% 4)) * interval '1 hour',
-       '{}'::jsonb, 'confirmed', interval '0', '', ''
+       '{}'::jsonb, 'confirmed', interval '0', '', '', ''
 FROM resources_resource r
 CROSS JOIN generate_series(0, %(per_resource)s - 1) AS k
 CROSS JOIN LATERAL (SELECT %(origin)s::timestamptz + k * interval '17 hours' + (r.id %% 7) * interval '1 hour'

@@ -45,3 +45,34 @@ def test_allocate_find_list_release_with_exit_codes(cli, site_a):
 def test_unreachable_server(capsys):
     code = reservoir_cli.main(["--url", "http://127.0.0.1:1", "--token", "rsv_x", "list"])
     assert code == 1
+
+
+def test_resources_by_attribute_and_a_lease_found_booked_and_cancelled(cli, site_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reservations.models import Lease, Reservation
+    from tests.factories import ResourceFactory, ResourceTypeFactory
+
+    kind = ResourceTypeFactory(site=site_a, name="GPU server")
+    for i, memory in enumerate((80, 80, 40)):
+        ResourceFactory(site=site_a, resource_type=kind, name=f"gpu-{i}", attributes={"gpu_memory_gb": memory})
+    code, out = cli("resources", "--where", "gpu_memory_gb >= 80", "--site", "berlin")
+    assert code == 0 and [line.split("\t")[1] for line in out.strip().splitlines()] == ["gpu-0", "gpu-1"]
+    code, out = cli("resources", "--where", "gpu_memory_gb >>= 80")
+    assert code == 2 and "error 400" in out
+    start = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    window = ["--window-start", start.isoformat(), "--window-end", (start + timedelta(hours=12)).isoformat()]
+    common = ["--site", "berlin", "--type", str(kind.pk), "--count", "2", "--where", "gpu_memory_gb >= 80"]
+    code, out = cli("lease", "find", *common, "--duration", "02:00:00", *window)
+    assert code == 0 and "gpu-0, gpu-1" in out.splitlines()[0]
+    code, out = cli("lease", "book", *common, "--duration", "02:00:00", *window, "--title", "from the shell")
+    assert code == 0 and out.strip().endswith("gpu-0, gpu-1"), out
+    lease = Lease.objects.get()
+    code, out = cli(
+        "lease", "book", *common, "--start", start.isoformat(), "--end", (start + timedelta(hours=1)).isoformat()
+    )
+    assert code == 3 and "Only 0 of the 2 matching" in out, out
+    code, out = cli("lease", "cancel", str(lease.pk), "--reason", "done")
+    assert code == 0 and set(Reservation.objects.filter(lease=lease).values_list("status", flat=True)) == {"cancelled"}
