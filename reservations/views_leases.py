@@ -149,6 +149,7 @@ def lease_detail(request, pk: int):
             "status": leases.lease_status(lease, bookings),
             "form": form,
             "zone_now": times.at(timezone.now(), zone),
+            "timeline_date": lease.start.astimezone(zone).date().isoformat(),
         },
     )
 

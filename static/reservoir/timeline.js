@@ -21,6 +21,25 @@
     }
   });
 
+  // A lease's bookings light up together: all of them while one is pointed at or focused, and
+  // the one named by ?lease= (the lease page's "show on the timeline") from the start.
+  function markLease(id, on) {
+    table.querySelectorAll(`.bar[data-lease="${CSS.escape(id)}"]`).forEach((bar) => {
+      bar.classList.toggle("in-lease", on);
+      bar.closest("tr").classList.toggle("in-lease", on);
+    });
+  }
+  const shownLease = new URLSearchParams(window.location.search).get("lease");
+  if (shownLease) markLease(shownLease, true);
+  table.querySelectorAll(".bar[data-lease]").forEach((bar) => {
+    const id = bar.dataset.lease;
+    const off = () => markLease(id, id === shownLease);
+    bar.addEventListener("mouseenter", () => markLease(id, true));
+    bar.addEventListener("focus", () => markLease(id, true));
+    bar.addEventListener("mouseleave", off);
+    bar.addEventListener("blur", off);
+  });
+
   const say = (text) => (message.textContent = text || "");
   const snap = (ms) => windowStart + Math.round((ms - windowStart) / step) * step;
   const at = (lane, clientX) => {

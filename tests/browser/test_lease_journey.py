@@ -71,6 +71,10 @@ def test_find_and_book_two_machines_then_move_and_cancel_them(browser, live_serv
         expect(page.locator("#lease-when")).to_contain_text("13:00")
         assert set(Reservation.objects.filter(lease=lease).values_list("end", flat=True)) == {at(day, 13)}
         page.screenshot(path=tmp_path / "lease_detail.png", full_page=True)
+        page.click("#lease-timeline")
+        expect(page.locator(".bar.in-lease")).to_have_count(3)  # the lease's rows light up together
+        page.screenshot(path=tmp_path / "lease_timeline.png", full_page=True)
+        page.go_back()
         page.click("#cancel-lease")
         expect(page.locator("#lease-status")).to_have_text("Cancelled")
         assert set(Reservation.objects.filter(lease=lease).values_list("status", flat=True)) == {"cancelled"}
