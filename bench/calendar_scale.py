@@ -30,17 +30,8 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import Membership, Role  # noqa: E402
+from bench.support import fill_bookings  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
-
-FILL = """
-INSERT INTO reservations_reservation
-    (created, updated, resource_id, owner_id, title, description, start, "end", parameters, status)
-SELECT now(), now(), r.id, %(owner)s, 'job ' || k, '', s.start, s.start + (1 + (k %% 4)) * interval '1 hour',
-       '{}'::jsonb, 'confirmed'
-FROM resources_resource r
-CROSS JOIN generate_series(0, %(per_resource)s - 1) AS k
-CROSS JOIN LATERAL (SELECT %(origin)s::timestamptz + k * interval '17 hours' AS start) s
-"""
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -67,15 +58,7 @@ def main() -> None:
             )
         owner = get_user_model().objects.create_user("bench", "bench@example.org")
         Membership.objects.create(site=sites[0], user=owner, role=Role.MEMBER)
-        # Bookings of 1-4 hours every 17 hours, from a year ago: today is in the middle.
-        origin = timezone.now() - timedelta(hours=17 * per_resource // 2)
-        t0 = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(FILL, {"owner": owner.pk, "per_resource": per_resource, "origin": origin})
-            cursor.execute("ANALYZE")
-            cursor.execute("SELECT count(*) FROM reservations_reservation")
-            total = cursor.fetchone()[0]
-        filled = time.perf_counter() - t0
+        total, filled = fill_bookings(owner, per_resource, stagger=False)
         print(f"{total:,} bookings over {sites_count * resources_per_site} resources, filled in {filled:.0f} s")
 
         client = APIClient()

@@ -37,21 +37,9 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
-from bench.support import percentile, start_gunicorn, wrk  # noqa: E402
+from bench.support import fill_bookings, percentile, start_gunicorn, wrk  # noqa: E402
 from common.database import database_url  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
-
-FILL = """
-INSERT INTO reservations_reservation
-    (created, updated, resource_id, owner_id, title, description, start, "end", parameters, status, cleanup,
-     cancel_reason, release_reason, allocation_problem)
-SELECT now(), now(), r.id, %(owner)s, 'job ' || k, '', s.start, s.start + (1 + (k %% 4)) * interval '1 hour',
-       '{}'::jsonb, 'confirmed', interval '0', '', '', ''
-FROM resources_resource r
-CROSS JOIN generate_series(0, %(per_resource)s - 1) AS k
-CROSS JOIN LATERAL (SELECT %(origin)s::timestamptz + k * interval '17 hours' + (r.id %% 7) * interval '1 hour'
-                    AS start) s
-"""
 
 
 def pgbench_select_only(url: str) -> str:
@@ -89,14 +77,8 @@ def main() -> None:
             )
         owner = get_user_model().objects.create_user("bench", "bench@example.org")
         Membership.objects.create(site=sites[0], user=owner, role=Role.MEMBER)
-        origin = timezone.now() - timedelta(hours=17 * per_resource // 2)
-        t0 = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(FILL, {"owner": owner.pk, "per_resource": per_resource, "origin": origin})
-            cursor.execute("ANALYZE")
-            cursor.execute("SELECT count(*) FROM reservations_reservation")
-            total = cursor.fetchone()[0]
-        print(f"{total:,} bookings over {per_site * sites_count} resources, filled in {time.perf_counter() - t0:.0f} s")
+        total, filled = fill_bookings(owner, per_resource, stagger=True)
+        print(f"{total:,} bookings over {per_site * sites_count} resources, filled in {filled:.0f} s")
 
         rng = random.Random(16)
         today = timezone.now().replace(minute=0, second=0, microsecond=0)

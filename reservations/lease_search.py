@@ -3,9 +3,10 @@
 trees included), one for blackouts; then a sweep over the free intervals, so that a thousand
 resources cost one pass, not a thousand checks per moment."""
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 
@@ -14,7 +15,7 @@ from resources.models import Resource, ResourceType, Site
 from resources.selectors import bookable_resources
 
 from . import rules
-from .selectors import MAX_SEARCH_WINDOW, Interval, bookable_free, busy_by_resource, without_own_cleanup
+from .selectors import MAX_SEARCH_WINDOW, busy_epochs
 
 MAX_COUNT = 100
 MAX_WINDOWS = 10
@@ -39,7 +40,10 @@ def candidates(*, actor, site: Site, resource_type: ResourceType, where: str = "
     found = bookable_resources(user=actor).filter(site=site, resource_type=resource_type)
     if where:
         found = attribute_filter.apply(found, where)
-    return list(found.select_related("site", "resource_type").order_by("pk"))
+    # The search needs ids, names and cleanup times; wide text and JSON stay in the database.
+    return list(
+        found.select_related("site", "resource_type").defer("attributes", "specs", "description").order_by("pk")
+    )
 
 
 def _validate(count: int, duration: timedelta, after: datetime, before: datetime) -> None:
@@ -58,16 +62,31 @@ def _validate(count: int, duration: timedelta, after: datetime, before: datetime
         raise ValidationError(errors)
 
 
-def _start_ranges(resource: Resource, busy: list[Interval], allowed, duration, after, before) -> list[Interval]:
-    """The ranges of start times at which a booking of `duration` fits on `resource`."""
-    free = bookable_free(limits=allowed, busy=busy, start=after, end=before, min_length=duration)
+def _start_ranges(
+    busy: list[tuple[float, float]], lower: float, upper: float, length: float, cleanup: float, latest: float | None
+) -> list[tuple[float, float]]:
+    """The ranges of start times (seconds since the epoch, both ends inclusive) at which a booking
+    of `length` fits in [lower, upper) between `busy` intervals (sorted by start), its own cleanup
+    before the next one included; none after `latest` (the type's horizon). The same rules as
+    `selectors.bookable_free` and `without_own_cleanup`, on numbers: this runs for every candidate."""
     ranges = []
-    for slot in without_own_cleanup(free, resource.cleanup_time, window_end=before):
-        last = slot.end - duration
-        if allowed.latest is not None:
-            last = min(last, allowed.latest)
-        if last >= slot.start:
-            ranges.append(Interval(slot.start, last))
+
+    def gap(start: float, end: float) -> None:
+        last = end - length
+        if latest is not None:
+            last = min(last, latest)
+        if last >= start:
+            ranges.append((start, last))
+
+    cursor = lower
+    for busy_start, busy_end in busy:
+        if busy_start >= upper:
+            break
+        if busy_start > cursor:
+            gap(cursor, busy_start - cleanup)
+        cursor = max(cursor, busy_end)
+    if cursor < upper:
+        gap(cursor, upper)
     return ranges
 
 
@@ -100,18 +119,26 @@ def find(
 
     # Read a day either side as well: "least booked" ranks by use around the window too, or
     # every free machine would tie in a fixed window and the same ones would always be taken.
-    busy = busy_by_resource([r.pk for r in resources], after - USAGE_MARGIN, before + USAGE_MARGIN)
-    booked = {pk: sum(((i.end - i.start) for i in periods), timedelta(0)) for pk, periods in busy.items()}
+    busy = busy_epochs([r.pk for r in resources], after - USAGE_MARGIN, before + USAGE_MARGIN)
+    booked = {pk: sum(end - start for start, end in periods) for pk, periods in busy.items()}
     for pk, periods in closed(resources, after, before).items():
-        busy[pk] = busy[pk] + periods
-    ranges = {r.pk: _start_ranges(r, busy[r.pk], allowed, duration, after, before) for r in resources}
+        if periods:
+            busy[pk] = sorted(busy[pk] + [(p.start.timestamp(), p.end.timestamp()) for p in periods])
+    lower = after.timestamp()
+    if allowed.earliest is not None:
+        lower = max(lower, math.ceil(allowed.earliest.timestamp() / 60) * 60)
+    length, latest = duration.total_seconds(), allowed.latest.timestamp() if allowed.latest else None
+    ranges = {
+        r.pk: _start_ranges(busy[r.pk], lower, before.timestamp(), length, r.cleanup_time.total_seconds(), latest)
+        for r in resources
+    }
     # Sweep over the moments where a resource's start range opens or closes (both inclusive).
-    opens: dict[datetime, list[int]] = defaultdict(list)
-    closes: dict[datetime, list[int]] = defaultdict(list)
+    opens: dict[float, list[int]] = defaultdict(list)
+    closes: dict[float, list[int]] = defaultdict(list)
     for pk, found in ranges.items():
-        for rng in found:
-            opens[rng.start].append(pk)
-            closes[rng.end].append(pk)
+        for first, last in found:
+            opens[first].append(pk)
+            closes[last].append(pk)
     by_pk = {r.pk: r for r in resources}
     windows: list[Window] = []
     free_now: set[int] = set()
@@ -120,11 +147,12 @@ def find(
         free_now.update(opens.get(moment, ()))
         if opened is None and len(free_now) >= count:
             ranked = sorted(free_now, key=lambda k: (booked[k], by_pk[k].name.lower(), k))
-            opened = Window(moment, moment + duration, moment, len(ranked), [by_pk[k] for k in ranked])
+            at = datetime.fromtimestamp(moment, UTC)
+            opened = Window(at, at + duration, at, len(ranked), [by_pk[k] for k in ranked])
             windows.append(opened)
         free_now.difference_update(closes.get(moment, ()))
         if opened is not None and len(free_now) < count:
-            opened.latest_start, opened = moment, None
+            opened.latest_start, opened = datetime.fromtimestamp(moment, UTC), None
             if len(windows) >= limit:
                 break
     return windows[:limit], len(resources)

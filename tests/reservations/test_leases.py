@@ -297,3 +297,55 @@ def test_times_out_of_rule_or_range_are_400s_naming_the_field(member_api, site_a
     assert far.status_code == 400 and "window_start" in far.json()["errors"], far.content
     neither = member_api.post("/api/leases/", base, format="json")
     assert neither.status_code == 400 and "duration" in neither.json()["errors"]
+
+
+def test_for_one_machine_the_search_agrees_with_the_first_free_slot(member, site_a):
+    """The lease search applies the booking rules on numbers; for count 1 it must offer exactly the
+    slot the single-booking search offers (cleanup, notice, horizon, blackouts and trees alike)."""
+    import random
+
+    from reservations import blackouts, lease_search, selectors
+    from resources.models import Resource
+
+    kind = ResourceTypeFactory(
+        site=site_a,
+        name="Scope",
+        cleanup=timedelta(minutes=30),
+        min_notice=timedelta(hours=2),
+        max_horizon=timedelta(days=20),
+    )
+    machines = [ResourceFactory(site=site_a, resource_type=kind, name=f"scope-{i}") for i in range(5)]
+    rng = random.Random(7)
+    for machine in machines:
+        for day in range(1, 4):
+            hour = rng.randrange(6, 18)
+            bookings.reservation_create(actor=member, resource=machine, start=at(day, hour), end=at(day, hour + 2))
+        # Day 4: gaps of exactly 3 h, too short for 3 h and the booking's own cleanup after it.
+        bookings.reservation_create(actor=member, resource=machine, start=at(4, 10), end=at(4, 12))
+        bookings.reservation_create(actor=member, resource=machine, start=at(4, 15, 30), end=at(4, 17))
+    blackouts.blackout_create(
+        actor=UserFactory(username="root2", is_superuser=True),
+        site=site_a,
+        resource=machines[0],
+        start=at(1, 0),
+        end=at(3, 0),
+        reason="service",
+        cancel_bookings=True,
+    )
+    pool = list(Resource.objects.filter(resource_type=kind).select_related("resource_type", "site").order_by("name"))
+    for hours in (1, 3, 9):
+        for after_day in (0, 1, 3, 4):
+            after, before = at(after_day, 7), at(after_day + 6, 7)
+            slot = selectors.first_free_slot(
+                user=member, resources=pool, duration=timedelta(hours=hours), after=after, before=before
+            )
+            windows, _ = lease_search.find(
+                actor=member,
+                site=site_a,
+                resource_type=kind,
+                count=1,
+                duration=timedelta(hours=hours),
+                after=after,
+                before=before,
+            )
+            assert (slot[1] if slot else None) == (windows[0].start if windows else None), (hours, after_day)
