@@ -283,12 +283,21 @@ def lease_cancel(*, actor, lease: Lease, reason: str = "") -> Lease:
     return lease
 
 
-def on_boundary(booking: Reservation, kind: str, now: datetime) -> None:
-    """Called by the start/end task for each booking, under its row lock: the lease starts with its
-    first booking and ends with its last, each announced exactly once."""
+def lock_lease_of(reservation_id: int) -> None:
+    """The start/end task takes the lease's row before the booking's, so that the task of one
+    booking can start the lease's other bookings without two tasks waiting on each other."""
+    lease_id = Reservation.objects.filter(pk=reservation_id).values_list("lease_id", flat=True).first()
+    if lease_id is not None:
+        list(Lease.objects.select_for_update().filter(pk=lease_id).values_list("pk", flat=True))
+
+
+def on_boundary(booking: Reservation, kind: str, now: datetime, *, fire) -> None:
+    """Called by the start/end task for each booking, under its lease's and its own row lock. The
+    lease starts with its first booking, which starts the others with it (so `lease.started`
+    carries every resource and its allocations), and ends with its last; each event once."""
     if booking.lease_id is None or kind not in ("started", "ended"):
         return
-    lease = Lease.objects.select_for_update().select_related("site", "resource_type", "owner").get(pk=booking.lease_id)
+    lease = Lease.objects.select_related("site", "resource_type", "owner").get(pk=booking.lease_id)
     field = f"{kind}_event_at"
     if getattr(lease, field) is not None:
         return
@@ -300,6 +309,17 @@ def on_boundary(booking: Reservation, kind: str, now: datetime) -> None:
             return
     setattr(lease, field, now)
     lease.save(update_fields=[field])
+    if kind == "started":
+        due = (
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("resource", "resource__site", "resource__resource_type", "resource__parent", "owner")
+            .filter(lease=lease, status=ReservationStatus.CONFIRMED, started_event_at__isnull=True)
+            .filter(start__lte=now + timedelta(milliseconds=50))
+            .exclude(pk=booking.pk)
+            .order_by("pk")
+        )
+        for other in due:
+            fire(other, "started", now)
     publish(
         f"lease.{kind}",
         actor=None,

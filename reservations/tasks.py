@@ -191,6 +191,7 @@ def schedule_boundaries() -> int:
 def fire_boundary(reservation_id: int, kind: str) -> bool:
     now = timezone.now()
     with transaction.atomic():
+        leases.lock_lease_of(reservation_id)  # first: the lease's bookings start together (leases.py)
         booking = (
             Reservation.objects.select_for_update(of=("self",))
             .select_related("resource", "resource__site", "resource__resource_type", "resource__parent", "owner")
@@ -228,4 +229,4 @@ def _fire(booking: Reservation, kind: str, now) -> None:
     )
     setattr(booking, BOUNDARY_FIELD[kind], now)
     booking.save(update_fields=[BOUNDARY_FIELD[kind]])
-    leases.on_boundary(booking, kind, now)
+    leases.on_boundary(booking, kind, now, fire=_fire)

@@ -143,3 +143,41 @@ def test_pages_and_api_show_who_holds_what(member, member_api, client, site_a, g
     assert 'id="allocations"' in page and "20000" in page
     registry = client.get("/registry/?search=20000").content.decode()
     assert f"booking #{booking.pk}" in registry
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lease_started_carries_every_machines_allocations_even_when_their_tasks_race(member, site_a, site_admin):
+    """Two workers start two bookings of one lease at once: no deadlock, each booking starts once,
+    one lease.started, and it carries both machines' allocations."""
+    from django.db import connection
+
+    from tests.concurrency import race
+
+    kind = ResourceTypeFactory(site=site_a, name="Node")
+    for i in range(2):
+        ResourceFactory(site=site_a, resource_type=kind, name=f"node-{i}")
+    scratch = AllocationTemplate.objects.create(
+        name="scratch", specs=[{"resource_type": "directory", "resource_value": "/scratch/{resource}-{booking_id}"}]
+    )
+    booking_templates.booking_template_create(actor=site_admin, template=scratch, resource_type=kind)
+    start = timezone.now() + timedelta(minutes=5)
+    lease = leases.lease_create(
+        actor=member, site=site_a, resource_type=kind, count=2, start=start, end=start + timedelta(hours=1)
+    )
+    ids = list(Reservation.objects.filter(lease=lease).values_list("pk", flat=True))
+    Reservation.objects.filter(pk__in=ids).update(start=timezone.now() - timedelta(seconds=1))
+
+    def start_one(pk):
+        def call():
+            try:
+                return fire_boundary(pk, "started")
+            finally:
+                connection.close()
+
+        return call
+
+    outcomes = race([start_one(pk) for pk in ids])
+    assert sorted(outcomes) == [False, True], outcomes
+    assert Event.objects.filter(type="reservation.started").count() == 2
+    started = Event.objects.get(type="lease.started").payload["data"]
+    assert sorted(len(r["allocations"]) for r in started["resources"]) == [1, 1]

@@ -136,8 +136,10 @@ def test_lease_started_and_ended_fire_once_with_every_resource(member, site_a, p
     made = lease(member, site_a, pool, count=2, where="gpu_model = H100", start=start, end=start + timedelta(hours=1))
     Reservation.objects.filter(lease=made).update(start=timezone.now() - timedelta(seconds=1))
     Lease.objects.filter(pk=made.pk).update(start=timezone.now() - timedelta(seconds=1))
-    for booking in Reservation.objects.filter(lease=made):
-        assert fire_boundary(booking.pk, "started")
+    first, second = Reservation.objects.filter(lease=made).order_by("pk")
+    assert fire_boundary(second.pk, "started")  # the first to start starts the lease's others with it
+    assert not fire_boundary(first.pk, "started")
+    assert Event.objects.filter(type="reservation.started").count() == 2
     started = Event.objects.filter(type="lease.started")
     assert started.count() == 1
     assert len(started.get().payload["data"]["resources"]) == 2
