@@ -458,7 +458,16 @@ def expire_due(now=None) -> int:
 
 # --- Templates -----------------------------------------------------------------------------------
 
-TEMPLATE_KEYS = {"resource_type", "resource_value", "resource_name", "server_hostname", "description", "metadata"}
+TEMPLATE_KEYS = {
+    "resource_type",
+    "resource_value",
+    "resource_name",
+    "server_hostname",
+    "description",
+    "metadata",
+    "count",
+}
+MAX_TEMPLATE_COUNT = 64
 
 
 def _validate_template_specs(specs) -> None:
@@ -472,6 +481,13 @@ def _validate_template_specs(specs) -> None:
             raise ValidationError({"specs": f"Spec {index}: unknown field(s) {', '.join(unknown)}."})
         if spec["resource_type"] not in Kind.values:
             raise ValidationError({"specs": f"Spec {index}: unknown type {spec['resource_type']}."})
+        if "count" in spec:
+            count = spec["count"]
+            next_port = spec["resource_type"] == Kind.PORT and str(spec["resource_value"]).startswith("next:")
+            if not next_port or not isinstance(count, int) or not 1 <= count <= MAX_TEMPLATE_COUNT:
+                raise ValidationError(
+                    {"specs": f"Spec {index}: count (1 to {MAX_TEMPLATE_COUNT}) is for 'next:' port ranges only."}
+                )
 
 
 @transaction.atomic
@@ -526,7 +542,15 @@ def template_apply(
     """All the template's allocations for one service (or booking, until `expires_at`), or none."""
     values = {**(variables or {}), "service": service, "environment": environment}
     specs, next_ports = [], []
+    # "count": 4 on a "next:20000-29999" port is four ports of that range, named "... 1" to "... 4".
+    expanded = []
     for spec in template.specs:
+        count = spec.get("count", 1) if isinstance(spec.get("count", 1), int) else 1
+        base = {k: v for k, v in spec.items() if k != "count"}
+        for number in range(1, count + 1):
+            named = base.get("resource_name")
+            expanded.append({**base, "resource_name": f"{named} {number}"} if count > 1 and named else base)
+    for spec in expanded:
         filled = {k: _fill(v, values) for k, v in spec.items()}
         filled.setdefault("resource_name", f"{filled['resource_type']} of {service}")
         filled.update(owner_service=service, environment=environment)

@@ -25,8 +25,12 @@ def job_template(admin_user):
     return AllocationTemplate.objects.create(
         name="gpu job",
         specs=[
-            {"resource_type": "port", "resource_value": "next:20000-20002", "resource_name": "job api {booking_id}"},
-            {"resource_type": "port", "resource_value": "next:20000-20002", "resource_name": "job ui {booking_id}"},
+            {
+                "resource_type": "port",
+                "resource_value": "next:20000-20002",
+                "resource_name": "job {booking_id} port",
+                "count": 2,
+            },
             {"resource_type": "directory", "resource_value": "/scratch/job-{booking_id}"},
         ],
     )
@@ -60,6 +64,7 @@ def test_a_booking_gets_its_allocations_at_the_start_in_the_started_event(member
         ("directory", f"/scratch/job-{booking.pk}"),
     ]
     assert all(a.owner == member and a.expires_at == booking.end and a.site == site_a for a in held)
+    assert [a.resource_name for a in held[:2]] == [f"job {booking.pk} port 1", f"job {booking.pk} port 2"]
     started = Event.objects.get(type="reservation.started").payload["data"]
     assert [a["resource_value"] for a in started["allocations"]] == ["20000", "20001", f"/scratch/job-{booking.pk}"]
     assert Event.objects.filter(type="allocation.created").count() == 3
@@ -120,6 +125,26 @@ def test_a_resources_own_links_replace_its_types(member, site_a, site_admin, gpu
     assert list(Allocation.objects.filter(booking=booking).values_list("resource_value", flat=True)) == [
         f"job_{booking.pk}"
     ]
+
+
+def test_a_count_is_for_next_free_ports_only(admin_user):
+    from django.core.exceptions import ValidationError
+
+    from registry import services
+
+    services.template_save(
+        actor=admin_user,
+        template=None,
+        name="ok",
+        specs=[{"resource_type": "port", "resource_value": "next:1-9", "count": 3}],
+    )
+    for spec in (
+        {"resource_type": "directory", "resource_value": "/srv/x", "count": 2},
+        {"resource_type": "port", "resource_value": "next:1-9", "count": 0},
+        {"resource_type": "port", "resource_value": "next:1-9", "count": "4"},
+    ):
+        with pytest.raises(ValidationError):
+            services.template_save(actor=admin_user, template=None, name="bad", specs=[spec])
 
 
 def test_only_site_administrators_link_templates(member, site_admin, site_a, job_template):
