@@ -17,9 +17,15 @@ def _constraint_message(instance: models.Model, exc: IntegrityError) -> str:
     return f"This {instance._meta.verbose_name} conflicts with existing data."
 
 
-def validated_save(instance: models.Model, *, update_fields: Iterable[str] | None = None) -> None:
-    """full_clean() then save; a race lost to a concurrent writer becomes a Conflict, not a 500."""
-    instance.full_clean()
+def validated_save(
+    instance: models.Model, *, update_fields: Iterable[str] | None = None, checked: Iterable[str] = ()
+) -> None:
+    """full_clean() then save; a race lost to a concurrent writer becomes a Conflict, not a 500.
+    `checked`: relations the caller has just read (no query to see that they exist); with any,
+    the database's constraints are left to the database (each would cost a query and a savepoint
+    here only for the database to check it again), their violations still becoming a Conflict."""
+    checked = list(checked)
+    instance.full_clean(exclude=checked or None, validate_constraints=not checked)
     try:
         with transaction.atomic():
             instance.save(update_fields=update_fields)

@@ -28,17 +28,22 @@ LIVE = (AllocationStatus.ACTIVE, AllocationStatus.RESERVED)
 
 
 def links_for(resource, apply_at: str) -> list[BookingTemplate]:
-    """The resource's own links, or else its type's."""
-    links = list(
-        BookingTemplate.objects.filter(Q(resource=resource) | Q(resource_type_id=resource.resource_type_id))
-        .select_related("template")
-        .order_by("pk")
-    )
+    """The resource's own links, or else its type's. Kept on the resource instance for the
+    operation (a series or a lease asks once per booking)."""
+    links = resource.__dict__.get("_booking_template_links")
+    if links is None:
+        links = list(
+            BookingTemplate.objects.filter(Q(resource=resource) | Q(resource_type_id=resource.resource_type_id))
+            .select_related("template")
+            .order_by("pk")
+        )
+        resource.__dict__["_booking_template_links"] = links
     own = [link for link in links if link.resource_id == resource.pk]
     return [link for link in (own or links) if link.apply_at == apply_at]
 
 
 def react(action: str, booking, actor) -> None:
+    booking.__dict__.pop("_holds_no_allocations", None)  # true only for the event it was set for
     if action in RELEASE_ON:
         _release(booking, actor)
     elif action == "reservation.updated":
@@ -47,6 +52,8 @@ def react(action: str, booking, actor) -> None:
         links = links_for(booking.resource, CLAIM_AT[action])
         if links:
             _claim(booking, links)
+        elif action == "reservation.created":
+            booking._holds_no_allocations = True  # just made, nothing to claim: its payload needs no query
 
 
 def _variables(booking) -> dict:
@@ -118,7 +125,8 @@ def _follow_end(booking) -> None:
 
 
 def payload(booking) -> dict:
-    allocations = Allocation.objects.filter(booking=booking).order_by("pk") if booking.pk else []
+    fresh = getattr(booking, "_holds_no_allocations", False) or not booking.pk
+    allocations = [] if fresh else Allocation.objects.filter(booking=booking).order_by("pk")
     return {
         "allocations": [services.allocation_event(a)["allocation"] for a in allocations],
         **({"allocation_problem": booking.allocation_problem} if booking.allocation_problem else {}),

@@ -17,7 +17,7 @@ from common.services import apply_changes, validated_save
 from notifications.services import notify
 from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
-from resources.selectors import resource_ancestor_ids
+from resources.selectors import tree_of
 
 from . import approvals, blackouts, checkin, quotas, recurrence, rules, waitlist
 from .events import owner_data, publish_booking, publish_series_created
@@ -31,7 +31,7 @@ EDITABLE = ("resource", "start", "end", "title", "description", "parameters", "o
 
 
 def _lock_trees(*resources: Resource) -> None:
-    roots = sorted({resource_ancestor_ids(r.pk)[-1] for r in resources})
+    roots = sorted({tree_of(r)[0][-1] for r in resources})
     list(Resource.objects.select_for_update().filter(pk__in=roots).order_by("pk").values_list("pk", flat=True))
 
 
@@ -71,22 +71,27 @@ def _clashes(resource: Resource, start: datetime, end: datetime, exclude=(), cle
     """What a booking [start, end) of `resource` and its cleanup (the resource's, unless given) would collide with."""
     cleanup = resource.cleanup_time if cleanup is None else cleanup
     return list(
-        overlapping(tree_ids(resource.pk), start, end + cleanup)
+        overlapping(tree_of(resource)[1], start, end + cleanup)
         .exclude(pk__in=exclude)
         .select_related("resource", "resource__site", "owner")
         .order_by("start")[:20]
     )
 
 
+# Relations a booking's service has read before saving it (the resource under its tree lock, the
+# owner and actor from the request, the series or lease it makes): no existence queries for them.
+_READ_RELATIONS = ("resource", "owner", "created_by", "series", "lease", "cancelled_by", "decided_by")
+
+
 def _save(reservation: Reservation, actor) -> None:
     try:
-        validated_save(reservation)
+        validated_save(reservation, checked=_READ_RELATIONS)
     except Conflict as exc:
         # Lost a race on the exclusion constraint (the lock makes this rare): report with what.
         clashes = _clashes(
             reservation.resource, reservation.start, reservation.end, [reservation.pk or 0], reservation.cleanup
         )
-        raise (_conflict(clashes, actor) if clashes else exc) from exc
+        raise (_conflict(clashes, actor, cleanup=reservation.cleanup) if clashes else exc) from exc
 
 
 def _tell_owner(reservation: Reservation, actor, kind: str, verb: str, was: tuple | None = None) -> None:
@@ -138,9 +143,10 @@ def reservation_create(
     rules.require_can_book(actor=actor, resource=resource, owner=owner)
     cleaned = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
     _lock_trees(resource)
-    clashes = _clashes(resource, start, end)
-    if clashes:
-        raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
+    if len(tree_of(resource)[1]) > 1:  # alone in its tree, the exclusion constraint decides (_save)
+        clashes = _clashes(resource, start, end)
+        if clashes:
+            raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
     blackouts.check(resource, [quotas.Span(start, end)])
     quotas.check(owner=owner, resource=resource, spans=[quotas.Span(start, end)])
     awaiting = rules.needs_approval(actor=actor, resource=resource)

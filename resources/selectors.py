@@ -91,6 +91,38 @@ def resource_tree_ids(resource_id: int) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def tree_of(resource: Resource) -> tuple[list[int], set[int]]:
+    """(the resource and its ancestors, nearest first; the whole tree: it, its ancestors and its
+    descendants), read in one query and kept on the instance: a booking asks three times (the
+    root to lock, the bookings that collide, the webhook scopes) within one operation."""
+    cached = getattr(resource, "_tree_cache", None)
+    if cached is None:
+        table = Resource._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH RECURSIVE up(id, parent_id, depth) AS (
+                    SELECT id, parent_id, 0 FROM {table} WHERE id = %(id)s
+                    UNION ALL
+                    SELECT r.id, r.parent_id, up.depth + 1 FROM {table} r JOIN up ON r.id = up.parent_id
+                    WHERE up.depth < %(depth)s
+                ), down(id, depth) AS (
+                    SELECT id, 0 FROM {table} WHERE id = %(id)s
+                    UNION ALL
+                    SELECT r.id, down.depth + 1 FROM {table} r JOIN down ON r.parent_id = down.id
+                    WHERE down.depth < %(depth)s
+                )
+                SELECT id, depth, true FROM up UNION ALL SELECT id, depth, false FROM down
+                """,
+                {"id": resource.pk, "depth": MAX_TREE_DEPTH},
+            )
+            rows = cursor.fetchall()
+        ancestors = [pk for pk, _, upward in sorted(rows, key=lambda row: row[1]) if upward]
+        cached = (ancestors, {pk for pk, _, _ in rows})
+        resource._tree_cache = cached
+    return cached
+
+
 def _walk(sql: str, resource_id: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"id": resource_id, "depth": MAX_TREE_DEPTH})

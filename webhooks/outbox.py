@@ -55,11 +55,11 @@ def enqueue_after_commit(delivery_ids: list[int]) -> None:
 
 
 def write_event(*, event_type: str, data: dict, site_id: int | None, resource=None, webhooks=None) -> Event:
-    from resources.selectors import resource_ancestor_ids
+    from resources.selectors import tree_of
 
     now = timezone.now()
     event_id = uuid.uuid4()
-    path = resource_ancestor_ids(resource.pk) if resource is not None and resource.pk else []
+    path = tree_of(resource)[0] if resource is not None and resource.pk else []
     event = Event.objects.create(
         id=event_id,
         type=event_type,

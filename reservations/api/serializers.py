@@ -53,8 +53,14 @@ def bookable_for(*, user):
     return user_list(user=user).filter(is_active=True)
 
 
+def _bookable_choice(*, user):
+    """The resource a booking names, read with what booking it needs (its type's rules, its site's
+    zone, its parent for the event): one query instead of four."""
+    return visible_resources(user=user).select_related("site", "resource_type", "parent")
+
+
 class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
-    scoped_relations = {"resource": visible_resources, "owner": bookable_for}
+    scoped_relations = {"resource": _bookable_choice, "owner": bookable_for}
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     resource_name = serializers.CharField(source="resource.name", read_only=True)

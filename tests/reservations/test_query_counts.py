@@ -1,0 +1,59 @@
+"""The hot paths' query counts, pinned: a regression fails here, not in a benchmark nobody reran.
+Counts are statements, savepoints included, for a request authenticated with a personal token."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts import services as accounts
+from tests.factories import ResourceFactory, ResourceTypeFactory
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+# (what, the most statements it may take)
+CREATE_IN_TREE, CREATE_ALONE, READ_BOOKING, READ_RESOURCE = 18, 17, 3, 3
+
+
+@pytest.fixture
+def token_api(member):
+    _, token = accounts.api_token_create(actor=member, user=member, name="counts")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def counted(call):
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    return response, len(queries.captured_queries), [q["sql"][:90] for q in queries.captured_queries]
+
+
+def test_creating_a_booking(token_api, tree, site_a):
+    alone = ResourceFactory(site=site_a, resource_type=ResourceTypeFactory(site=site_a, name="Bench"), name="bench-1")
+    token_api.post(  # the first request of a client warms what is read once per process
+        "/api/reservations/",
+        {"resource": alone.pk, "start": at(1, 7).isoformat(), "end": at(1, 8).isoformat()},
+        format="json",
+    )
+    for resource, most in ((tree["gpu0"], CREATE_IN_TREE), (alone, CREATE_ALONE)):
+        body = {"resource": resource.pk, "start": at(1, 9).isoformat(), "end": at(1, 10).isoformat()}
+        response, count, sql = counted(lambda body=body: token_api.post("/api/reservations/", body, format="json"))
+        assert response.status_code == 201, response.content
+        assert count <= most, "\n".join(sql)
+
+
+def test_reading_one_booking_and_one_resource(token_api, member, tree):
+    from reservations import services
+
+    booking = services.reservation_create(actor=member, resource=tree["gpu1"], start=at(2, 9), end=at(2, 10))
+    token_api.get(f"/api/reservations/{booking.pk}/")
+    for url, most in (
+        (f"/api/reservations/{booking.pk}/", READ_BOOKING),
+        (f"/api/resources/{tree['server'].pk}/", READ_RESOURCE),
+    ):
+        response, count, sql = counted(lambda url=url: token_api.get(url))
+        assert response.status_code == 200, response.content
+        assert count <= most, "\n".join(sql)
