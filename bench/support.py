@@ -24,7 +24,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(workers: int, *, production: bool = False) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(workers: int, *, production: bool = False, threads: int = 1) -> tuple[subprocess.Popen, str]:
     """`production`: DEBUG=0 with the settings the image runs (plain HTTP on loopback allowed)."""
     port = free_port()
     env = {
@@ -51,6 +51,8 @@ def start_gunicorn(workers: int, *, production: bool = False) -> tuple[subproces
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--log-level",
             "warning",
         ],
@@ -125,3 +127,46 @@ def fill_bookings(owner, per_resource: int, *, stagger: bool = False) -> tuple[i
         cursor.execute("ANALYZE")
         cursor.execute("SELECT count(*) FROM reservations_reservation")
         return cursor.fetchone()[0], time.perf_counter() - began
+
+
+def copy_row_sql(table: str, row_id, replace: dict[str, str], *, also_from: str = "") -> str:
+    """INSERT ... SELECT of one existing row with some columns replaced by SQL expressions: the
+    same write as the application's, for a pgbench anchor, without spelling out every column."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, column_default, is_identity FROM information_schema.columns "
+            "WHERE table_name = %s ORDER BY ordinal_position",
+            [table],
+        )
+        columns = cursor.fetchall()
+    generated = {
+        name for name, default, identity in columns if identity == "YES" or (default or "").startswith("nextval(")
+    }
+    kept = [name for name, _, _ in columns if name in replace or name not in generated]
+    values = ", ".join(replace.get(name, f'{table}."{name}"') for name in kept)
+    names = ", ".join(f'"{name}"' for name in kept)
+    source = f"{table}, {also_from}" if also_from else table
+    return f"INSERT INTO {table} ({names}) SELECT {values} FROM {source} WHERE {table}.id = {row_id};"  # noqa: S608 - bench SQL from names it chose
+
+
+def pgbench(script: str, *, clients: int, seconds: int, url: str | None = None) -> tuple[float, float]:
+    """Run a custom pgbench script against the bench database: (tps, average latency in ms)."""
+    import re
+    import tempfile
+
+    from common.database import database_url
+
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
+        file.write(script)
+    run = subprocess.run(
+        ["pgbench", "-n", "-f", file.name, "-c", str(clients), "-j", "2", "-T", str(seconds), url or database_url()],
+        capture_output=True,
+        text=True,
+    )
+    tps = re.search(r"tps = ([\d.]+)", run.stdout)
+    latency = re.search(r"latency average = ([\d.]+) ms", run.stdout)
+    if not tps:
+        raise RuntimeError(run.stdout[-2000:] + run.stderr[-2000:])
+    return float(tps.group(1)), float(latency.group(1)) if latency else float("nan")

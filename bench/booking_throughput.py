@@ -1,0 +1,176 @@
+"""Booking throughput in production mode, with its anchor from the same run (issue 17's setup).
+
+    .venv/bin/python -m bench.booking_throughput [--seconds 20] [--connections 16]
+
+A throw-away database with 100 resources; gunicorn as the image runs it (DEBUG=0, gunicorn.conf.py)
+with 4 workers x 2 threads; wrk posts, with 16 connections, each request a different free 30-minute
+slot (a Lua script hands every connection its own slots), so each one is a 201. Then the same rows
+written as raw SQL by pgbench (16 clients): the booking insert with its exclusion check, the audit
+row and the outbox event, each copied from one the application wrote. Then GET of one resource.
+Prints requests per second, latency, statements per request and the ratio to pgbench.
+"""
+
+import argparse
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir_throughput")
+# This driver fills the database and counts queries; the server it measures runs DEBUG=0.
+os.environ.setdefault("DEBUG", "1")
+
+import django
+
+django.setup()
+
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from accounts import services as accounts  # noqa: E402
+from accounts.models import Membership, Role  # noqa: E402
+from audit.models import AuditEntry  # noqa: E402
+from bench.support import copy_row_sql, pgbench, start_gunicorn, wrk  # noqa: E402
+from reservations.models import Reservation  # noqa: E402
+from resources.models import Resource, ResourceType, Site  # noqa: E402
+from webhooks.models import Event  # noqa: E402
+
+LUA = """
+local base, resources, token = {base}, {{{resources}}}, "{token}"
+local threads, counter = {{}}, 0
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+local n = 0
+request = function()
+  n = n + 1
+  local k = n * {threads} + tid
+  local resource = resources[(k % #resources) + 1]
+  local start = base + math.floor(k / #resources) * 1800
+  local body = string.format('{{"resource": %d, "start": "%s", "end": "%s"}}', resource,
+    os.date("!%Y-%m-%dT%H:%M:%SZ", start), os.date("!%Y-%m-%dT%H:%M:%SZ", start + 1800))
+  return wrk.format("POST", "/api/reservations/", {{["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. token}}, body)
+end
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    config = setup_databases(verbosity=0, interactive=False)
+    server = None
+    try:
+        site = Site.objects.create(name="Bench", slug="bench", time_zone="Europe/Berlin")
+        kind = ResourceType.objects.create(name="GPU", color="#4e79a7")
+        Resource.objects.bulk_create(Resource(site=site, resource_type=kind, name=f"gpu-{i:03d}") for i in range(100))
+        ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
+        user = get_user_model().objects.create_user("bench", "bench@example.org")
+        Membership.objects.create(site=site, user=user, role=Role.MEMBER)
+        _, token = accounts.api_token_create(actor=user, user=user, name="bench")
+
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        client.post(
+            "/api/reservations/",
+            {"resource": ids[0], "start": base.isoformat(), "end": (base + timedelta(minutes=30)).isoformat()},
+            format="json",
+        )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                "/api/reservations/",
+                {"resource": ids[1], "start": base.isoformat(), "end": (base + timedelta(minutes=30)).isoformat()},
+                format="json",
+            )
+        assert response.status_code == 201, response.content
+        statements = len(queries.captured_queries)
+        template = Reservation.objects.get(pk=response.json()["id"])
+        audit = AuditEntry.objects.filter(object_id=str(template.pk)).order_by("-pk").first()
+        event = Event.objects.filter(type="reservation.created").order_by("-timestamp").first()
+
+        server, url = start_gunicorn(4, production=True, threads=2)
+        wrk_threads = 2
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(
+                LUA.format(
+                    base=int((base + timedelta(days=1)).timestamp()),
+                    resources=", ".join(map(str, ids)),
+                    token=token,
+                    threads=wrk_threads,
+                )
+            )
+        rps, p50, p99, bad = wrk(
+            url + "/", seconds=args.seconds, connections=args.connections, threads=wrk_threads, script=script.name
+        )
+        made = Reservation.objects.count()
+        print(
+            f"POST /api/reservations/, wrk {args.connections} connections {args.seconds} s: {rps:.1f} req/s, "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, non-2xx {bad}; {statements} SQL statements per request; "
+            f"{made:,} bookings in the table"
+        )
+        server.terminate()
+        server.wait(10)
+        server = None
+
+        slot = f"'{base.isoformat()}'::timestamptz + interval '1000 days' + s.n * interval '30 minutes'"
+        sql = "\n".join(
+            [
+                "BEGIN;",
+                copy_row_sql(
+                    "reservations_reservation",
+                    template.pk,
+                    {
+                        "resource_id": f"{ids[0]} + s.n % 100",
+                        "start": slot,
+                        "end": f"{slot} + interval '30 minutes'",
+                        "blocked_until": "NULL",
+                        "created": "now()",
+                        "updated": "now()",
+                    },
+                    also_from="(SELECT nextval('bench_slot') AS n) s",
+                ),
+                copy_row_sql("audit_auditentry", audit.pk, {"timestamp": "now()"}),
+                copy_row_sql("webhooks_event", f"'{event.pk}'", {"id": "gen_random_uuid()", "timestamp": "now()"}),
+                "END;",
+            ]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE SEQUENCE bench_slot")
+        connection.close()
+        tps, latency = pgbench(sql, clients=args.connections, seconds=args.seconds)
+        print(
+            f"anchor: pgbench, the same three rows per transaction, {args.connections} clients: {tps:,.0f} tps, "
+            f"{latency:.2f} ms average; ratio {rps / tps:.3f}"
+        )
+
+        server, url = start_gunicorn(4, production=True, threads=2)
+        rps, p50, p99, bad = wrk(
+            f"{url}/api/resources/{ids[0]}/",
+            seconds=args.seconds,
+            connections=args.connections,
+            headers=[f"Authorization: Bearer {token}"],
+        )
+        print(
+            f"GET /api/resources/{{id}}/, wrk {args.connections} connections: {rps:.0f} req/s, p50 {p50:.1f} ms, "
+            f"p99 {p99:.1f} ms, non-2xx {bad}"
+        )
+        rps, p50, p99, bad = wrk(f"{url}/healthz", seconds=10, connections=args.connections)
+        print(f"anchor: wrk /healthz, {args.connections} connections: {rps:.0f} req/s, p50 {p50:.1f} ms")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        connection.close()
+        teardown_databases(config, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
