@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from accounts.selectors import user_list
+from common.api.rows import row_maker
 from common.api.serializers import ScopedRelationsMixin
 from reservations.models import Reservation
 from reservations.selectors import MAX_SEARCH_WINDOW
@@ -118,20 +119,33 @@ class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         visible = self.context.get("details_visible")
         return True if visible is None else visible(obj)
 
+    # Colleagues see that the time is taken, not by whom or for what.
+    MASKED = {
+        "title": "Booked",
+        "description": "",
+        "parameters": {},
+        "owner": None,
+        "created_by": None,
+        "cancelled_by": None,
+        "cancel_reason": "",
+    }
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if not data["details_visible"]:
-            # Colleagues see that the time is taken, not by whom or for what.
-            data.update(
-                title="Booked",
-                description="",
-                parameters={},
-                owner=None,
-                created_by=None,
-                cancelled_by=None,
-                cancel_reason="",
-            )
+            data.update(self.MASKED)
         return data
+
+    def rows(self, instances) -> list[dict]:
+        """to_representation for many bookings at once (lists, the calendar's week)."""
+        make = row_maker(self)
+        found = []
+        for instance in instances:
+            data = make(instance)
+            if not data["details_visible"]:
+                data.update(self.MASKED)
+            found.append(data)
+        return found
 
 
 class SeriesCreateSerializer(ReservationSerializer):
