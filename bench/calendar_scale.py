@@ -2,6 +2,9 @@
 
     DEBUG=1 .venv/bin/python -m bench.calendar_scale [--bookings 1000000] [--requests 100]
 
+(DEBUG=1 is for this driver, which counts queries in process; the week view is also measured over
+HTTP against gunicorn with DEBUG=0, as the image runs it.)
+
 Fills a throw-away test database with SQL (generate_series), runs ANALYZE, then measures, in
 process: the week view's data (the API call the calendar page makes for a site of 200 resources:
 queries, SQL time, whole request), the availability endpoint of one resource and the first-free
@@ -23,14 +26,16 @@ import django
 
 django.setup()
 
+import requests  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from accounts import services as accounts  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
-from bench.support import fill_bookings  # noqa: E402
+from bench.support import fill_bookings, start_gunicorn  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
 
 
@@ -92,6 +97,28 @@ def main() -> None:
             f"queries per request {sorted(query_counts)}, SQL p50 {statistics.median(sql_ms):.1f} ms "
             f"p95 {percentile(sql_ms, 0.95):.1f} ms, whole request p50 {statistics.median(request_ms):.1f} ms "
             f"p95 {percentile(request_ms, 0.95):.1f} ms"
+        )
+
+        _, token = accounts.api_token_create(actor=owner, user=owner, name="bench")
+        connection.close()
+        server, base = start_gunicorn(4, production=True, threads=2)
+        try:
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
+            session.get(base + week_url(0), timeout=30)
+            http_ms, sizes = [], []
+            for _ in range(args.requests):
+                t = time.perf_counter()
+                answer = session.get(base + week_url(rng.randrange(-60, 60)), timeout=30)
+                http_ms.append((time.perf_counter() - t) * 1000)
+                assert answer.status_code == 200, answer.text[:300]
+                sizes.append(len(answer.content))
+        finally:
+            server.terminate()
+            server.wait(10)
+        print(
+            f"week view over HTTP, DEBUG=0 gunicorn 4x2, one client: p50 {statistics.median(http_ms):.1f} ms "
+            f"p95 {percentile(http_ms, 0.95):.1f} ms ({statistics.median(sizes) / 1024:.0f} KiB a week)"
         )
 
         resources = list(Resource.objects.filter(site=site).values_list("pk", flat=True))
