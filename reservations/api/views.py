@@ -57,9 +57,9 @@ class ReservationViewSet(
     def list(self, request, *args, **kwargs):
         """The serializer's output, made row by row without its per-field machinery (a week of a
         large site is thousands of bookings)."""
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        data = self.get_serializer().rows(page if page is not None else queryset)
+        values, render = self.get_serializer().rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(values)
+        data = render(page if page is not None else values)
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _scope(self) -> str:
