@@ -67,8 +67,8 @@ def resource_list(*, user) -> QuerySet[Resource]:
     )
 
 
-def resource_tree_ids(resource_id: int) -> set[int]:
-    """The resource, its ancestors and its descendants, in one round trip."""
+def _tree_rows(resource_id: int) -> list[tuple[int, int, bool]]:
+    """(id, depth, is an ancestor or itself) of the resource's whole tree, in one round trip."""
     table = Resource._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -84,11 +84,16 @@ def resource_tree_ids(resource_id: int) -> set[int]:
                 SELECT r.id, down.depth + 1 FROM {table} r JOIN down ON r.parent_id = down.id
                 WHERE down.depth < %(depth)s
             )
-            SELECT id FROM up UNION SELECT id FROM down
+            SELECT id, depth, true FROM up UNION ALL SELECT id, depth, false FROM down
             """,
             {"id": resource_id, "depth": MAX_TREE_DEPTH},
         )
-        return {row[0] for row in cursor.fetchall()}
+        return cursor.fetchall()
+
+
+def resource_tree_ids(resource_id: int) -> set[int]:
+    """The resource, its ancestors and its descendants, in one round trip."""
+    return {pk for pk, _, _ in _tree_rows(resource_id)}
 
 
 def tree_of(resource: Resource) -> tuple[list[int], set[int]]:
@@ -97,26 +102,7 @@ def tree_of(resource: Resource) -> tuple[list[int], set[int]]:
     root to lock, the bookings that collide, the webhook scopes) within one operation."""
     cached = getattr(resource, "_tree_cache", None)
     if cached is None:
-        table = Resource._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH RECURSIVE up(id, parent_id, depth) AS (
-                    SELECT id, parent_id, 0 FROM {table} WHERE id = %(id)s
-                    UNION ALL
-                    SELECT r.id, r.parent_id, up.depth + 1 FROM {table} r JOIN up ON r.id = up.parent_id
-                    WHERE up.depth < %(depth)s
-                ), down(id, depth) AS (
-                    SELECT id, 0 FROM {table} WHERE id = %(id)s
-                    UNION ALL
-                    SELECT r.id, down.depth + 1 FROM {table} r JOIN down ON r.parent_id = down.id
-                    WHERE down.depth < %(depth)s
-                )
-                SELECT id, depth, true FROM up UNION ALL SELECT id, depth, false FROM down
-                """,
-                {"id": resource.pk, "depth": MAX_TREE_DEPTH},
-            )
-            rows = cursor.fetchall()
+        rows = _tree_rows(resource.pk)
         ancestors = [pk for pk, _, upward in sorted(rows, key=lambda row: row[1]) if upward]
         cached = (ancestors, {pk for pk, _, _ in rows})
         resource._tree_cache = cached
