@@ -44,6 +44,8 @@ lock = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real receivers (nginx, load balancers) answer
+
     def log_message(self, *args):
         pass
 
@@ -52,6 +54,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             arrivals.setdefault(self.headers["webhook-id"], time.time())
         self.send_response(200)
+        self.send_header("Content-Length", "0")
         self.end_headers()
 
 

@@ -3,7 +3,9 @@
 import json
 import logging
 import random
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -93,6 +95,32 @@ class PinnedHostAdapter(HTTPAdapter):
         return host_params, pool_kwargs
 
 
+_sessions = threading.local()
+MAX_SESSIONS_PER_THREAD = 64
+
+
+def _session_for(scheme: str, address: str, hostname: str, port) -> requests.Session:
+    """One session per destination and worker thread, so consecutive deliveries to a receiver reuse
+    its keep-alive connection instead of a new TCP (and TLS) handshake each. Keyed by the address
+    just checked: a name that resolves elsewhere now gets a new session, never the old connection."""
+    cache = getattr(_sessions, "by_destination", None)
+    if cache is None:
+        cache = _sessions.by_destination = OrderedDict()
+    key = (scheme, address, hostname, port)
+    session = cache.get(key)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False  # no proxy from the environment may re-resolve the name
+        adapter = PinnedHostAdapter(hostname)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        cache[key] = session
+        while len(cache) > MAX_SESSIONS_PER_THREAD:
+            cache.popitem(last=False)[1].close()
+    cache.move_to_end(key)
+    return session
+
+
 def _pinned(url: str) -> tuple[str, str, requests.Session]:
     """(the URL with the checked address in place of the name, the Host header, a session that
     verifies TLS for the name): resolution happens once, here, and is checked."""
@@ -100,11 +128,7 @@ def _pinned(url: str) -> tuple[str, str, requests.Session]:
     address = safety.pinned_address(url)  # again now: DNS may have changed since the webhook was saved
     literal = f"[{address}]" if ":" in address else address
     port = f":{parts.port}" if parts.port else ""
-    session = requests.Session()
-    session.trust_env = False  # no proxy from the environment may re-resolve the name
-    adapter = PinnedHostAdapter(parts.hostname)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+    session = _session_for(parts.scheme, address, parts.hostname, parts.port)
     host = parts.hostname + port
     return urlunsplit((parts.scheme, literal + port, parts.path or "/", parts.query, "")), host, session
 
@@ -113,17 +137,14 @@ def post(webhook: Webhook, body: bytes, headers: dict[str, str]) -> Outcome:
     started = time.perf_counter()
     try:
         url, host, session = _pinned(webhook.url)
-        with (
-            session,
-            session.post(
-                url,
-                data=body,
-                headers={**headers, "Host": host},
-                timeout=(min(5, webhook.timeout_seconds), webhook.timeout_seconds),
-                allow_redirects=False,
-                stream=True,
-            ) as response,
-        ):
+        with session.post(
+            url,
+            data=body,
+            headers={**headers, "Host": host},
+            timeout=(min(5, webhook.timeout_seconds), webhook.timeout_seconds),
+            allow_redirects=False,
+            stream=True,
+        ) as response:
             limit = settings.WEBHOOK_MAX_RESPONSE_BYTES
             content = response.raw.read(limit, decode_content=True) or b""
             return Outcome(

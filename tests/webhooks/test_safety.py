@@ -49,3 +49,43 @@ def test_an_operator_may_allow_an_internal_network(settings):
     check_address("100.64.3.4")
     with pytest.raises(ValidationError):
         check_address("10.0.0.1")
+
+
+def test_consecutive_deliveries_to_a_receiver_reuse_its_connection(settings):
+    """Keep-alive: one TCP connection for several deliveries to one receiver and worker thread;
+    a receiver at another checked address gets its own."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from webhooks import delivery
+    from webhooks.models import Webhook
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    peers = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            peers.append(self.client_address)
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hook = Webhook(url=f"http://127.0.0.1:{server.server_port}/in", timeout_seconds=5)
+        outcomes = [delivery.post(hook, b"{}", {"Content-Type": "application/json"}) for _ in range(5)]
+        assert [o.status for o in outcomes] == [204] * 5
+        assert len(set(peers)) == 1  # the same client port: one connection
+        other = Webhook(url=f"http://localhost:{server.server_port}/in", timeout_seconds=5)
+        assert delivery.post(other, b"{}", {}).status == 204
+        assert len(set(peers)) == 2  # another name: its own session and connection
+    finally:
+        server.shutdown()
+        server.server_close()
