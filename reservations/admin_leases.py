@@ -45,6 +45,9 @@ class LeaseAdmin(RoleScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # cancelled, never deleted: the bookings and events keep their history
 
+    def has_change_permission(self, request, obj=None):
+        return False  # shown, not saved here: moved on the lease page or the API, cancelled by the action
+
     @admin.display(description="Status")
     def state(self, obj):
         return leases.lease_status(obj, list(obj.bookings.all()))
