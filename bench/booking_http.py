@@ -3,6 +3,8 @@ PostgreSQL on this machine, then a SQL check that no two confirmed bookings over
 
     DEBUG=1 .venv/bin/python -m bench.booking_http [--clients 16] [--seconds 20] [--workers 4]
 
+(DEBUG=1 is for this driver; the gunicorn it measures runs DEBUG=0, as the image.)
+
 Runs on a throw-away test database. Each client books random 1-3 hour slots in the next 30 days
 on 8 GPUs of 2 servers and on the servers themselves, so many requests collide (409) and the
 tree rule (server vs its GPUs) is exercised as well as the per-resource constraint.
@@ -75,7 +77,7 @@ def main() -> None:
             tokens.append(account_services.api_token_create(actor=user, user=user, name="bench")[1])
         connection.close()
 
-        server, base = start_gunicorn(args.workers)
+        server, base = start_gunicorn(args.workers, production=True)
 
         now = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         latencies: list[float] = []
