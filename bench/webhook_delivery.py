@@ -59,7 +59,17 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def start_worker(pool: str, concurrency: int) -> subprocess.Popen:
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
+    # Production settings, as the image runs the worker; the receiver is on loopback, allowed explicitly.
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
     process = subprocess.Popen(
         worker_command(pool=pool, concurrency=concurrency, level="error", quiet=True),
         env=env,
