@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
 
 from common.errors import NON_FIELD, REFUSALS, refusal_for
 
@@ -48,6 +51,16 @@ def object_id(value) -> int | None:
     except ValueError:
         return None
     return number if 0 < number < 2**63 else None
+
+
+def aware_moment(value) -> datetime | None:
+    """A date and time with its offset from a form or query string (ISO 8601), or None when it is
+    missing, malformed or has no offset (a naive time would be guessed in some zone)."""
+    try:
+        moment = parse_datetime(str(value or ""))
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def run_service(request, call) -> bool:

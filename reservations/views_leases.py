@@ -8,11 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from common import times
-from common.forms import add_refusal, run_form_service, run_service
+from common.forms import add_refusal, aware_moment, run_form_service, run_service
 from resources.selectors import visible_resource_types, visible_sites
 
 from . import lease_search, leases, rules, selectors
@@ -58,14 +57,6 @@ def _find(request, form) -> tuple[list, int | None]:
         return [], None
 
 
-def _moment(value: str):
-    try:
-        moment = parse_datetime(value or "")
-    except ValueError:
-        return None
-    return moment if moment is not None and moment.tzinfo is not None else None
-
-
 @login_required
 def lease_new(request):
     """GET with the search fields: the first windows in which that many are free, each with the
@@ -77,7 +68,7 @@ def lease_new(request):
         created = {}
 
         def book(data):
-            start = _moment(request.POST.get("start"))
+            start = aware_moment(request.POST.get("start"))
             if start is None:
                 raise ValidationError("Choose one of the proposed times.")
             created["lease"] = leases.lease_create(

@@ -4,21 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from common.forms import object_id, run_service
+from common.forms import aware_moment, object_id, run_service
 from resources.selectors import visible_resources
 
 from . import selectors, waitlist
 
 
 def _moment(value: str, name: str):
-    try:
-        moment = parse_datetime(value or "")
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+    moment = aware_moment(value)
+    if moment is None:
         raise ValidationError({name: "Give a date and time with its offset."})
     return moment
 
