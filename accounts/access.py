@@ -25,10 +25,17 @@ def site_roles(user) -> dict[int, str]:
     key = ("site_roles", user.pk)
     if memo is not None and key in memo:
         return memo[key]
-    roles = dict(Membership.objects.filter(user=user).values_list("site_id", "role"))
+    roles = dict(Membership.objects.filter(user=user).order_by().values_list("site_id", "role"))
     if memo is not None:
         memo[key] = roles
     return roles
+
+
+def remember_site_roles(user, roles: dict[int, str]) -> None:
+    """Roles read along with the user (the API token lookup): site_roles needs no query of its own."""
+    memo = request_memo()
+    if memo is not None and user.is_active:
+        memo[("site_roles", user.pk)] = roles
 
 
 def forget_site_roles() -> None:

@@ -16,7 +16,7 @@ from audit import services as audit
 from audit.models import Severity
 from common.request_context import request_memo
 
-from . import tokens
+from . import access, token_lookup, tokens
 from .login_limits import InvalidTokenThrottle
 from .models import ApiToken
 from .oidc import jwt as oidc_jwt
@@ -31,9 +31,10 @@ def _refuse(message: str, detail: str):
 
 
 def user_for_api_token(raw: str):
-    token = ApiToken.objects.select_related("user").filter(digest=tokens.digest(raw)).first()
-    if token is None:
+    found = token_lookup.token_by_digest(tokens.digest(raw))
+    if found is None:
         raise _refuse("Unknown API token presented.", "Invalid token.")
+    token, site_roles = found
     if not token.is_usable:
         raise _refuse(f"Revoked or expired API token {token.prefix}… of {token.user}.", "Token revoked or expired.")
     if not token.user.is_active:
@@ -42,6 +43,7 @@ def user_for_api_token(raw: str):
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         # One write a minute per token at most: busy scripts must not turn every read into a write.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    access.remember_site_roles(token.user, site_roles)
     return token.user
 
 

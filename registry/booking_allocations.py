@@ -12,8 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Role
+from common import config_cache
 from common.exceptions import DomainError
 from notifications.services import notify
+from resources.selectors import site_config_version
 
 from . import services
 from .models import Allocation, AllocationStatus, ApplyAt, BookingTemplate
@@ -32,10 +34,14 @@ def links_for(resource, apply_at: str) -> list[BookingTemplate]:
     operation (a series or a lease asks once per booking)."""
     links = resource.__dict__.get("_booking_template_links")
     if links is None:
-        links = list(
-            BookingTemplate.objects.filter(Q(resource=resource) | Q(resource_type_id=resource.resource_type_id))
-            .select_related("template")
-            .order_by("pk")
+        links = config_cache.cached(
+            ("booking_templates", resource.pk, resource.resource_type_id),
+            site_config_version(resource.site_id),
+            lambda: list(
+                BookingTemplate.objects.filter(Q(resource=resource) | Q(resource_type_id=resource.resource_type_id))
+                .select_related("template")
+                .order_by("pk")
+            ),
         )
         resource.__dict__["_booking_template_links"] = links
     own = [link for link in links if link.resource_id == resource.pk]

@@ -13,9 +13,10 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from accounts.access import can_admin_site
-from common import times
+from common import config_cache, times
 from common.exceptions import Conflict
 from resources.models import Resource
+from resources.selectors import site_config_version
 
 from .models import HOLDING, QuotaPeriod, QuotaRule, Reservation
 
@@ -66,13 +67,20 @@ def _overlap(span: Span, within: Span) -> timedelta:
 def rules_for(resource: Resource, owner) -> list[QuotaRule]:
     """The rules that count a booking of `resource` by `owner`: the person's own, and those of
     the groups (teams) they belong to."""
-    return list(
-        QuotaRule.objects.filter(site_id=resource.site_id)
-        .filter(Q(resource_type__isnull=True) | Q(resource_type_id=resource.resource_type_id))
-        .filter(Q(group__isnull=True) | Q(group__in=owner.groups.all()))
-        .select_related("site", "resource_type", "group")
-        .order_by("pk")
+    site_rules = config_cache.cached(
+        ("quota_rules", resource.site_id),
+        site_config_version(resource.site_id),
+        lambda: list(
+            QuotaRule.objects.filter(site_id=resource.site_id)
+            .select_related("site", "resource_type", "group")
+            .order_by("pk")
+        ),
     )
+    rules = [rule for rule in site_rules if rule.resource_type_id in (None, resource.resource_type_id)]
+    if any(rule.group_id for rule in rules):
+        groups = set(owner.groups.values_list("pk", flat=True))
+        rules = [rule for rule in rules if rule.group_id is None or rule.group_id in groups]
+    return rules
 
 
 def _counted(rule: QuotaRule, owner, exclude) -> "QuerySet[Reservation]":  # noqa: F821

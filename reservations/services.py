@@ -17,7 +17,7 @@ from common.services import apply_changes, validated_save
 from notifications.services import notify
 from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
-from resources.selectors import tree_of
+from resources.selectors import lock_tree_roots, tree_of
 
 from . import approvals, blackouts, checkin, quotas, recurrence, rules, waitlist
 from .events import owner_data, publish_booking, publish_series_created
@@ -28,11 +28,6 @@ EDITABLE = ("resource", "start", "end", "title", "description", "parameters", "o
 
 
 # --- Conflicts ------------------------------------------------------------------------------------
-
-
-def _lock_trees(*resources: Resource) -> None:
-    roots = sorted({tree_of(r)[0][-1] for r in resources})
-    list(Resource.objects.select_for_update().filter(pk__in=roots).order_by("pk").values_list("pk", flat=True))
 
 
 def _describe(clashes, actor) -> list[dict]:
@@ -142,7 +137,7 @@ def reservation_create(
     owner = owner or actor
     rules.require_can_book(actor=actor, resource=resource, owner=owner)
     cleaned = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
-    _lock_trees(resource)
+    lock_tree_roots(resource)
     if len(tree_of(resource)[1]) > 1:  # alone in its tree, the exclusion constraint decides (_save)
         clashes = _clashes(resource, start, end)
         if clashes:
@@ -206,14 +201,14 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
     if ({"start", "resource"} & set(changed)) and reservation.checked_in_at is None:
         reservation.checkin_until = checkin.deadline(reservation.resource, reservation.start)
     if {"start", "end", "resource"} & set(changed):
-        _lock_trees(old_resource, reservation.resource)
+        lock_tree_roots(old_resource, reservation.resource)
         clashes = _clashes(reservation.resource, reservation.start, reservation.end, move_with, reservation.cleanup)
         if clashes:
             raise _conflict(clashes, actor, cleanup=reservation.cleanup)
         blackouts.check(reservation.resource, [quotas.Span(reservation.start, reservation.end)])
     if {"start", "end", "resource", "owner"} & set(changed):
         if "owner" in changed and not {"start", "end", "resource"} & set(changed):
-            _lock_trees(reservation.resource)  # the order every writer takes: trees, then the owner
+            lock_tree_roots(reservation.resource)  # the order every writer takes: trees, then the owner
         span = quotas.Span(reservation.start, reservation.end)
         quotas.check(owner=reservation.owner, resource=reservation.resource, spans=[span], exclude=[reservation.pk])
     if "start" in changed:
@@ -292,7 +287,7 @@ def series_create(
     cleaned = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
     for occurrence in starts[1:]:
         rules.check(actor=actor, resource=resource, start=occurrence, end=occurrence + duration, parameters=cleaned)
-    _lock_trees(resource)
+    lock_tree_roots(resource)
     cleanup = resource.cleanup_time
     existing = list(
         overlapping(tree_ids(resource.pk), starts[0], starts[-1] + duration + cleanup).select_related(

@@ -17,6 +17,9 @@ class Site(TimeStampedModel):
     description = models.TextField(blank=True)
     location = models.CharField(max_length=200, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Raised by database triggers whenever the site's booking configuration (quota rules, webhooks,
+    # booking templates) changes: hot paths keep that configuration per process, keyed by it.
+    config_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -67,9 +67,17 @@ def resource_list(*, user) -> QuerySet[Resource]:
     )
 
 
-def _tree_rows(resource_id: int) -> list[tuple[int, int, bool]]:
-    """(id, depth, is an ancestor or itself) of the resource's whole tree, in one round trip."""
+def _tree_rows(resource_id: int, *, lock_root: bool = False) -> list[tuple[int, int, bool]]:
+    """(id, depth, is an ancestor or itself) of the resource's whole tree, in one round trip.
+    `lock_root`: the same statement also locks the tree's root row (FOR UPDATE)."""
     table = Resource._meta.db_table
+    locking = (
+        f""", root AS (
+                SELECT id FROM {table} WHERE id = (SELECT id FROM up ORDER BY depth DESC LIMIT 1) FOR UPDATE
+            )"""
+        if lock_root
+        else ""
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -83,12 +91,23 @@ def _tree_rows(resource_id: int) -> list[tuple[int, int, bool]]:
                 UNION ALL
                 SELECT r.id, down.depth + 1 FROM {table} r JOIN down ON r.parent_id = down.id
                 WHERE down.depth < %(depth)s
-            )
+            ){locking}
             SELECT id, depth, true FROM up UNION ALL SELECT id, depth, false FROM down
+            {"UNION ALL SELECT id, -1, false FROM root" if lock_root else ""}
             """,
             {"id": resource_id, "depth": MAX_TREE_DEPTH},
         )
-        return cursor.fetchall()
+        return [row for row in cursor.fetchall() if row[1] >= 0]
+
+
+def site_config_version(site_id: int | None) -> int:
+    """The site's configuration version (see common.config_cache); -1 for no site."""
+    if site_id is None:
+        return -1
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT config_version FROM {Site._meta.db_table} WHERE id = %s", [site_id])
+        row = cursor.fetchone()
+    return row[0] if row else -1
 
 
 def resource_tree_ids(resource_id: int) -> set[int]:
@@ -102,11 +121,25 @@ def tree_of(resource: Resource) -> tuple[list[int], set[int]]:
     root to lock, the bookings that collide, the webhook scopes) within one operation."""
     cached = getattr(resource, "_tree_cache", None)
     if cached is None:
-        rows = _tree_rows(resource.pk)
-        ancestors = [pk for pk, _, upward in sorted(rows, key=lambda row: row[1]) if upward]
-        cached = (ancestors, {pk for pk, _, _ in rows})
-        resource._tree_cache = cached
+        cached = _keep_tree(resource, _tree_rows(resource.pk))
     return cached
+
+
+def _keep_tree(resource: Resource, rows) -> tuple[list[int], set[int]]:
+    ancestors = [pk for pk, _, upward in sorted(rows, key=lambda row: row[1]) if upward]
+    resource._tree_cache = (ancestors, {pk for pk, _, _ in rows})
+    return resource._tree_cache
+
+
+def lock_tree_roots(*resources: Resource) -> None:
+    """Lock the root row of each resource's tree, in id order (writers of one tree take turns; two
+    trees are always taken in the same order). One resource whose tree is not read yet: the tree
+    is read and its root locked in one statement."""
+    if len({r.pk for r in resources}) == 1 and getattr(resources[0], "_tree_cache", None) is None:
+        _keep_tree(resources[0], _tree_rows(resources[0].pk, lock_root=True))
+        return
+    roots = sorted({tree_of(r)[0][-1] for r in resources})
+    list(Resource.objects.select_for_update().filter(pk__in=roots).order_by("pk").values_list("pk", flat=True))
 
 
 def _walk(sql: str, resource_id: int) -> list[int]:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from common import broker
+from common import broker, config_cache
 
 from .models import Delivery, Event, ScopeKind, Webhook
 
@@ -30,6 +30,42 @@ def matching_webhooks(*, event_type: str, site_id: int | None, resource_id=None,
     if site_id is not None:
         hooks = hooks.filter(site_id=site_id)
     return hooks.filter(scope_filter(resource_id=resource_id, resource_type_id=resource_type_id, path=path))
+
+
+def _matches(hook: Webhook, event_type: str, resource_id, resource_type_id, path) -> bool:
+    """matching_webhooks' filter, for a site's hooks already in memory."""
+    if hook.event_types and event_type not in hook.event_types:
+        return False
+    if hook.scope == ScopeKind.SITE:
+        return True
+    if hook.scope == ScopeKind.RESOURCE_TYPE:
+        return resource_type_id is not None and hook.resource_type_id == resource_type_id
+    if hook.scope == ScopeKind.RESOURCE:
+        return resource_id is not None and hook.resource_id == resource_id
+    return hook.scope == ScopeKind.RESOURCE_TREE and hook.resource_id in path
+
+
+def matched_webhooks(*, event_type: str, site_id: int | None, resource_id=None, resource_type_id=None, path=()):
+    """matching_webhooks as a list; a site's enabled hooks come from memory while its
+    configuration version stands (common.config_cache)."""
+    if site_id is None:
+        return list(
+            matching_webhooks(
+                event_type=event_type,
+                site_id=None,
+                resource_id=resource_id,
+                resource_type_id=resource_type_id,
+                path=path,
+            )
+        )
+    from resources.selectors import site_config_version
+
+    hooks = config_cache.cached(
+        ("webhooks", site_id),
+        site_config_version(site_id),
+        lambda: list(Webhook.objects.filter(enabled=True, site_id=site_id)),
+    )
+    return [hook for hook in hooks if _matches(hook, event_type, resource_id, resource_type_id, path)]
 
 
 def ordering_key(event_type: str, data: dict) -> str:
@@ -71,7 +107,7 @@ def write_event(*, event_type: str, data: dict, site_id: int | None, resource=No
         resource_path=path,
     )
     if webhooks is None:
-        webhooks = matching_webhooks(
+        webhooks = matched_webhooks(
             event_type=event_type,
             site_id=site_id,
             resource_id=event.resource_id,

@@ -44,6 +44,12 @@ class ConditionalObjectMixin:
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
+    def filter_queryset(self, queryset):
+        # A list's filters and ordering mean nothing for one object (and cost a FilterSet per read).
+        if self._is_object_request():
+            return queryset.order_by()
+        return super().filter_queryset(queryset)
+
     def get_object(self):
         obj = super().get_object()
         expected = self.request.headers.get("If-Match")
