@@ -4,14 +4,14 @@ from rest_framework import serializers
 from accounts.models import ApiToken, CalendarFeed, Membership, Profile, Role, SshKey
 from accounts.services import profile_for
 from common.api.fields import VisibleRelatedField
-from common.api.serializers import ScopedRelationsMixin
+from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from resources.models import Resource
 from resources.selectors import visible_resources, visible_sites
 
 User = get_user_model()
 
 
-class MembershipBriefSerializer(serializers.ModelSerializer):
+class MembershipBriefSerializer(ModelSerializer):
     site_name = serializers.CharField(source="site.name", read_only=True)
     site_slug = serializers.CharField(source="site.slug", read_only=True)
 
@@ -20,7 +20,7 @@ class MembershipBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "site", "site_name", "site_slug", "role", "source"]
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     full_name = serializers.CharField(source="get_full_name", read_only=True)
     is_global_admin = serializers.BooleanField(source="is_superuser", required=False)
     memberships = MembershipBriefSerializer(many=True, read_only=True)
@@ -44,7 +44,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["username", "email", "first_name", "last_name", "last_login", "date_joined"]
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(ModelSerializer):
     time_zone = serializers.CharField(required=False, help_text="IANA time zone, e.g. Europe/Berlin.")
     email_notifications = serializers.BooleanField(required=False, help_text="Also send notifications by email.")
     reminder_minutes = serializers.IntegerField(
@@ -84,7 +84,7 @@ class ProfileSerializer(serializers.ModelSerializer):
         return data
 
 
-class MembershipSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+class MembershipSerializer(ScopedRelationsMixin, ModelSerializer):
     scoped_relations = {"site": visible_sites}
     site_name = serializers.CharField(source="site.name", read_only=True)
     username = serializers.SlugRelatedField(
@@ -104,7 +104,7 @@ class MembershipSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         validators = []
 
 
-class SshKeySerializer(serializers.ModelSerializer):
+class SshKeySerializer(ModelSerializer):
     label = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
     class Meta:
@@ -113,7 +113,7 @@ class SshKeySerializer(serializers.ModelSerializer):
         read_only_fields = ["key_type", "bits", "fingerprint", "created"]
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["id", "name", "prefix", "created", "expires_at", "last_used_at", "revoked_at"]
@@ -127,7 +127,7 @@ class NewApiTokenSerializer(ApiTokenSerializer):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]
 
 
-class CalendarLinkSerializer(serializers.ModelSerializer):
+class CalendarLinkSerializer(ModelSerializer):
     resource = VisibleRelatedField(
         visible_resources,
         Resource,

@@ -1,9 +1,8 @@
-from rest_framework import serializers
-
 from audit.models import AuditEntry
+from common.api.serializers import ModelSerializer
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = [

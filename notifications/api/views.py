@@ -6,11 +6,12 @@ from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import ObjectIdField
+from common.api.serializers import ModelSerializer
 from notifications import services
 from notifications.models import Notification
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "created", "read_at"]

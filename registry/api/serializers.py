@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from common.api.fields import VisibleRelatedField
-from common.api.serializers import ScopedRelationsMixin
+from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from registry.kinds import Kind
 from registry.models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
 from registry.selectors import allocation_list
@@ -9,7 +9,7 @@ from resources.models import Site
 from resources.selectors import visible_sites
 
 
-class AllocationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+class AllocationSerializer(ScopedRelationsMixin, ModelSerializer):
     scoped_relations = {"site": visible_sites}
     resource_value = serializers.CharField(max_length=500, help_text="Stored in canonical form.")
     owner = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
@@ -102,7 +102,7 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+class ConflictSerializer(ModelSerializer):
     attempted_by = serializers.CharField(source="attempted_by.username", read_only=True, allow_null=True)
     held_by = AllocationSerializer(read_only=True)
 
@@ -124,7 +124,7 @@ class ConflictSerializer(serializers.ModelSerializer):
         ]
 
 
-class HistorySerializer(serializers.ModelSerializer):
+class HistorySerializer(ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True)
 
     class Meta:
@@ -132,7 +132,7 @@ class HistorySerializer(serializers.ModelSerializer):
         fields = ["created", "action", "actor", "ip", "user_agent", "old_status", "new_status", "changes"]
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(ModelSerializer):
     specs = serializers.JSONField(
         help_text='[{"resource_type": "port", "resource_value": "next:8000-8999", '
         '"resource_name": "{service} API"}, ...]'

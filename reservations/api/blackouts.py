@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
+from common.api.serializers import ModelSerializer
 from common.filters import SiteRefFilter
 from common.forms import object_id
 from reservations import blackouts, selectors
@@ -18,13 +19,13 @@ from resources.selectors import visible_resources, visible_sites
 from .serializers import AwareDateTimeField
 
 
-class PeriodSerializer(serializers.ModelSerializer):
+class PeriodSerializer(ModelSerializer):
     class Meta:
         model = BlackoutPeriod
         fields = ["start", "end"]
 
 
-class BlackoutSerializer(serializers.ModelSerializer):
+class BlackoutSerializer(ModelSerializer):
     site = VisibleRelatedField(visible_sites, Site)
     resource = VisibleRelatedField(
         visible_resources, Resource, required=False, allow_null=True, help_text="Empty: the whole site."

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
+from common.api.serializers import ModelSerializer
 from reservations import lease_search, leases, selectors
 from reservations.models import Lease, Reservation
 from resources.models import ResourceType, Site
@@ -20,7 +21,7 @@ from .serializers import AwareDateTimeField
 WHERE_HELP = "Attribute filter, e.g. `gpu_memory_gb >= 80, gpu_model = A100, interconnect in (nvlink, infiniband)`."
 
 
-class LeaseBookingSerializer(serializers.ModelSerializer):
+class LeaseBookingSerializer(ModelSerializer):
     resource_name = serializers.CharField(source="resource.name", read_only=True)
 
     class Meta:
@@ -29,7 +30,7 @@ class LeaseBookingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LeaseSerializer(serializers.ModelSerializer):
+class LeaseSerializer(ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     site_name = serializers.CharField(source="site.name", read_only=True)
     resource_type_name = serializers.CharField(source="resource_type.name", read_only=True)

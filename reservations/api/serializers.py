@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.selectors import user_list
 from common.api.rows import rows_from, value_paths, value_plan
-from common.api.serializers import ScopedRelationsMixin
+from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from reservations import selectors
 from reservations.models import Reservation
 from reservations.selectors import MAX_SEARCH_WINDOW
@@ -62,7 +62,7 @@ def _bookable_choice(*, user):
     return visible_resources(user=user).select_related("site", "resource_type", "parent")
 
 
-class ReservationSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
     scoped_relations = {"resource": _bookable_choice, "owner": bookable_for}
     start = AwareDateTimeField()
     end = AwareDateTimeField()

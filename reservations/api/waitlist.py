@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
+from common.api.serializers import ModelSerializer
 from common.forms import object_id
 from reservations import selectors, waitlist
 from reservations.models import WaitlistEntry, WaitlistStatus
@@ -16,7 +17,7 @@ from resources.selectors import visible_resources
 from .serializers import AwareDateTimeField
 
 
-class WaitlistEntrySerializer(serializers.ModelSerializer):
+class WaitlistEntrySerializer(ModelSerializer):
     resource = VisibleRelatedField(visible_resources, Resource)
     resource_name = serializers.CharField(source="resource.name", read_only=True)
     user = serializers.CharField(source="user.username", read_only=True)

@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
-from common.api.serializers import ScopedRelationsMixin
+from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from resources import selectors
 from resources.models import Resource, ResourceType, Site
 
 
-class SiteSerializer(serializers.ModelSerializer):
+class SiteSerializer(ModelSerializer):
     resource_count = serializers.IntegerField(read_only=True)
     slug = serializers.SlugField(max_length=50, required=False, help_text="Derived from the name when omitted.")
 
@@ -18,7 +18,7 @@ class SiteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}, "time_zone": {"validators": []}}
 
 
-class ResourceTypeSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+class ResourceTypeSerializer(ScopedRelationsMixin, ModelSerializer):
     scoped_relations = {"site": selectors.visible_sites}
     site_name = serializers.CharField(source="site.name", read_only=True, allow_null=True)
     resource_count = serializers.IntegerField(read_only=True)
@@ -53,7 +53,7 @@ class ResourceTypeSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         extra_kwargs = {"color": {"validators": []}}
 
 
-class ResourceSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+class ResourceSerializer(ScopedRelationsMixin, ModelSerializer):
     scoped_relations = {
         "site": selectors.visible_sites,
         "resource_type": selectors.visible_resource_types,

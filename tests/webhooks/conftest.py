@@ -108,7 +108,7 @@ class Worker:
             cwd=settings.BASE_DIR,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=open(self.log_file, "w") if self.log_file else subprocess.DEVNULL,  # noqa: SIM115 - the child owns it
+            stderr=open(self.log_file, "a") if self.log_file else subprocess.DEVNULL,  # noqa: SIM115 - the child owns it
             start_new_session=True,
         )
         from config.celery import app
@@ -118,6 +118,19 @@ class Worker:
             if (answers_to or app).control.ping(timeout=0.5):
                 return self
         raise RuntimeError("the Celery worker did not answer")
+
+    def ensure_running(self) -> bool:
+        """What a supervisor does (compose's restart policy, a Kubernetes Deployment): start the
+        worker again if it exited. kombu's Redis transport can crash the worker while it reconnects
+        after an outage (celery/celery#10205). Returns whether it had to."""
+        if self.process is None or self.process.poll() is None:
+            return False
+        if self.log_file:
+            with open(self.log_file, "a") as log:
+                log.write(f"\n--- worker exited with {self.process.returncode}; started again ---\n")
+        self.process = None
+        self.start()
+        return True
 
     def kill(self):
         if self.process and self.process.poll() is None:

@@ -1,12 +1,12 @@
 from rest_framework import serializers
 
 from audit.services import mask_values
-from common.api.serializers import ScopedRelationsMixin
+from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from resources.selectors import visible_resource_types, visible_resources, visible_sites
 from webhooks.models import EVENT_TYPES, WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Webhook
 
 
-class WebhookSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
+class WebhookSerializer(ScopedRelationsMixin, ModelSerializer):
     scoped_relations = {"site": visible_sites, "resource_type": visible_resource_types, "resource": visible_resources}
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), required=False, help_text="Empty: all event types."
@@ -52,7 +52,7 @@ class SecretSerializer(serializers.Serializer):
     secret = serializers.CharField(help_text="Shown only in this response.")
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class AttemptSerializer(ModelSerializer):
     class Meta:
         model = DeliveryAttempt
         fields = [
@@ -69,7 +69,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(ModelSerializer):
     event_type = serializers.CharField(source="event.type", read_only=True)
     event_id = serializers.UUIDField(source="event.id", read_only=True)
     webhook_name = serializers.CharField(source="webhook.name", read_only=True)
