@@ -1,7 +1,10 @@
 """Webhook delivery throughput and latency, and start/end event lag, with real processes:
 a Celery worker (its own process) delivering to a local HTTP receiver, on a throw-away database.
 
-    DEBUG=1 .venv/bin/python -m bench.webhook_delivery [--events 500] [--bookings 300]
+    .venv/bin/python -m bench.webhook_delivery [--events 500] [--bookings 300] [--under-load]
+
+`--under-load`: the start/end part runs while wrk posts bookings (bench.booking_throughput's load:
+gunicorn as the image runs it, 16 connections) on other resources of the same database.
 """
 
 import argparse
@@ -80,6 +83,55 @@ def start_worker(pool: str, concurrency: int) -> subprocess.Popen:
     return process
 
 
+def delivery_request(hook) -> tuple[bytes, dict]:
+    from webhooks import delivery
+
+    sample = Delivery.objects.select_related("event", "webhook").filter(webhook=hook).first()
+    return delivery.build_request(hook, sample)
+
+
+def plain_loop(url: str, body: bytes, headers: dict, count: int, threads: int) -> float:
+    """The anchor: the same HTTP client posting the same bodies to the same receiver, nothing else."""
+    import requests
+
+    def run(n: int) -> None:
+        with requests.Session() as session:
+            for _ in range(n):
+                session.post(url, data=body, headers=headers, timeout=10).close()
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=run, args=(count // threads,)) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    return (count // threads) * threads / (time.perf_counter() - started)
+
+
+def booking_load(site, kind, owner, *, seconds: int):
+    """wrk posting bookings on 100 other resources for `seconds`, in a thread: (thread, [result], server)."""
+    import tempfile
+
+    from accounts import services as accounts
+    from bench.booking_throughput import LUA
+    from bench.support import start_gunicorn, wrk
+
+    others = Resource.objects.bulk_create(
+        Resource(site=site, resource_type=kind, name=f"load{i:03d}") for i in range(100)
+    )
+    _, token = accounts.api_token_create(actor=owner, user=owner, name="load")
+    origin = int((timezone.now() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0).timestamp())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA.format(base=origin, resources=", ".join(str(r.pk) for r in others), token=token, threads=2))
+    server, base = start_gunicorn(4, production=True, threads=2)
+    result = []
+    thread = threading.Thread(
+        target=lambda: result.append(wrk(base + "/", seconds=seconds, connections=16, script=script.name))
+    )
+    thread.start()
+    return thread, result, server
+
+
 def wait_delivered(count: int, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -93,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--bookings", type=int, default=300)
+    parser.add_argument("--under-load", action="store_true")
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -113,20 +166,33 @@ def main() -> None:
             for queue in WORKER_QUEUES:
                 conn.default_channel.queue_purge(queue)
 
+        # The events are written first (their tasks wait in the broker), then one worker process
+        # starts: what is timed is delivery alone, not this process writing events.
         for pool, concurrency in (("solo", 1), ("threads", 8)):
             Delivery.objects.all().delete()
             arrivals.clear()
-            worker = start_worker(pool, concurrency)
-            started = time.perf_counter()
             for _ in range(args.events):
                 write_event(event_type="webhook.test", data={}, site_id=site.pk, webhooks=[hook])
+            started = time.perf_counter()
+            worker = start_worker(pool, concurrency)
             wait_delivered(args.events)
             elapsed = time.perf_counter() - started
-            print(f"throughput, one worker process ({pool}, {concurrency}): {args.events / elapsed:.1f} events/s")
-            if pool == "threads":
-                break
+            rate = args.events / elapsed
+            print(
+                f"throughput, one worker process ({pool}, {concurrency}): {rate:.1f} events/s "
+                f"(including the worker's start-up)"
+            )
             worker.terminate()
             worker.wait(30)
+            worker = None
+        body, headers = delivery_request(hook)
+        for threads in (1, 8):
+            plain = plain_loop(url, body, headers, args.events, threads)
+            print(
+                f"anchor: a plain loop of requests.Session posts, same bodies and receiver, {threads} thread(s): "
+                f"{plain:.1f} posts/s" + (f"; ratio {rate / plain:.2f}" if threads == 8 else "")
+            )
+        worker = start_worker("threads", 8)
 
         # End to end: commit of a booking -> the receiver has it.
         Delivery.objects.all().delete()
@@ -155,6 +221,7 @@ def main() -> None:
         Reservation.objects.all().delete()
         Delivery.objects.all().delete()
         webhooks.webhook_update(actor=admin, webhook=hook, event_types=["reservation.started", "reservation.ended"])
+        load = booking_load(site, kind, admin, seconds=55) if args.under_load else None
         base = timezone.now() + timedelta(seconds=15)
         for i, node in enumerate(nodes):
             start = base + timedelta(milliseconds=50 * i)  # all within 15 seconds
@@ -164,7 +231,19 @@ def main() -> None:
             schedule_boundaries.delay()
             time.sleep(1)
         wait_delivered(2 * len(nodes), timeout=120)
-        rows = Reservation.objects.values_list("start", "end", "started_event_at", "ended_event_at")
+        if load is not None:
+            load_thread, result, server = load
+            load_thread.join()
+            server.terminate()
+            server.wait(10)
+            rps, p50, p99, bad = result[0]
+            print(
+                f"booking load meanwhile: wrk 16 connections, POST /api/reservations/ {rps:.1f} req/s, "
+                f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, non-2xx {bad}"
+            )
+        rows = Reservation.objects.filter(resource__in=nodes).values_list(
+            "start", "end", "started_event_at", "ended_event_at"
+        )
         start_lag = [(s_at - s).total_seconds() * 1000 for s, e, s_at, e_at in rows]
         end_lag = [(e_at - e).total_seconds() * 1000 for s, e, s_at, e_at in rows]
         print(

@@ -262,7 +262,7 @@ REST_FRAMEWORK = {
     # Presented tokens that are not valid, per client address (accounts.login_limits).
     "DEFAULT_THROTTLE_RATES": {"invalid_token": env_str("INVALID_TOKEN_RATE", "30/min")},
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "common.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [

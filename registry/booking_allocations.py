@@ -15,7 +15,7 @@ from accounts.models import Membership, Role
 from common import config_cache
 from common.exceptions import DomainError
 from notifications.services import notify
-from resources.selectors import site_config_version
+from resources.selectors import config_version_for
 
 from . import services
 from .models import Allocation, AllocationStatus, ApplyAt, BookingTemplate
@@ -36,7 +36,7 @@ def links_for(resource, apply_at: str) -> list[BookingTemplate]:
     if links is None:
         links = config_cache.cached(
             ("booking_templates", resource.pk, resource.resource_type_id),
-            site_config_version(resource.site_id),
+            config_version_for(resource),
             lambda: list(
                 BookingTemplate.objects.filter(Q(resource=resource) | Q(resource_type_id=resource.resource_type_id))
                 .select_related("template")

@@ -16,7 +16,7 @@ from accounts.access import can_admin_site
 from common import config_cache, times
 from common.exceptions import Conflict
 from resources.models import Resource
-from resources.selectors import site_config_version
+from resources.selectors import config_version_for
 
 from .models import HOLDING, QuotaPeriod, QuotaRule, Reservation
 
@@ -69,7 +69,7 @@ def rules_for(resource: Resource, owner) -> list[QuotaRule]:
     the groups (teams) they belong to."""
     site_rules = config_cache.cached(
         ("quota_rules", resource.site_id),
-        site_config_version(resource.site_id),
+        config_version_for(resource),
         lambda: list(
             QuotaRule.objects.filter(site_id=resource.site_id)
             .select_related("site", "resource_type", "group")

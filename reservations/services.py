@@ -17,7 +17,7 @@ from common.services import apply_changes, validated_save
 from notifications.services import notify
 from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
-from resources.selectors import lock_tree_roots, tree_of
+from resources.selectors import lock_tree_roots, one_configuration, tree_of
 
 from . import approvals, blackouts, checkin, quotas, recurrence, rules, waitlist
 from .events import owner_data, publish_booking, publish_series_created
@@ -138,34 +138,35 @@ def reservation_create(
     rules.require_can_book(actor=actor, resource=resource, owner=owner)
     cleaned = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
     lock_tree_roots(resource)
-    if len(tree_of(resource)[1]) > 1:  # alone in its tree, the exclusion constraint decides (_save)
-        clashes = _clashes(resource, start, end)
-        if clashes:
-            raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
-    blackouts.check(resource, [quotas.Span(start, end)])
-    quotas.check(owner=owner, resource=resource, spans=[quotas.Span(start, end)])
-    awaiting = rules.needs_approval(actor=actor, resource=resource)
-    reservation = Reservation(
-        resource=resource,
-        owner=owner,
-        created_by=actor,
-        title=title,
-        description=description,
-        start=start,
-        end=end,
-        cleanup=resource.cleanup_time,
-        parameters=cleaned,
-        lease=lease,
-        checkin_until=checkin.deadline(resource, start),
-        **(approvals.pending_fields(resource) if awaiting else {}),
-    )
-    _save(reservation, actor)
-    if awaiting:
-        approvals.announce_pending([reservation], actor=actor)
-    else:
-        publish_booking("reservation.created", reservation, actor=actor)
-        _tell_owner(reservation, actor, "reservation.created", "made")
-    return reservation
+    with one_configuration(resource):  # quota rules, booking templates, webhooks: one version
+        if len(tree_of(resource)[1]) > 1:  # alone in its tree, the exclusion constraint decides (_save)
+            clashes = _clashes(resource, start, end)
+            if clashes:
+                raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
+        blackouts.check(resource, [quotas.Span(start, end)])
+        quotas.check(owner=owner, resource=resource, spans=[quotas.Span(start, end)])
+        awaiting = rules.needs_approval(actor=actor, resource=resource)
+        reservation = Reservation(
+            resource=resource,
+            owner=owner,
+            created_by=actor,
+            title=title,
+            description=description,
+            start=start,
+            end=end,
+            cleanup=resource.cleanup_time,
+            parameters=cleaned,
+            lease=lease,
+            checkin_until=checkin.deadline(resource, start),
+            **(approvals.pending_fields(resource) if awaiting else {}),
+        )
+        _save(reservation, actor)
+        if awaiting:
+            approvals.announce_pending([reservation], actor=actor)
+        else:
+            publish_booking("reservation.created", reservation, actor=actor)
+            _tell_owner(reservation, actor, "reservation.created", "made")
+        return reservation
 
 
 @transaction.atomic

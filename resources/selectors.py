@@ -1,5 +1,7 @@
 """Reads of the catalogue. Every list a user sees goes through these, so scoping lives here."""
 
+from contextlib import contextmanager
+
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet
@@ -108,6 +110,24 @@ def site_config_version(site_id: int | None) -> int:
         cursor.execute(f"SELECT config_version FROM {Site._meta.db_table} WHERE id = %s", [site_id])
         row = cursor.fetchone()
     return row[0] if row else -1
+
+
+def config_version_for(resource: Resource) -> int:
+    """The configuration version of the resource's site: read once for an operation that runs
+    inside `one_configuration(resource)`, else read now."""
+    held = resource.__dict__.get("_config_version")
+    return held if held is not None else site_config_version(resource.site_id)
+
+
+@contextmanager
+def one_configuration(resource: Resource):
+    """One booking operation reads its site's configuration version once (its quota rules,
+    booking templates and webhooks are all checked against it), and only for its duration."""
+    resource.__dict__["_config_version"] = site_config_version(resource.site_id)
+    try:
+        yield
+    finally:
+        resource.__dict__.pop("_config_version", None)
 
 
 def resource_tree_ids(resource_id: int) -> set[int]:

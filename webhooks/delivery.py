@@ -244,19 +244,23 @@ def record(delivery: Delivery, number: int, started, body: bytes, headers: dict,
             delivery.next_attempt_at = next_retry_at
         else:
             delivery.status = DeliveryStatus.FAILED
-        delivery.save()
-        hook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+        delivery.save(
+            update_fields=["attempts", "last_status_code", "last_error", "lease_until", "status", "delivered_at"]
+            + ([] if ok else ["next_attempt_at"])
+        )
         if ok:
-            if hook.consecutive_failures:
-                hook.consecutive_failures = 0
+            # The common case writes nothing here and takes no lock on the webhook's row (which
+            # would make a webhook's parallel deliveries wait for each other).
+            Webhook.objects.filter(pk=webhook.pk, consecutive_failures__gt=0).update(consecutive_failures=0)
+        elif outcome.status == 410 or delivery.status == DeliveryStatus.FAILED:
+            hook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+            if outcome.status == 410:
+                _disable(hook, "The receiver answered 410 Gone.")
+            else:
+                hook.consecutive_failures += 1
                 hook.save(update_fields=["consecutive_failures"])
-        elif outcome.status == 410:
-            _disable(hook, "The receiver answered 410 Gone.")
-        elif delivery.status == DeliveryStatus.FAILED:
-            hook.consecutive_failures += 1
-            hook.save(update_fields=["consecutive_failures"])
-            if hook.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS:
-                _disable(hook, f"{hook.consecutive_failures} events in a row could not be delivered.")
+                if hook.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS:
+                    _disable(hook, f"{hook.consecutive_failures} events in a row could not be delivered.")
         if delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED):
             wake_next_in_line(delivery)
     logger.log(

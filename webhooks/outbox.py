@@ -45,9 +45,11 @@ def _matches(hook: Webhook, event_type: str, resource_id, resource_type_id, path
     return hook.scope == ScopeKind.RESOURCE_TREE and hook.resource_id in path
 
 
-def matched_webhooks(*, event_type: str, site_id: int | None, resource_id=None, resource_type_id=None, path=()):
+def matched_webhooks(
+    *, event_type: str, site_id: int | None, resource_id=None, resource_type_id=None, path=(), version=None
+):
     """matching_webhooks as a list; a site's enabled hooks come from memory while its
-    configuration version stands (common.config_cache)."""
+    configuration version (`version`, when the caller has read it) stands (common.config_cache)."""
     if site_id is None:
         return list(
             matching_webhooks(
@@ -62,7 +64,7 @@ def matched_webhooks(*, event_type: str, site_id: int | None, resource_id=None, 
 
     hooks = config_cache.cached(
         ("webhooks", site_id),
-        site_config_version(site_id),
+        site_config_version(site_id) if version is None else version,
         lambda: list(Webhook.objects.filter(enabled=True, site_id=site_id)),
     )
     return [hook for hook in hooks if _matches(hook, event_type, resource_id, resource_type_id, path)]
@@ -91,7 +93,7 @@ def enqueue_after_commit(delivery_ids: list[int]) -> None:
 
 
 def write_event(*, event_type: str, data: dict, site_id: int | None, resource=None, webhooks=None) -> Event:
-    from resources.selectors import tree_of
+    from resources.selectors import config_version_for, tree_of
 
     now = timezone.now()
     event_id = uuid.uuid4()
@@ -113,6 +115,7 @@ def write_event(*, event_type: str, data: dict, site_id: int | None, resource=No
             resource_id=event.resource_id,
             resource_type_id=event.resource_type_id,
             path=path,
+            version=config_version_for(resource) if resource is not None and resource.site_id == site_id else None,
         )
     key = ordering_key(event_type, data)
     deliveries = Delivery.objects.bulk_create(

@@ -14,7 +14,7 @@ from .conftest import at
 pytestmark = pytest.mark.django_db
 
 # (what, the most statements it may take)
-CREATE_IN_TREE, CREATE_ALONE, READ_BOOKING, READ_RESOURCE = 16, 15, 2, 2
+CREATE_IN_TREE, CREATE_ALONE, READ_BOOKING, READ_RESOURCE = 14, 13, 2, 2
 
 
 @pytest.fixture
