@@ -27,13 +27,13 @@ from datetime import UTC, datetime, timedelta  # noqa: E402
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_databases  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
 from audit.models import AuditEntry  # noqa: E402
-from bench.support import copy_row_sql, pgbench, start_gunicorn, wrk  # noqa: E402
+from bench.support import copy_row_sql, finish, healthz_anchor, pgbench, start_gunicorn, wrk  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
 from webhooks.models import Event  # noqa: E402
@@ -162,14 +162,9 @@ def main() -> None:
             f"GET /api/resources/{{id}}/, wrk {args.connections} connections: {rps:.0f} req/s, p50 {p50:.1f} ms, "
             f"p99 {p99:.1f} ms, non-2xx {bad}"
         )
-        rps, p50, p99, bad = wrk(f"{url}/healthz", seconds=10, connections=args.connections)
-        print(f"anchor: wrk /healthz, {args.connections} connections: {rps:.0f} req/s, p50 {p50:.1f} ms")
+        print(healthz_anchor(url, connections=args.connections))
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
-        connection.close()
-        teardown_databases(config, verbosity=0)
+        finish(server, config)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The calendar at scale: 1,000,000 bookings over 1,000 resources (5 sites of 200).
 
-    DEBUG=1 .venv/bin/python -m bench.calendar_scale [--bookings 1000000] [--requests 100]
+    .venv/bin/python -m bench.calendar_scale [--bookings 1000000] [--requests 100]
 
-(DEBUG=1 is for this driver, which counts queries in process; the week view is also measured over
-HTTP against gunicorn with DEBUG=0, as the image runs it.)
+The in-process part runs this process on the production settings (DEBUG=0; queries are counted by
+CaptureQueriesContext all the same); the week view is also measured over HTTP against gunicorn as
+the image runs it.
 
 Fills a throw-away test database with SQL (generate_series), runs ANALYZE, then measures, in
 process: the week view's data (the API call the calendar page makes for a site of 200 resources:
@@ -22,7 +23,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Its own throw-away database, so that a bench and the test suite can run side by side.
 os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
 
-import django
+from bench.production_env import use_production_settings
+
+use_production_settings()
+
+import django  # noqa: E402
 
 django.setup()
 

@@ -31,13 +31,13 @@ django.setup()
 import requests  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
-from bench.support import fill_bookings, percentile, start_gunicorn, wrk  # noqa: E402
+from bench.support import fill_bookings, finish, healthz_anchor, percentile, start_gunicorn, wrk  # noqa: E402
 from common.database import database_url  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
 
@@ -135,15 +135,10 @@ def main() -> None:
             f"wrk, 8 connections, availability (>= 80 GB): {rps:.0f} req/s, "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, non-2xx {bad}"
         )
-        rps, p50, p99, bad = wrk(base + "/healthz", seconds=args.seconds)
-        print(f"anchor: wrk /healthz, 8 connections: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        print(healthz_anchor(base, connections=8, seconds=args.seconds))
         print(f"anchor: {pgbench_select_only(database_url())}")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
-        connection.close()
-        teardown_databases(config, verbosity=0)
+        finish(server, config)
 
 
 if __name__ == "__main__":

@@ -170,3 +170,21 @@ def pgbench(script: str, *, clients: int, seconds: int, url: str | None = None) 
     if not tps:
         raise RuntimeError(run.stdout[-2000:] + run.stderr[-2000:])
     return float(tps.group(1)), float(latency.group(1)) if latency else float("nan")
+
+
+def healthz_anchor(base: str, *, connections: int, seconds: int = 10) -> str:
+    """The anchor for HTTP reads: the same server and load generator on /healthz (no view, no database)."""
+    rps, p50, p99, _ = wrk(base + "/healthz", seconds=seconds, connections=connections)
+    return f"anchor: wrk /healthz, {connections} connections: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+
+
+def finish(server, config) -> None:
+    """Stop the bench's gunicorn (if running) and drop its throw-away database."""
+    from django.db import connection
+    from django.test.utils import teardown_databases
+
+    if server is not None:
+        server.terminate()
+        server.wait(10)
+    connection.close()
+    teardown_databases(config, verbosity=0)
