@@ -23,7 +23,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Its own throw-away database, so that a bench and the test suite can run side by side.
 os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
 
-import django
+from bench.production_env import use_production_settings
+
+use_production_settings()
+
+import django  # noqa: E402
 
 django.setup()
 
