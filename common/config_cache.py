@@ -24,7 +24,3 @@ def cached(key: Hashable, version: int, load: Callable[[], object]):
             _entries.clear()
         _entries[key] = (version, value)
     return value
-
-
-def clear() -> None:
-    _entries.clear()

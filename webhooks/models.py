@@ -136,14 +136,25 @@ class Webhook(TimeStampedModel):
 
     def covers(self, resource, path: list[int]) -> bool:
         """In memory, what outbox.scope_filter asks the database (path: the resource and its ancestors)."""
-        if self.site_id != resource.site_id:
-            return False
+        return self.site_id == resource.site_id and self.scope_covers(
+            resource_id=resource.pk, resource_type_id=resource.resource_type_id, path=path
+        )
+
+    def scope_covers(self, *, resource_id=None, resource_type_id=None, path=()) -> bool:
+        """Whether this webhook's scope takes an event about that resource (none: site-wide only)."""
         return (
             self.scope == ScopeKind.SITE
-            or (self.scope == ScopeKind.RESOURCE_TYPE and self.resource_type_id == resource.resource_type_id)
-            or (self.scope == ScopeKind.RESOURCE and self.resource_id == resource.pk)
+            or (
+                self.scope == ScopeKind.RESOURCE_TYPE
+                and resource_type_id is not None
+                and self.resource_type_id == resource_type_id
+            )
+            or (self.scope == ScopeKind.RESOURCE and resource_id is not None and self.resource_id == resource_id)
             or (self.scope == ScopeKind.RESOURCE_TREE and self.resource_id in path)
         )
+
+    def wants(self, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
 
     @property
     def state(self) -> str:

@@ -32,19 +32,6 @@ def matching_webhooks(*, event_type: str, site_id: int | None, resource_id=None,
     return hooks.filter(scope_filter(resource_id=resource_id, resource_type_id=resource_type_id, path=path))
 
 
-def _matches(hook: Webhook, event_type: str, resource_id, resource_type_id, path) -> bool:
-    """matching_webhooks' filter, for a site's hooks already in memory."""
-    if hook.event_types and event_type not in hook.event_types:
-        return False
-    if hook.scope == ScopeKind.SITE:
-        return True
-    if hook.scope == ScopeKind.RESOURCE_TYPE:
-        return resource_type_id is not None and hook.resource_type_id == resource_type_id
-    if hook.scope == ScopeKind.RESOURCE:
-        return resource_id is not None and hook.resource_id == resource_id
-    return hook.scope == ScopeKind.RESOURCE_TREE and hook.resource_id in path
-
-
 def matched_webhooks(
     *, event_type: str, site_id: int | None, resource_id=None, resource_type_id=None, path=(), version=None
 ):
@@ -67,7 +54,12 @@ def matched_webhooks(
         site_config_version(site_id) if version is None else version,
         lambda: list(Webhook.objects.filter(enabled=True, site_id=site_id)),
     )
-    return [hook for hook in hooks if _matches(hook, event_type, resource_id, resource_type_id, path)]
+    return [
+        hook
+        for hook in hooks
+        if hook.wants(event_type)
+        and hook.scope_covers(resource_id=resource_id, resource_type_id=resource_type_id, path=path)
+    ]
 
 
 def ordering_key(event_type: str, data: dict) -> str:
