@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
+from common.api.row_lists import RowListMixin
 from reservations import approvals, checkin, selectors, services
 from reservations.filters import ReservationFilter
 from resources.selectors import site_by_ref, visible_resources
@@ -34,6 +35,7 @@ SCOPE = OpenApiParameter(
 
 
 class ReservationViewSet(
+    RowListMixin,
     ConditionalObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -42,7 +44,8 @@ class ReservationViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Bookings of the sites you may see. DELETE cancels (the booking stays, marked cancelled)."""
+    """Bookings of the sites you may see. DELETE cancels (the booking stays, marked cancelled).
+    Lists are made from rows (a week of a large site is thousands of bookings)."""
 
     serializer_class = ReservationSerializer
     filterset_class = ReservationFilter
@@ -53,14 +56,6 @@ class ReservationViewSet(
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "details_visible": selectors.details_visible_to(self.request.user)}
-
-    def list(self, request, *args, **kwargs):
-        """The serializer's output, made row by row without its per-field machinery (a week of a
-        large site is thousands of bookings)."""
-        values, render = self.get_serializer().rows(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(values)
-        data = render(page if page is not None else values)
-        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _scope(self) -> str:
         return self.request.query_params.get("scope", "this")

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api.row_lists import RowListMixin
 from common.api.viewsets import ServiceBackedViewSet
 from resources import selectors, services
 from resources.filters import ResourceFilter, ResourceTypeFilter, SiteFilter
@@ -37,7 +38,7 @@ class ResourceTypeViewSet(ServiceBackedViewSet):
         return selectors.resource_type_list(user=self.request.user)
 
 
-class ResourceViewSet(ServiceBackedViewSet):
+class ResourceViewSet(RowListMixin, ServiceBackedViewSet):
     serializer_class = ResourceSerializer
     filterset_class = ResourceFilter
     ordering_fields = ["name", "status", "site__name", "resource_type__name", "created", "updated"]

@@ -53,3 +53,26 @@ def test_the_api_list_uses_them(member_api, member, tree):
     bookings.reservation_create(actor=member, resource=tree["gpu0"], start=at(1, 9), end=at(1, 10), title="mine")
     body = member_api.get("/api/reservations/", {"start": timezone.now().isoformat(), "page_size": 5}).json()
     assert body["results"][0]["title"] == "mine" and body["results"][0]["cleanup_until"]
+
+
+def test_pages_follow_the_lists_order(member_api, member, tree):
+    """A page is chosen on ids in the list's order, then its rows are read: pages in a row give
+    every booking once, in start order (and in reverse with ordering=-start)."""
+    made = [
+        bookings.reservation_create(actor=member, resource=r, start=at(day, hour), end=at(day, hour + 1))
+        for day in (3, 1, 2)
+        for hour in (11, 9)
+        for r in (tree["gpu1"], tree["gpu0"])
+    ]
+    expected = [b.pk for b in sorted(made, key=lambda b: (b.start, b.pk))]
+    for ordering, order in (("", expected), ("&ordering=-start", None)):
+        seen = []
+        for page in (1, 2, 3):  # 12 bookings, 4 a page
+            body = member_api.get(f"/api/reservations/?page_size=4&page={page}{ordering}").json()
+            seen += [row["id"] for row in body["results"]]
+        assert len(set(seen)) == len(seen) == len(made) == body["count"]
+        if order is not None:
+            assert seen == order
+        else:
+            starts = {b.pk: b.start for b in made}
+            assert [starts[pk] for pk in seen] == sorted(starts.values(), reverse=True)

@@ -1,0 +1,17 @@
+"""Lists made from rows, not model instances (issue 17): the page is chosen on ids alone, in the
+list's order (an index can give it without sorting every visible row), then only that page is
+joined and read with `values()` and rendered by the serializer's `rows()`."""
+
+from rest_framework.response import Response
+
+
+class RowListMixin:
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values_list("pk", flat=True))
+        if page is None:
+            values, render = self.get_serializer().rows(queryset)
+            return Response(render(values))
+        values, render = self.get_serializer().rows(self.get_queryset().filter(pk__in=page).order_by())
+        by_id = {row["id"]: row for row in render(values)}
+        return self.get_paginated_response([by_id[pk] for pk in page])
