@@ -1,10 +1,13 @@
-"""What roles, tokens and the audit log cost per request, in process, on the configured PostgreSQL.
+"""What roles, tokens and the audit log cost per request, on the production settings.
 
-    DEBUG=1 .venv/bin/python -m bench.access_api [--resources 2000] [--audit 20000] [--requests 200]
+    .venv/bin/python -m bench.access_api [--resources 2000] [--audit 20000] [--requests 200] [--seconds 15]
 
-Builds a throw-away test database, then compares: the resource list as a global administrator
-(no scoping) and as a site member (scoped by membership); authentication by forced login and
-by a personal API token (hash lookup + last-used bookkeeping); the audit log list and CSV export.
+Builds a throw-away test database, then compares, in process (this process on the production
+settings, DEBUG=0, one client): the resource list as a global administrator (no scoping) and as a
+site member (scoped by membership); authentication by forced login and by a personal API token
+(one prepared lookup that also brings the site roles); the audit log list, summary and CSV export.
+Over HTTP (gunicorn as the image runs it, wrk with 16 connections, the member's API token): the
+scoped resource list, /api/users/me/ and the scoped audit log, with wrk on /healthz as the anchor.
 """
 
 import argparse
@@ -15,18 +18,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Its own throw-away database, so that a bench and the test suite can run side by side.
 os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
 
-import django
+from bench.production_env import use_production_settings
+
+use_production_settings()
+
+import django  # noqa: E402
 
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
 from audit.models import AuditEntry  # noqa: E402
 from bench.catalogue_api import seed, timed  # noqa: E402
+from bench.support import finish, healthz_anchor, start_gunicorn, wrk_read  # noqa: E402
 
 
 def main() -> None:
@@ -34,10 +43,13 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=2000)
     parser.add_argument("--audit", type=int, default=20000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     n = args.requests
 
     config = setup_databases(verbosity=0, interactive=False)
+    server = None
     try:
         data = seed(args.resources)
         User = get_user_model()
@@ -77,8 +89,18 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         rate = args.audit / elapsed
         print(f"{'audit CSV export, all entries':44} {rate:8.0f} rows/s   {size / 1e6:.1f} MB in {elapsed:.2f} s")
+
+        connection.close()
+        server, base = start_gunicorn(4, production=True, threads=2)
+        for name, url in (
+            ("resources page 50, site member's API token", "/api/resources/?page_size=50"),
+            ("GET /api/users/me/, API token", "/api/users/me/"),
+            ("audit log page 50, site admin's API token", "/api/audit-log/?page_size=50"),
+        ):
+            print(wrk_read(base, url, name, token=secret, seconds=args.seconds, connections=args.connections))
+        print(healthz_anchor(base, connections=args.connections))
     finally:
-        teardown_databases(config, verbosity=0)
+        finish(server, config)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from django.test.utils import CaptureQueriesContext, setup_databases  # noqa: E4
 
 from accounts import services as accounts  # noqa: E402
 from accounts.models import Membership, Role  # noqa: E402
-from bench.support import finish, healthz_anchor, percentile, start_gunicorn, wrk  # noqa: E402
+from bench.support import finish, healthz_anchor, percentile, start_gunicorn, wrk_read  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
 
@@ -94,16 +94,7 @@ def main() -> None:
 
         server, base = start_gunicorn(4, production=True, threads=2)
         for name, url in paths.items():
-            rps, p50, p99, bad = wrk(
-                base + url,
-                seconds=args.seconds,
-                connections=args.connections,
-                headers=[f"Authorization: Bearer {token}"],
-            )
-            print(
-                f"wrk {args.connections} connections, {name}: {rps:.0f} req/s, p50 {p50:.1f} ms, "
-                f"p99 {p99:.1f} ms, non-2xx {bad}"
-            )
+            print(wrk_read(base, url, name, token=token, seconds=args.seconds, connections=args.connections))
         print(healthz_anchor(base, connections=args.connections))
     finally:
         finish(server, config)

@@ -1,10 +1,13 @@
 """Utilization reports and the resource explorer at scale: 1,000,000 bookings over 1,000 resources
-(5 sites of 200, 50 users), a year of history.
+(5 sites of 200, 50 users), a year of history, on the production settings.
 
-    DEBUG=1 .venv/bin/python -m bench.reports [--bookings 1000000] [--requests 20]
+    .venv/bin/python -m bench.reports [--bookings 1000000] [--requests 20] [--seconds 15]
 
-Measures the report API (all figures: per resource/type/site, heatmap, top users, idle) for one site
-and for all sites over 7, 30 and 90 days, the CSV export, and the explorer page of a site.
+Measures in process (this process on the production settings, DEBUG=0, one client) the report API
+(all figures: per resource/type/site, heatmap, top users, idle) for one site and for all sites over
+7, 30 and 90 days, the CSV export, the report page and the explorer page of a site; then over HTTP
+(gunicorn as the image runs it, wrk with 16 connections, an administrator's API token) the 30-day
+report of one site, with wrk on /healthz as the anchor.
 """
 
 import argparse
@@ -16,30 +19,26 @@ from datetime import timedelta
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
 
-import django
+from bench.production_env import use_production_settings
+
+use_production_settings()
+
+import django  # noqa: E402
 
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from bench.support import percentile  # noqa: E402
+from accounts import services as accounts  # noqa: E402
+from bench.support import fill_bookings, finish, healthz_anchor, percentile, start_gunicorn, wrk_read  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
 
 USERS = 50
-FILL = """
-INSERT INTO reservations_reservation
-    (created, updated, resource_id, owner_id, title, description, start, "end", parameters, status)
-SELECT now(), now(), r.id, (%(first_user)s + (r.id + k) %% %(users)s), 'job', '', s.start,
-       s.start + (1 + (k %% 4)) * interval '1 hour', '{}'::jsonb, 'confirmed'
-FROM resources_resource r
-CROSS JOIN generate_series(0, %(per_resource)s - 1) AS k
-CROSS JOIN LATERAL (SELECT %(origin)s::timestamptz + k * interval '17 hours' AS start) s
-"""
 
 
 def timed(client, url: str, requests: int) -> tuple[float, float, int]:
@@ -90,10 +89,27 @@ def measure_reports(admin, requests: int) -> None:
     print(f"report page (30 days, one site)             p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
 
 
+def over_http(admin, args) -> None:
+    _, token = accounts.api_token_create(actor=admin, user=admin, name="bench")
+    today = timezone.localdate()
+    url = f"/api/reports/utilization/?start={today - timedelta(days=29)}&end={today}&site=site-0"
+    connection.close()
+    server, base = start_gunicorn(4, production=True, threads=2)
+    try:
+        name = "report 30 days, one site (200), admin's API token"
+        print(wrk_read(base, url, name, token=token, seconds=args.seconds, connections=args.connections))
+        print(healthz_anchor(base, connections=args.connections))
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bookings", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--explain", action="store_true", help="print the plans of the report's queries")
     parser.add_argument("--explorer-only", action="store_true")
     args = parser.parse_args()
@@ -114,18 +130,10 @@ def main() -> None:
         User = get_user_model()
         users = User.objects.bulk_create(User(username=f"user{i:02d}") for i in range(USERS))
         admin = User.objects.create_superuser("admin", "admin@example.org", "x")
-        origin = timezone.now() - timedelta(hours=17 * per_resource // 2)
-        t0 = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE resources_resource SET created = %s", [origin - timedelta(days=1)])
-            cursor.execute(
-                FILL,
-                {"first_user": users[0].pk, "users": USERS, "per_resource": per_resource, "origin": origin},
-            )
-            cursor.execute("ANALYZE")
-            cursor.execute("SELECT count(*) FROM reservations_reservation")
-            total = cursor.fetchone()[0]
-        print(f"{total:,} bookings over {per_site * sites_count} resources, filled in {time.perf_counter() - t0:.0f} s")
+        with connection.cursor() as cursor:  # the resources existed before the first booking
+            cursor.execute("UPDATE resources_resource SET created = %s", [timezone.now() - timedelta(days=800)])
+        total, filled = fill_bookings(users, per_resource)
+        print(f"{total:,} bookings over {per_site * sites_count} resources, filled in {filled:.0f} s")
 
         if args.explain:
             explain(today=timezone.localdate(), site=sites[0])
@@ -138,8 +146,10 @@ def main() -> None:
             f"explorer page (1,000 resources, one site shown)  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
             f"({queries} queries)"
         )
+        if not args.explorer_only:
+            over_http(admin, args)
     finally:
-        teardown_databases(config, verbosity=0)
+        finish(None, config)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,8 @@ FILL = """
 INSERT INTO reservations_reservation
     (created, updated, resource_id, owner_id, title, description, start, "end", parameters, status, cleanup,
      cancel_reason, release_reason, allocation_problem)
-SELECT now(), now(), r.id, %(owner)s, 'job ' || k, '', s.start, s.start + (1 + (k %% 4)) * interval '1 hour',
+SELECT now(), now(), r.id, (%(owners)s::bigint[])[1 + (r.id + k) %% cardinality(%(owners)s::bigint[])],
+       'job ' || k, '', s.start, s.start + (1 + (k %% 4)) * interval '1 hour',
        '{}'::jsonb, 'confirmed', interval '0', '', '', ''
 FROM resources_resource r
 CROSS JOIN generate_series(0, %(per_resource)s - 1) AS k
@@ -115,14 +116,16 @@ CROSS JOIN LATERAL (SELECT %(origin)s::timestamptz + k * interval '17 hours'
 def fill_bookings(owner, per_resource: int, *, stagger: bool = False) -> tuple[int, float]:
     """Bookings of 1-4 hours every 17 hours on every resource, from as long ago as ahead (today in
     the middle), in SQL; `stagger` shifts resources by 0-6 hours so they do not all free at once.
-    Returns (bookings in the table, seconds taken, ANALYZE included)."""
+    `owner`: a user, or a list of users taking turns. Returns (bookings in the table, seconds
+    taken, ANALYZE included)."""
     from django.db import connection
     from django.utils import timezone
 
     origin = timezone.now() - timedelta(hours=17 * per_resource // 2)
     began = time.perf_counter()
     with connection.cursor() as cursor:
-        params = {"owner": owner.pk, "per_resource": per_resource, "origin": origin, "stagger": int(stagger)}
+        owners = [user.pk for user in (owner if isinstance(owner, list) else [owner])]
+        params = {"owners": owners, "per_resource": per_resource, "origin": origin, "stagger": int(stagger)}
         cursor.execute(FILL, params)
         cursor.execute("ANALYZE")
         cursor.execute("SELECT count(*) FROM reservations_reservation")
@@ -170,6 +173,14 @@ def pgbench(script: str, *, clients: int, seconds: int, url: str | None = None) 
     if not tps:
         raise RuntimeError(run.stdout[-2000:] + run.stderr[-2000:])
     return float(tps.group(1)), float(latency.group(1)) if latency else float("nan")
+
+
+def wrk_read(base: str, url: str, name: str, *, token: str, seconds: int, connections: int) -> str:
+    """wrk GETting `url` with an API token: the line a bench prints."""
+    rps, p50, p99, bad = wrk(
+        base + url, seconds=seconds, connections=connections, headers=[f"Authorization: Bearer {token}"]
+    )
+    return f"wrk {connections} connections, {name}: {rps:.1f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, non-2xx {bad}"
 
 
 def healthz_anchor(base: str, *, connections: int, seconds: int = 10) -> str:

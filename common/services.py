@@ -3,8 +3,9 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, connections, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.db.models.constants import OnConflict
 
 from .exceptions import Conflict
 
@@ -31,6 +32,35 @@ def validated_save(
             instance.save(update_fields=update_fields)
     except IntegrityError as exc:
         raise Conflict(_constraint_message(instance, exc)) from exc
+
+
+def validated_insert(instance: models.Model, *, checked: Iterable[str]) -> bool:
+    """validated_save for a new row that an exclusion (or unique) constraint may keep out, in one
+    statement and no savepoint: INSERT ... ON CONFLICT DO NOTHING RETURNING. False when the row was
+    kept out: nothing failed, so the transaction goes on and the caller can say with what it
+    clashes. Any other violation raises a Conflict with the transaction aborted (the caller's
+    atomic block, which it propagates through, rolls it back)."""
+    instance.full_clean(exclude=list(checked) or None, validate_constraints=False)
+    meta = instance._meta
+    using = router.db_for_write(type(instance), instance=instance)
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    try:
+        # Model.save() has no way to ask for ON CONFLICT; this is the call it makes, with it.
+        rows = type(instance)._base_manager._insert(
+            [instance],
+            fields=fields,
+            returning_fields=meta.db_returning_fields,
+            using=using,
+            on_conflict=OnConflict.IGNORE,
+        )
+    except IntegrityError as exc:
+        raise Conflict(_constraint_message(instance, exc)) from exc
+    if not rows or rows[0] is None:
+        return False
+    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
+        setattr(instance, field.attname, value)
+    instance._state.adding, instance._state.db = False, using
+    return True
 
 
 def apply_changes(instance: models.Model, changes: dict, *, allowed: Iterable[str]) -> list[str]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from common import times
 from common.events import snapshot
 from common.exceptions import Conflict
-from common.services import apply_changes, validated_save
+from common.services import apply_changes, validated_insert, validated_save
 from notifications.services import notify
 from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
@@ -79,6 +79,15 @@ _READ_RELATIONS = ("resource", "owner", "created_by", "series", "lease", "cancel
 
 
 def _save(reservation: Reservation, actor) -> None:
+    if reservation._state.adding:
+        if not validated_insert(reservation, checked=_READ_RELATIONS):
+            # Kept out by the exclusion constraint (alone in its tree it decides; in a tree the
+            # lock makes this a lost race): the transaction is intact, so report with what.
+            clashes = _clashes(reservation.resource, reservation.start, reservation.end, (), reservation.cleanup)
+            if clashes:
+                raise _conflict(clashes, actor, cleanup=reservation.cleanup)
+            raise Conflict("This resource is already booked at that time (or being cleaned up).", code="overlap")
+        return
     try:
         validated_save(reservation, checked=_READ_RELATIONS)
     except Conflict as exc:

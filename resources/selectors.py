@@ -69,14 +69,26 @@ def resource_list(*, user) -> QuerySet[Resource]:
     )
 
 
+# Rows of _tree_rows that are not tree members: the locked root, the site's configuration version.
+_LOCKED, _VERSION = -1, -2
+
+
 def _tree_rows(resource_id: int, *, lock_root: bool = False) -> list[tuple[int, int, bool]]:
     """(id, depth, is an ancestor or itself) of the resource's whole tree, in one round trip.
-    `lock_root`: the same statement also locks the tree's root row (FOR UPDATE)."""
+    `lock_root`: the same statement also locks the tree's root row (FOR UPDATE) and reads the
+    site's configuration version (a row (version, _VERSION, false))."""
     table = Resource._meta.db_table
     locking = (
         f""", root AS (
                 SELECT id FROM {table} WHERE id = (SELECT id FROM up ORDER BY depth DESC LIMIT 1) FOR UPDATE
             )"""
+        if lock_root
+        else ""
+    )
+    extra = (
+        f"""UNION ALL SELECT id, {_LOCKED}, false FROM root
+            UNION ALL SELECT s.config_version, {_VERSION}, false FROM {Site._meta.db_table} s
+                JOIN {table} r ON r.site_id = s.id WHERE r.id = %(id)s"""
         if lock_root
         else ""
     )
@@ -95,11 +107,11 @@ def _tree_rows(resource_id: int, *, lock_root: bool = False) -> list[tuple[int, 
                 WHERE down.depth < %(depth)s
             ){locking}
             SELECT id, depth, true FROM up UNION ALL SELECT id, depth, false FROM down
-            {"UNION ALL SELECT id, -1, false FROM root" if lock_root else ""}
+            {extra}
             """,
             {"id": resource_id, "depth": MAX_TREE_DEPTH},
         )
-        return [row for row in cursor.fetchall() if row[1] >= 0]
+        return cursor.fetchall()
 
 
 def site_config_version(site_id: int | None) -> int:
@@ -122,8 +134,10 @@ def config_version_for(resource: Resource) -> int:
 @contextmanager
 def one_configuration(resource: Resource):
     """One booking operation reads its site's configuration version once (its quota rules,
-    booking templates and webhooks are all checked against it), and only for its duration."""
-    resource.__dict__["_config_version"] = site_config_version(resource.site_id)
+    booking templates and webhooks are all checked against it), and only for its duration. Right
+    after `lock_tree_roots(resource)`, the version that statement read is taken (no query)."""
+    at_lock = resource.__dict__.pop("_version_at_lock", None)
+    resource.__dict__["_config_version"] = at_lock if at_lock is not None else site_config_version(resource.site_id)
     try:
         yield
     finally:
@@ -146,8 +160,12 @@ def tree_of(resource: Resource) -> tuple[list[int], set[int]]:
 
 
 def _keep_tree(resource: Resource, rows) -> tuple[list[int], set[int]]:
-    ancestors = [pk for pk, _, upward in sorted(rows, key=lambda row: row[1]) if upward]
-    resource._tree_cache = (ancestors, {pk for pk, _, _ in rows})
+    version = next((value for value, depth, _ in rows if depth == _VERSION), None)
+    if version is not None:
+        resource.__dict__["_version_at_lock"] = version
+    members = [row for row in rows if row[1] >= 0]
+    ancestors = [pk for pk, _, upward in sorted(members, key=lambda row: row[1]) if upward]
+    resource._tree_cache = (ancestors, {pk for pk, _, _ in members})
     return resource._tree_cache
 
 
