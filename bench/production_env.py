@@ -13,3 +13,11 @@ def use_production_settings() -> None:
         SECURE_COOKIES="0",
         LOG_LEVEL="WARNING",
     )
+
+
+def collect_static() -> None:
+    """Pages on the production settings name their files through the manifest `collectstatic`
+    writes (the image runs it when it is built); a bench that renders pages runs it first."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)

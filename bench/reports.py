@@ -19,7 +19,7 @@ from datetime import timedelta
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
 
-from bench.production_env import use_production_settings
+from bench.production_env import collect_static, use_production_settings
 
 use_production_settings()
 
@@ -135,6 +135,7 @@ def main() -> None:
         total, filled = fill_bookings(users, per_resource)
         print(f"{total:,} bookings over {per_site * sites_count} resources, filled in {filled:.0f} s")
 
+        collect_static()
         if args.explain:
             explain(today=timezone.localdate(), site=sites[0])
         if not args.explorer_only:
