@@ -64,14 +64,17 @@ windows AS (
 )"""
 
 # Bookings clipped to their resource's window. The confirmed half uses the no-overlap constraint's
-# GiST index (same range expression); cancelled bookings count only for the time they ran.
+# GiST index: its own expression, the booking and its cleanup (start to blocked_until), then the end
+# itself; with tstzrange(start, end) the index did not apply (1 s for a week of one site at
+# 1,000,000 bookings). Cancelled bookings count only for the time they ran.
 CLIPPED = """
 clipped AS (
     SELECT b.id, b.owner_id, w.id AS resource_id, w.time_zone,
            greatest(b.start, w.win_start) AS s, least(b."end", w.win_end) AS e
     FROM windows w JOIN {booking} b ON b.resource_id = w.id
     WHERE b.status = 'confirmed'
-      AND tstzrange(b.start, b."end", '[)') && tstzrange(w.win_start, w.win_end, '[)')
+      AND tstzrange(b.start, b.blocked_until, '[)') && tstzrange(w.win_start, w.win_end, '[)')
+      AND b."end" > w.win_start
     UNION ALL
     SELECT b.id, b.owner_id, w.id, w.time_zone,
            greatest(b.start, w.win_start), least(b."end", b.cancelled_at, w.win_end)

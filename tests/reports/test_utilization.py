@@ -162,16 +162,21 @@ def test_clipping_cancellation_late_creation_and_partial_hours(site_admin, site_
     book(old, _at(24, 8), _at(24, 18), status="cancelled", cancelled_at=_at(24, 10))  # ran 2 h
     book(old, _at(25, 8), _at(25, 18), status="cancelled", cancelled_at=_at(24, 10))  # never ran
     book(old, _at(29, 23), _at(30, 3))  # 1 h inside
+    # Ends as the week starts; only its cleanup reaches into the week: not booked time in it.
+    edge = ResourceFactory(site=site_a, resource_type=kind, name="edge")
+    type(edge).objects.filter(pk=edge.pk).update(created=_at(1, 0))
+    book(edge, _at(22, 20), _at(23, 0), cleanup=timedelta(hours=3))
     body = api_for(site_admin).get(f"/api/reports/utilization/?{WEEK}").json()
 
     rows = {r["name"]: r for r in body["resources"]}
     assert (rows["old"]["booked_hours"], rows["old"]["bookings"], rows["old"]["available_hours"]) == (6.5, 4, 168.0)
     assert rows["new"]["available_hours"] == 60.0  # Friday noon to Sunday midnight
+    assert (rows["edge"]["booked_hours"], rows["edge"]["bookings"]) == (0.0, 0)
     cells = {(c["day"], c["hour"]): c for c in body["heatmap"]}
     assert (cells[1, 9]["booked_hours"], cells[1, 10]["booked_hours"], cells[2, 9]["booked_hours"]) == (0.5, 1.0, 1.0)
-    assert cells[5, 11]["capacity_hours"] == 1.0 and cells[5, 12]["capacity_hours"] == 2.0
+    assert cells[5, 11]["capacity_hours"] == 2.0 and cells[5, 12]["capacity_hours"] == 3.0  # old, edge, new
     assert sum(c["booked_hours"] for c in body["heatmap"]) == 6.5
-    assert [r["name"] for r in body["idle_resources"]] == ["new"]
+    assert sorted(r["name"] for r in body["idle_resources"]) == ["edge", "new"]
 
 
 def test_a_week_with_the_clocks_going_back_has_169_hours(site_admin, site_a, api_for):
