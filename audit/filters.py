@@ -1,6 +1,6 @@
 import django_filters
 
-from common.filters import SearchFilterMixin, SiteRefFilter
+from common.filters import ChoicesFilter, SearchFilterMixin, SiteRefFilter
 
 from .models import AuditEntry, Severity
 
@@ -16,7 +16,7 @@ class AuditEntryFilter(SearchFilterMixin, django_filters.FilterSet):
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
     site = SiteRefFilter()
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    severity = ChoicesFilter(choices=Severity.choices)
     search = django_filters.CharFilter(method="filter_search", label="Search")
 
     class Meta:

@@ -29,3 +29,13 @@ class SiteRefFilter(django_filters.CharFilter):
             pk = object_id(value)
             return queryset.filter(**{self.id_field: pk}) if pk else queryset.none()
         return queryset.filter(**{f"{self.id_field}__in": Site.objects.filter(slug=value).values("pk")})
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """One or more values of the model's own column. No row can match twice, so no DISTINCT
+    (django-filter's default for this filter, which made a week's count and page de-duplicate
+    every row)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 import django_filters
 
-from common.filters import SearchFilterMixin, SiteRefFilter
+from common.filters import ChoicesFilter, SearchFilterMixin, SiteRefFilter
 
 from .kinds import Kind
 from .models import Allocation, AllocationStatus
@@ -9,8 +9,8 @@ from .models import Allocation, AllocationStatus
 class AllocationFilter(SearchFilterMixin, django_filters.FilterSet):
     search_fields = ("resource_name", "resource_value", "owner_service", "description", "notes")
     search = django_filters.CharFilter(method="filter_search", label="Search name, value, owner, description, notes")
-    resource_type = django_filters.MultipleChoiceFilter(choices=Kind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=AllocationStatus.choices)
+    resource_type = ChoicesFilter(choices=Kind.choices)
+    status = ChoicesFilter(choices=AllocationStatus.choices)
     site = SiteRefFilter()
     booking = django_filters.NumberFilter(field_name="booking_id", label="Booking id (allocations it holds)")
 

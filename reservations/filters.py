@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from common.filters import SearchFilterMixin, SiteRefFilter
+from common.filters import ChoicesFilter, SearchFilterMixin, SiteRefFilter
 from common.forms import object_id
 
 from .models import Reservation, ReservationStatus
@@ -19,7 +19,7 @@ class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
     site = SiteRefFilter(id_field="resource__site_id")
     type = django_filters.NumberFilter(field_name="resource__resource_type_id", label="Resource type id")
     owner = django_filters.CharFilter(method="filter_owner", label="Owner username")
-    status = django_filters.MultipleChoiceFilter(choices=ReservationStatus.choices)
+    status = ChoicesFilter(choices=ReservationStatus.choices)
     series = django_filters.NumberFilter(field_name="series_id")
     start = django_filters.IsoDateTimeFilter(method="filter_window", label="Overlapping from (ISO 8601)")
     end = django_filters.IsoDateTimeFilter(method="filter_window", label="Overlapping until (ISO 8601)")

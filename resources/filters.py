@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from common.filters import SearchFilterMixin, SiteRefFilter
+from common.filters import ChoicesFilter, SearchFilterMixin, SiteRefFilter
 
 from . import attribute_filter
 from .models import Resource, ResourceStatus, ResourceType, Site
@@ -40,7 +40,7 @@ class ResourceFilter(SearchFilterMixin, django_filters.FilterSet):
     site = SiteRefFilter()
     site_slug = django_filters.CharFilter(field_name="site__slug")
     type = django_filters.NumberFilter(field_name="resource_type_id", label="Resource type id")
-    status = django_filters.MultipleChoiceFilter(choices=ResourceStatus.choices)
+    status = ChoicesFilter(choices=ResourceStatus.choices)
     parent = django_filters.NumberFilter(field_name="parent_id")
     is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Top-level resources only")
     where = django_filters.CharFilter(

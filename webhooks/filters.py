@@ -1,6 +1,6 @@
 import django_filters
 
-from common.filters import SearchFilterMixin, SiteRefFilter
+from common.filters import ChoicesFilter, SearchFilterMixin, SiteRefFilter
 
 from .models import Delivery, DeliveryStatus, Webhook
 
@@ -21,7 +21,7 @@ class DeliveryFilter(SearchFilterMixin, django_filters.FilterSet):
     webhook = django_filters.NumberFilter(field_name="webhook_id")
     event_type = django_filters.CharFilter(field_name="event__type")
     event = django_filters.UUIDFilter(field_name="event_id")
-    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices)
+    status = ChoicesFilter(choices=DeliveryStatus.choices)
     success = django_filters.BooleanFilter(method="filter_success")
     status_code = django_filters.NumberFilter(field_name="last_status_code")
     since = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
