@@ -3,7 +3,7 @@ import copy
 from django.utils import timezone
 from rest_framework import serializers
 
-from common.api.rows import rows_from, value_paths, value_plan
+from common.api.rows import CompiledPlan, compile_plan, value_plan
 
 
 class ScopedRelationsMixin:
@@ -42,20 +42,20 @@ class ModelSerializer(serializers.ModelSerializer):
     # Annotations of the list's queryset named like the serializer fields they stand for.
     row_computed: tuple[str, ...] = ()
 
-    def row_plan(self):
-        """value_plan of this serializer, made once per class and time zone (the fields are the
-        class's, see get_fields; only the zone timestamps are shown in changes per request)."""
+    def row_plan(self) -> CompiledPlan:
+        """value_plan of this serializer, compiled, made once per class and time zone (the fields
+        are the class's, see get_fields; only the zone timestamps are shown in changes per request)."""
         cls = type(self)
         plans = cls.__dict__.get("_row_plans")
         if plans is None:
             plans = cls._row_plans = {}
         zone = timezone.get_current_timezone_name()
         if zone not in plans:
-            plans[zone] = value_plan(self, computed=self.row_computed)
+            plans[zone] = compile_plan(value_plan(self, computed=self.row_computed))
         return plans[zone]
 
     def rows(self, queryset) -> tuple[object, callable]:
-        """The serializer's output straight from `values()` (see common.api.rows): (a values()
-        queryset, a function turning rows of it into what to_representation gives)."""
+        """The serializer's output straight from the database (see common.api.rows): (a
+        values_list() queryset, a function turning rows of it into what to_representation gives)."""
         plan = self.row_plan()
-        return queryset.values(*value_paths(plan)), lambda page: rows_from(page, plan)
+        return queryset.values_list(*plan.paths), plan.render

@@ -5,7 +5,6 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, Value, When
 from rest_framework import serializers
 
 from accounts.selectors import user_list
-from common.api.rows import rows_from, value_paths
 from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from reservations import selectors
 from reservations.models import Reservation
@@ -141,15 +140,15 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
     row_computed = ("details_visible",)
 
     def rows(self, queryset) -> tuple[object, callable]:
-        """Bookings as rows straight from the database, for lists: (a values() queryset to page,
+        """Bookings as rows straight from the database, for lists: (a values_list() queryset to page,
         a function turning a page of it into exactly what to_representation gives)."""
         plan = self.row_plan()
         visible = selectors.details_visible_q(self.context["request"].user)
         shown = Value(True) if not visible else Case(When(visible, then=Value(True)), default=Value(False))
-        values = queryset.annotate(details_visible=ExpressionWrapper(shown, BooleanField())).values(*value_paths(plan))
+        values = queryset.annotate(details_visible=ExpressionWrapper(shown, BooleanField())).values_list(*plan.paths)
 
         def render(page) -> list[dict]:
-            found = rows_from(page, plan)
+            found = plan.render(page)
             for row in found:
                 if not row["details_visible"]:
                     row.update(self.MASKED)

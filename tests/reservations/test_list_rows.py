@@ -1,6 +1,8 @@
 """The bookings list is made row by row without DRF's field machinery; it must be exactly what the
 serializer gives, for every kind of booking and viewer (masked or not)."""
 
+import zoneinfo
+
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory
@@ -36,7 +38,8 @@ def test_rows_equal_the_serializers_output(member, second_member, site_admin, si
         rrule="FREQ=DAILY;COUNT=3",
         parameters={"sample": "cryo"},
     )
-    for viewer in (member, site_admin):
+    for viewer, zone in ((member, "UTC"), (site_admin, "UTC"), (member, "Europe/Berlin"), (site_admin, "Asia/Kolkata")):
+        timezone.activate(zoneinfo.ZoneInfo(zone))  # a signed-in user's zone (accounts.middleware)
         request = APIRequestFactory().get("/api/reservations/")
         request.user = viewer
         context = {"request": request, "details_visible": selectors.details_visible_to(viewer)}
@@ -47,6 +50,8 @@ def test_rows_equal_the_serializers_output(member, second_member, site_admin, si
         )
         assert render(values) == [dict(row) for row in expected]
         assert any(not row["details_visible"] for row in expected) == (viewer == member)
+        assert expected[0]["start"].endswith("Z" if zone == "UTC" else ("+01:00", "+05:30"))
+        timezone.deactivate()
 
 
 def test_the_api_list_uses_them(member_api, member, tree):
