@@ -134,7 +134,7 @@ def release_no_shows() -> int:
 @shared_task(ignore_result=True)
 def schedule_boundaries() -> int:
     """Beat, every second: hand the workers each start, ending-soon and end due within a few
-    seconds, with an ETA at its moment. Whatever was missed while nothing ran (downtime) is due
+    seconds, once, with an ETA at its moment. Whatever was missed while nothing ran (downtime) is due
     now and goes out at once, marked late; fire_boundary decides under a row lock, so repeats
     and restarts fire nothing twice."""
     now = timezone.now()
@@ -182,6 +182,11 @@ def schedule_boundaries() -> int:
         for pk, moment in rows.order_by(field).values_list("pk", field)[:2000]:
             if kind == "ending_soon":
                 moment = moment - timezone.timedelta(minutes=settings.EVENT_ENDING_SOON_MINUTES)
+            # A moment still ahead is handed over once, with its ETA (each beat of the lookahead
+            # sending it again tripled the workers' load and their lag under it); once it is due
+            # and has not fired, every beat sends it again.
+            if moment > now and not _first_time(f"boundary:{kind}:{pk}:{moment.timestamp()}"):
+                continue
             fire_boundary.apply_async((pk, kind), eta=max(moment, now))
             count += 1
     return count
