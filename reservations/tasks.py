@@ -205,9 +205,13 @@ def fire_boundary(reservation_id: int, kind: str) -> bool:
         )
         if booking is None or getattr(booking, BOUNDARY_FIELD[kind]) is not None:
             return False
-        moment = _moment(booking, kind)
-        if max(moment, booking.start) > now + timezone.timedelta(milliseconds=50):
-            return False  # not yet (or moved later since it was scheduled): the scheduler comes back
+        moment = max(_moment(booking, kind), booking.start)
+        if moment > now + timezone.timedelta(milliseconds=50):
+            # Not yet: woken early, or moved later since it was scheduled. Soon: again at the
+            # moment (the beat hands a coming moment over only once); later: the beat will.
+            if moment - now <= LOOKAHEAD:
+                transaction.on_commit(lambda: fire_boundary.apply_async((reservation_id, kind), eta=moment))
+            return False
         if kind in ("ending_soon", "ended") and booking.started_event_at is None:
             _fire(booking, "started", now)  # in order, even after downtime
         if kind == "ending_soon" and booking.end <= now:

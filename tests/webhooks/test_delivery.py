@@ -157,6 +157,23 @@ def test_start_and_end_events_fire_once_on_time_and_in_order(scene, receiver, wo
 
 
 @pytest.mark.drill
+def test_one_beat_and_an_early_wake_still_fire_on_time(scene, receiver, worker):
+    """The beat hands a coming start over once; a task woken before the moment hands itself over
+    again for the moment instead of waiting for beats that will not send it again."""
+    hook(scene, f"{receiver.url}/ok", event_types=["reservation.started"])
+    start = timezone.now() + timedelta(seconds=2)
+    booking = bookings.reservation_create(
+        actor=scene["admin"], resource=scene["gpu"], start=start, end=start + timedelta(hours=1)
+    )
+    assert schedule_boundaries() == 1 and schedule_boundaries() == 0
+    assert fire_boundary(booking.pk, "started") is False  # early: nothing now, again at the moment
+    receiver.wait_for(1, "/ok")
+    booking.refresh_from_db()
+    assert 0 <= (booking.started_event_at - booking.start).total_seconds() < 1
+    assert Event.objects.filter(type="reservation.started").count() == 1
+
+
+@pytest.mark.drill
 def test_missed_events_fire_late_in_order_after_downtime(scene, receiver, worker):
     hook(scene, f"{receiver.url}/ok", event_types=["reservation.started", "reservation.ended"])
     past = timezone.now() - timedelta(hours=2)
