@@ -238,3 +238,31 @@ def test_addresses_are_checked_again_at_send_time(scene, receiver, worker_factor
     delivery = Delivery.objects.get()
     assert "Refused by outbound safety" in delivery.last_error
     assert receiver.received() == []
+
+
+def test_the_worker_keeps_its_database_connection_and_survives_losing_it(scene, receiver, worker):
+    """Tasks reuse the worker's PostgreSQL connection (Celery would open one per task); when the
+    server drops it (a restart, a failover), the next task reconnects instead of failing."""
+    from django.db import connection
+
+    hook(scene, f"{receiver.url}/ok")
+    book(scene, scene["gpu"])
+    receiver.wait_for(1, "/ok")
+
+    def worker_backends() -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'"
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    before = worker_backends()
+    book(scene, scene["gpu"], start=soon(hours=3))
+    receiver.wait_for(2, "/ok")
+    assert worker_backends() & before, "a new connection for each task"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(worker_backends())])
+    book(scene, scene["gpu"], start=soon(hours=6))
+    receiver.wait_for(3, "/ok")
+    wait(lambda: Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == 3)
