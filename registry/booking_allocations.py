@@ -8,7 +8,6 @@ stops the booking: the booking records why, its owner and the site's administrat
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Role
@@ -34,15 +33,18 @@ def links_for(resource, apply_at: str) -> list[BookingTemplate]:
     operation (a series or a lease asks once per booking)."""
     links = resource.__dict__.get("_booking_template_links")
     if links is None:
-        links = config_cache.cached(
-            ("booking_templates", resource.pk, resource.resource_type_id),
+        # All links (a short table; any change raises every site's version), kept once per site
+        # version: per resource, the first booking of each resource in a process read them again.
+        site_links = config_cache.cached(
+            ("booking_templates", resource.site_id),
             config_version_for(resource),
-            lambda: list(
-                BookingTemplate.objects.filter(Q(resource=resource) | Q(resource_type_id=resource.resource_type_id))
-                .select_related("template")
-                .order_by("pk")
-            ),
+            lambda: list(BookingTemplate.objects.select_related("template").order_by("pk")),
         )
+        links = [
+            link
+            for link in site_links
+            if link.resource_id == resource.pk or link.resource_type_id == resource.resource_type_id
+        ]
         resource.__dict__["_booking_template_links"] = links
     own = [link for link in links if link.resource_id == resource.pk]
     return [link for link in (own or links) if link.apply_at == apply_at]
