@@ -58,4 +58,4 @@ class ModelSerializer(serializers.ModelSerializer):
         """The serializer's output straight from the database (see common.api.rows): (a
         values_list() queryset, a function turning rows of it into what to_representation gives)."""
         plan = self.row_plan()
-        return queryset.values_list(*plan.paths), plan.render
+        return plan.values(queryset), plan.render

@@ -145,7 +145,7 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
         plan = self.row_plan()
         visible = selectors.details_visible_q(self.context["request"].user)
         shown = Value(True) if not visible else Case(When(visible, then=Value(True)), default=Value(False))
-        values = queryset.annotate(details_visible=ExpressionWrapper(shown, BooleanField())).values_list(*plan.paths)
+        values = plan.values(queryset.annotate(details_visible=ExpressionWrapper(shown, BooleanField())))
 
         def render(page) -> list[dict]:
             found = plan.render(page)
