@@ -1,6 +1,6 @@
 """Lists made from rows, not model instances (issue 17): the page is chosen on ids alone, in the
 list's order (an index can give it without sorting every visible row), then only that page is
-joined and read with `values()` and rendered by the serializer's `rows()`."""
+joined and read with `values_list()` and rendered by the serializer's `rows()`."""
 
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import BigIntegerField, BooleanField, F, Func, Value

@@ -50,37 +50,26 @@ class IsoText(Func):
         self.zone = zone
 
     def as_sql(self, compiler, connection, **extra):
-        column, column_params = compiler.compile(self.source_expressions[0])
-        params = []
-
-        def col() -> str:
-            params.extend(column_params)
-            return column
-
-        zone = "'" + self.zone.replace("'", "''") + "'"
-
-        def local() -> str:
-            return f"({col()} AT TIME ZONE {zone})"
-
-        whole = f"to_char({local()}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        column, params = compiler.compile(self.source_expressions[0])
+        if params:
+            raise ValueError("IsoText reads a column, not an expression with parameters")
+        zone = self.zone.replace("'", "''")  # a tz database name; quoted all the same
+        local = f"({column} AT TIME ZONE '{zone}')"
+        whole = f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
         fraction = (
-            f"CASE WHEN date_part('microseconds', {col()})::bigint %% 1000000 = 0 THEN '' "
-            f"ELSE to_char({local()}, '.US') END"
+            f"CASE WHEN date_part('microseconds', {column})::bigint %% 1000000 = 0 THEN '' "
+            f"ELSE to_char({local}, '.US') END"
         )
         if self.zone == "UTC":
             offset = "'Z'"
         else:
-
-            def seconds() -> str:
-                return f"extract(epoch FROM {local()} - ({col()} AT TIME ZONE 'UTC'))"
-
+            seconds = f"extract(epoch FROM {local} - ({column} AT TIME ZONE 'UTC'))"
             offset = (
-                f"CASE WHEN {seconds()} = 0 THEN 'Z' "
-                f"WHEN {seconds()} < 0 THEN '-' || to_char(make_interval(secs => -{seconds()}), 'HH24:MI') "
-                f"ELSE '+' || to_char(make_interval(secs => {seconds()}), 'HH24:MI') END"
+                f"CASE WHEN {seconds} = 0 THEN 'Z' "
+                f"WHEN {seconds} < 0 THEN '-' || to_char(make_interval(secs => -{seconds}), 'HH24:MI') "
+                f"ELSE '+' || to_char(make_interval(secs => {seconds}), 'HH24:MI') END"
             )
-        sql = f"CASE WHEN {col()} IS NULL THEN NULL ELSE {whole} || {fraction} || {offset} END"
-        return sql, params
+        return f"CASE WHEN {column} IS NULL THEN NULL ELSE {whole} || {fraction} || {offset} END", []
 
 
 def _plain_iso_datetime(field) -> bool:
