@@ -6,7 +6,9 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 
 from accounts.access import is_global_admin
+from audit.models import Severity
 from common.admin import ReadOnlyInline, RoleScopedAdmin
+from common.events import publish, snapshot
 
 from . import selectors, services
 from .models import ApiToken, Membership, Profile, SshKey
@@ -115,8 +117,6 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        from audit.models import Severity
-        from common.events import publish, snapshot
 
         before = snapshot(User.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
@@ -131,7 +131,6 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     def delete_model(self, request, obj):
-        from common.events import publish, snapshot
 
         publish(
             "user.deleted", actor=request.user, instance=obj, site_id=None, before=snapshot(obj), severity="warning"

@@ -21,6 +21,7 @@ from .login_limits import InvalidTokenThrottle
 from .models import ApiToken
 from .oidc import jwt as oidc_jwt
 from .oidc import userinfo as oidc_userinfo
+from .oidc.backend import KeycloakBackend
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
@@ -65,7 +66,6 @@ def user_for_access_token(raw: str):
     if not settings.OIDC_ENABLED:
         raise _refuse("Bearer access token presented but OIDC is not configured.", "Invalid token.")
     claims = _access_token_claims(raw)
-    from .oidc.backend import KeycloakBackend
 
     User = get_user_model()
     user = User.objects.filter(profile__oidc_subject=claims["sub"]).first()

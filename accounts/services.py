@@ -12,6 +12,7 @@ from audit.models import Severity
 from common.events import publish, snapshot
 from common.exceptions import Conflict, PermissionDenied
 from common.services import apply_changes, validated_save
+from resources.selectors import visible_resources
 
 from . import ssh, tokens
 from .access import forget_site_roles, is_global_admin, require_global_admin, require_site_admin
@@ -304,11 +305,8 @@ def calendar_feed_create(*, actor, user, resource=None) -> tuple[CalendarFeed, s
     """A new secret link for the user's own bookings (no resource) or one resource's calendar;
     the feed's previous link stops working. Returns the link and its secret, shown this once."""
     _require_self_or_global_admin(actor, user, "make calendar links for this account")
-    if resource is not None:
-        from resources.selectors import visible_resources
-
-        if not visible_resources(user=user).filter(pk=resource.pk).exists():
-            raise PermissionDenied("This resource is not visible to the link's owner.")
+    if resource is not None and not visible_resources(user=user).filter(pk=resource.pk).exists():
+        raise PermissionDenied("This resource is not visible to the link's owner.")
     _lock_user(user)
     now = timezone.now()
     CalendarFeed.objects.filter(user=user, resource=resource, legacy=False, revoked_at=None).update(revoked_at=now)

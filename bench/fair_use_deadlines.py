@@ -37,7 +37,8 @@ from bench.support import database_url  # noqa: E402
 from bench.support import percentile as pct  # noqa: E402
 from config.celery import app, worker_command  # noqa: E402
 from reservations.models import Reservation, ReservationStatus  # noqa: E402
-from reservations.tasks import expire_pending, release_no_shows, schedule_boundaries  # noqa: E402
+from reservations.policies.tasks import expire_pending, release_no_shows  # noqa: E402
+from reservations.tasks import schedule_boundaries  # noqa: E402
 from resources.models import Resource, ResourceType, Site  # noqa: E402
 from webhooks.models import Event  # noqa: E402
 

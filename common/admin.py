@@ -7,6 +7,8 @@ from django.utils.html import strip_tags
 
 from accounts.access import administered_site_ids, can_admin_site, is_global_admin, may_use_admin, scope_to_sites
 from common.errors import REFUSALS, refusal_for
+from resources import selectors as catalogue
+from resources.models import Site
 
 from . import spreadsheet
 
@@ -65,8 +67,6 @@ class RoleScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Choices are what this operator may use: sites they administer, types, resources and
         # webhooks they see; nothing of another site is offered (or named) in a form.
-        from resources import selectors as catalogue
-        from resources.models import Site
 
         user = request.user
         if db_field.name == "site":

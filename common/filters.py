@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import Q
 
+from resources.models import Site
+
 from .forms import object_id
 
 
@@ -23,7 +25,6 @@ class SiteRefFilter(django_filters.CharFilter):
         self.id_field = id_field
 
     def by_site(self, queryset, name, value):
-        from resources.models import Site
 
         if value.isdigit():
             pk = object_id(value)

@@ -2,6 +2,8 @@ import os
 
 from celery import Celery, signals
 
+from observability import logging as log_context
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("reservoir")
@@ -23,7 +25,6 @@ def use_django_logging(**kwargs) -> None:
 
 
 def _connect_log_context() -> None:
-    from observability import logging as log_context
 
     signals.before_task_publish.connect(log_context.add_request_id_header, weak=False)
     signals.task_prerun.connect(log_context.enter_task, weak=False)

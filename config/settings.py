@@ -398,8 +398,10 @@ EVENT_ENDING_SOON_MINUTES = env_int("EVENT_ENDING_SOON_MINUTES", 15)
 CELERY_TASK_ROUTES = {"webhooks.tasks.deliver": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhook-outbox-sweep"] = {"task": "webhooks.tasks.sweep", "schedule": 5.0}
 CELERY_BEAT_SCHEDULE["booking-boundaries"] = {"task": "reservations.tasks.schedule_boundaries", "schedule": 1.0}
-CELERY_BEAT_SCHEDULE["approval-expiry"] = {"task": "reservations.tasks.expire_pending", "schedule": 1.0}
-CELERY_BEAT_SCHEDULE["no-show-release"] = {"task": "reservations.tasks.release_no_shows", "schedule": 1.0}
+CELERY_BEAT_SCHEDULE["approval-expiry"] = {"task": "reservations.policies.tasks.expire_pending", "schedule": 1.0}
+CELERY_BEAT_SCHEDULE["no-show-release"] = {"task": "reservations.policies.tasks.release_no_shows", "schedule": 1.0}
+# Task modules outside an app's own tasks.py (autodiscovery finds only those).
+CELERY_IMPORTS = ["reservations.policies.tasks"]
 # Check-in opens this long before a booking's start (types with a check-in window).
 CHECKIN_EARLY_MINUTES = env_int("CHECKIN_EARLY_MINUTES", 15)
 CELERY_BEAT_SCHEDULE["registry-expiry"] = {"task": "registry.tasks.expire_allocations", "schedule": 300.0}

@@ -22,7 +22,6 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", include("resources.urls")),
     # Served by common.middleware.HealthCheckMiddleware first; named here for reverse().
     path("healthz", common_views.healthz, name="healthz"),
     path("readyz", common_views.readyz, name="readyz"),

@@ -6,6 +6,7 @@ from django.utils import timezone
 from common import broker
 
 from .models import Notification
+from .tasks import send_notification_email
 
 
 def notify(*, user, kind: str, title: str, body: str = "", url: str = "") -> Notification:
@@ -13,8 +14,6 @@ def notify(*, user, kind: str, title: str, body: str = "", url: str = "") -> Not
     profile = getattr(user, "profile", None)
     wants_email = profile.email_notifications if profile is not None else True
     if wants_email and user.email:
-        from .tasks import send_notification_email
-
         transaction.on_commit(lambda: broker.send(send_notification_email, (notification.pk,)))
     return notification
 

@@ -53,8 +53,8 @@ class QuietRoutineFilter(logging.Filter):
 
     routine_tasks = (
         "reservations.tasks.schedule_boundaries",
-        "reservations.tasks.expire_pending",
-        "reservations.tasks.release_no_shows",
+        "reservations.policies.tasks.expire_pending",
+        "reservations.policies.tasks.release_no_shows",
         "accounts.tasks.sync_with_provider",
         "webhooks.tasks.sweep",
         "observability.tasks.send_heartbeat",

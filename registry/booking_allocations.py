@@ -14,6 +14,7 @@ from accounts.models import Membership, Role
 from common import config_cache
 from common.exceptions import DomainError
 from notifications.services import notify
+from reservations.events import publish_booking
 from resources.selectors import config_version_for
 
 from . import services
@@ -100,7 +101,6 @@ def _claim(booking, links: list[BookingTemplate]) -> None:
 
 
 def _report(booking, problem: str) -> None:
-    from reservations.events import publish_booking
 
     booking.allocation_problem = problem
     booking.save(update_fields=["allocation_problem", "updated"])

@@ -21,7 +21,14 @@ from common.request_context import current
 
 from . import bounds, kinds
 from .kinds import Kind
-from .models import Allocation, AllocationConflict, AllocationHistory, AllocationStatus, ConflictKind
+from .models import (
+    Allocation,
+    AllocationConflict,
+    AllocationHistory,
+    AllocationStatus,
+    AllocationTemplate,
+    ConflictKind,
+)
 
 EDITABLE = ("resource_name", "description", "notes", "assigned_to", "metadata", "expires_at", "server_hostname")
 FIXED = ("resource_type", "resource_value", "environment", "site")
@@ -492,7 +499,6 @@ def _validate_template_specs(specs) -> None:
 
 @transaction.atomic
 def template_save(*, actor, template, name: str, specs: list, description: str = ""):
-    from .models import AllocationTemplate
 
     require_global_admin(actor, "manage allocation templates")
     _validate_template_specs(specs)

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from accounts.access import administered_site_ids, scope_to_sites
 from common import times
-from reservations import quotas
-from reservations.models import QuotaRule, Reservation, ReservationStatus
+from reservations.models import Reservation, ReservationStatus
+from reservations.policies import quotas
+from reservations.policies.models import QuotaRule
 
 
 def _window(period, zone) -> tuple[datetime, datetime]:

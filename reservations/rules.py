@@ -39,12 +39,6 @@ def may_change(user, reservation) -> bool:
     return owns_or_administers(user, owner_id=reservation.owner_id, site_id=reservation.resource.site_id)
 
 
-def needs_approval(*, actor, resource: Resource) -> bool:
-    """Members' bookings of a type that needs approval wait for a site administrator; the
-    administrators' own (and those they make for others) do not."""
-    return resource.resource_type.requires_approval and not can_admin_site(actor, resource.site_id)
-
-
 def require_can_change(*, actor, reservation) -> None:
     if may_change(actor, reservation):
         return

@@ -13,9 +13,10 @@ from django.utils import timezone
 from accounts.access import administered_site_ids, owns_or_administers, scope_to_sites, visible_site_ids
 from common import times
 from resources.models import Resource
-from resources.selectors import MAX_TREE_DEPTH, resource_tree_ids
+from resources.selectors import resource_tree_ids
+from resources.tree import MAX_TREE_DEPTH
 
-from . import rules
+from . import hooks, recurrence, rules
 from .models import HOLDING, Reservation, Series, TsTzRange
 
 
@@ -199,6 +200,14 @@ def bookable_free(
     return slots
 
 
+def closed_intervals(resources, start: datetime, end: datetime) -> dict[int, list[Interval]]:
+    """{resource id: the time closed to bookings in [start, end) (blackouts), clipped to it}."""
+    return {
+        pk: [Interval(max(c.start, start), min(c.end, end)) for c in closures]
+        for pk, closures in hooks.closed(resources, start, end).items()
+    }
+
+
 def resource_availability(*, user, resource: Resource, start: datetime, end: datetime, min_length=None) -> dict:
     """The bookings of the resource's tree in [start, end), the busy time they make, and the
     free time in which `user` could book it (same rules as a booking)."""
@@ -207,10 +216,8 @@ def resource_availability(*, user, resource: Resource, start: datetime, end: dat
         .select_related("resource", "resource__site", "resource__resource_type", "owner")
         .order_by("start")
     )
-    from .blackouts import busy as closed  # blackouts read this module's intervals
-
     taken = [Interval(max(b.start, start), min(b.blocked_until, end)) for b in bookings]
-    busy = merge(taken + closed([resource], start, end)[resource.pk])
+    busy = merge(taken + closed_intervals([resource], start, end)[resource.pk])
     if not resource.is_bookable:
         return {"bookings": [b for b in bookings if b.end > start], "busy": [Interval(start, end)], "free": []}
     allowed = rules.limits(actor=user, resource=resource)
@@ -230,8 +237,6 @@ def without_own_cleanup(free: list[Interval], cleanup: timedelta, *, window_end:
 def series_preview(*, actor, resource: Resource, start: datetime, end: datetime, rrule: str, parameters=None):
     """Each occurrence a rule would give, with what would refuse it (taken, or a rule of the type),
     before anything is booked. One query for the clashes of all of them."""
-    from . import recurrence
-
     starts = recurrence.occurrences(rrule, start, resource.site.time_zone)
     duration = end - start
     cleanup = resource.cleanup_time
@@ -297,10 +302,8 @@ def first_free_slot(*, user, resources, duration: timedelta, after: datetime, be
             candidates.append((resource, allowed))
     if refusals and not candidates:
         raise ValidationError({"duration": sorted(set(refusals))})
-    from .blackouts import busy as closed  # blackouts read this module's intervals
-
     busy = busy_by_resource([r.pk for r, _ in candidates], after, before)
-    for pk, periods in closed([r for r, _ in candidates], after, before).items():
+    for pk, periods in closed_intervals([r for r, _ in candidates], after, before).items():
         busy[pk] = busy[pk] + periods
     best = None
     for resource, allowed in candidates:
@@ -314,47 +317,15 @@ def first_free_slot(*, user, resources, duration: timedelta, after: datetime, be
     return best
 
 
-def quota_rules_administered(*, user) -> QuerySet:
-    from .models import QuotaRule
-
-    return scope_to_sites(QuotaRule.objects.all(), administered_site_ids(user), "site").select_related(
-        "site", "resource_type"
+def free_after(booking: Reservation, *, within: timedelta = timedelta(hours=24)) -> datetime:
+    """Until when the booking could be extended as far as other bookings go (the next one's start,
+    less this booking's cleanup), looking at most `within` ahead."""
+    horizon = booking.blocked_until + within
+    following = (
+        overlapping(tree_ids(booking.resource_id), booking.blocked_until, horizon)
+        .exclude(pk=booking.pk)
+        .order_by("start")
+        .values_list("start", flat=True)
+        .first()
     )
-
-
-def blackouts_administered(*, user) -> QuerySet:
-    from .models import Blackout
-
-    return scope_to_sites(Blackout.objects.all(), administered_site_ids(user), "site").select_related(
-        "site", "resource", "created_by"
-    )
-
-
-def blackouts_visible(*, user) -> QuerySet:
-    from .models import Blackout
-
-    return scope_to_sites(Blackout.objects.all(), visible_site_ids(user), "site").select_related("site", "resource")
-
-
-def waitlist_visible(*, user) -> QuerySet:
-    """One's own entries; site administrators also those of their sites."""
-    from .models import WaitlistEntry
-
-    if user is None or not getattr(user, "is_authenticated", False):
-        return WaitlistEntry.objects.none()
-    entries = WaitlistEntry.objects.select_related("resource", "resource__site", "user", "booking")
-    sites = administered_site_ids(user)
-    if sites is None:
-        return entries
-    return entries.filter(Q(user=user) | Q(resource__site_id__in=sites))
-
-
-def lease_list(*, user) -> QuerySet:
-    """Leases the user owns or administers the site of (a member sees the bookings as busy time)."""
-    from .models import Lease
-
-    if user is None or not getattr(user, "is_authenticated", False):
-        return Lease.objects.none()
-    sites = administered_site_ids(user)
-    found = Lease.objects.all() if sites is None else Lease.objects.filter(Q(owner_id=user.pk) | Q(site_id__in=sites))
-    return found.select_related("site", "resource_type", "owner")
+    return (following - booking.cleanup) if following else booking.end + within

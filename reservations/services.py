@@ -19,7 +19,7 @@ from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
 from resources.selectors import lock_tree_roots, one_configuration, tree_of
 
-from . import approvals, blackouts, checkin, quotas, recurrence, rules, waitlist
+from . import hooks, recurrence, rules
 from .events import owner_data, publish_booking, publish_series_created
 from .models import HOLDING, Reservation, ReservationStatus, Series
 from .selectors import collides, details_visible_to, overlapping, tree_ids
@@ -152,9 +152,7 @@ def reservation_create(
             clashes = _clashes(resource, start, end)
             if clashes:
                 raise _conflict(clashes, actor, cleanup=resource.cleanup_time)
-        blackouts.check(resource, [quotas.Span(start, end)])
-        quotas.check(owner=owner, resource=resource, spans=[quotas.Span(start, end)])
-        awaiting = rules.needs_approval(actor=actor, resource=resource)
+        hooks.check(owner=owner, resource=resource, spans=[hooks.Span(start, end)])
         reservation = Reservation(
             resource=resource,
             owner=owner,
@@ -166,21 +164,27 @@ def reservation_create(
             cleanup=resource.cleanup_time,
             parameters=cleaned,
             lease=lease,
-            checkin_until=checkin.deadline(resource, start),
-            **(approvals.pending_fields(resource) if awaiting else {}),
         )
+        hooks.prepare(reservation, actor=actor)  # a check-in deadline; approval makes it pending
         _save(reservation, actor)
-        if awaiting:
-            approvals.announce_pending([reservation], actor=actor)
+        if reservation.status == ReservationStatus.PENDING:
+            publish_booking(
+                "reservation.pending", reservation, actor=actor, pending_until=reservation.pending_until.isoformat()
+            )
         else:
             publish_booking("reservation.created", reservation, actor=actor)
             _tell_owner(reservation, actor, "reservation.created", "made")
+        hooks.created([reservation], actor=actor)
         return reservation
 
 
 @transaction.atomic
-def reservation_update(*, actor, reservation: Reservation, **changes) -> Reservation:
-    return _apply_update(actor=actor, reservation=reservation, changes=changes, move_with=[reservation.pk])
+def reservation_update(
+    *, actor, reservation: Reservation, move_with: list[int] | None = None, **changes
+) -> Reservation:
+    """`move_with`: the other bookings moving with this one in the same operation (a lease)."""
+    together = [reservation.pk, *(move_with or [])]
+    return _apply_update(actor=actor, reservation=reservation, changes=changes, move_with=together)
 
 
 def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: list[int]) -> Reservation:
@@ -208,19 +212,22 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
     )
     if "resource" in changed:
         reservation.cleanup = reservation.resource.cleanup_time
-    if ({"start", "resource"} & set(changed)) and reservation.checked_in_at is None:
-        reservation.checkin_until = checkin.deadline(reservation.resource, reservation.start)
+    hooks.prepare(reservation, actor=actor, changed=frozenset(changed))
     if {"start", "end", "resource"} & set(changed):
         lock_tree_roots(old_resource, reservation.resource)
         clashes = _clashes(reservation.resource, reservation.start, reservation.end, move_with, reservation.cleanup)
         if clashes:
             raise _conflict(clashes, actor, cleanup=reservation.cleanup)
-        blackouts.check(reservation.resource, [quotas.Span(reservation.start, reservation.end)])
     if {"start", "end", "resource", "owner"} & set(changed):
         if "owner" in changed and not {"start", "end", "resource"} & set(changed):
             lock_tree_roots(reservation.resource)  # the order every writer takes: trees, then the owner
-        span = quotas.Span(reservation.start, reservation.end)
-        quotas.check(owner=reservation.owner, resource=reservation.resource, spans=[span], exclude=[reservation.pk])
+        hooks.check(
+            owner=reservation.owner,
+            resource=reservation.resource,
+            spans=[hooks.Span(reservation.start, reservation.end)],
+            exclude=[reservation.pk],
+            changed=frozenset(changed),
+        )
     if "start" in changed:
         reservation.reminder_sent_at = None
     if "end" in changed:
@@ -229,7 +236,7 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
     _save(reservation, actor)
     publish_booking("reservation.updated", reservation, actor=actor, before=before)
     if was != (reservation.resource, reservation.start, reservation.end):
-        waitlist.freed(*was)  # whoever waits for the time it left (their whole slot is checked)
+        hooks.freed(*was)  # the time it left (the waitlist serves whoever waits for it)
     _tell_owner(reservation, actor, "reservation.updated", "changed", was=was)
     return reservation
 
@@ -255,7 +262,7 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str = "") -> 
         update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "ended_event_at", "updated"]
     )
     publish_booking("reservation.cancelled", reservation, actor=actor, before=before, message=reason)
-    waitlist.freed(reservation.resource, reservation.start, reservation.end)
+    hooks.freed(reservation.resource, reservation.start, reservation.end)
     if running:
         # A running booking ends now: receivers revoke access at the cancellation, not at the old end.
         publish_booking(
@@ -314,8 +321,7 @@ def series_create(
         title=title,
     )
     result = SeriesResult(series=series)
-    awaiting = rules.needs_approval(actor=actor, resource=resource)
-    closed_periods = list(blackouts.periods_over(resource, starts[0], starts[-1] + duration))
+    closed_periods = hooks.closed([resource], starts[0], starts[-1] + duration)[resource.pk]
     refused, closed = [], []
     for occurrence in starts:
         occurrence_end = occurrence + duration
@@ -327,28 +333,25 @@ def series_create(
         if shut:
             closed.append((occurrence, shut[0]))
             continue
-        result.created.append(
-            Reservation(
-                resource=resource,
-                owner=owner,
-                created_by=actor,
-                title=title,
-                description=description,
-                start=occurrence,
-                end=occurrence_end,
-                cleanup=cleanup,
-                parameters=cleaned,
-                series=series,
-                checkin_until=checkin.deadline(resource, occurrence),
-                **(approvals.pending_fields(resource) if awaiting else {}),
-            )
+        booking = Reservation(
+            resource=resource,
+            owner=owner,
+            created_by=actor,
+            title=title,
+            description=description,
+            start=occurrence,
+            end=occurrence_end,
+            cleanup=cleanup,
+            parameters=cleaned,
+            series=series,
         )
+        hooks.prepare(booking, actor=actor)
+        result.created.append(booking)
     if result.created:
-        spans = [quotas.Span(r.start, r.end) for r in result.created]
-        quotas.check(owner=owner, resource=resource, spans=spans)
+        hooks.check(owner=owner, resource=resource, spans=[hooks.Span(r.start, r.end) for r in result.created])
     if closed and not skip_conflicts:
         occurrence, _ = closed[0]
-        blackouts.check(resource, [quotas.Span(occurrence, occurrence + duration)])
+        hooks.check(owner=owner, resource=resource, spans=[hooks.Span(occurrence, occurrence + duration)])
     if refused and not skip_conflicts:
         occurrence, clashes = refused[0]
         error = _conflict(clashes, actor, prefix=f"Occurrence {rules.local(occurrence, resource)}: ")
@@ -360,7 +363,7 @@ def series_create(
         {"start": o.isoformat(), "end": (o + duration).isoformat(), "conflicts": _describe(c, actor)}
         for o, c in refused
     ] + [
-        {"start": o.isoformat(), "end": (o + duration).isoformat(), "conflicts": [], "blackout": p.blackout.reason}
+        {"start": o.isoformat(), "end": (o + duration).isoformat(), "conflicts": [], "blackout": p.reason}
         for o, p in closed
     ]
     try:
@@ -369,9 +372,8 @@ def series_create(
     except IntegrityError as exc:
         raise Conflict("Another booking took one of these slots a moment ago; try again.", code="overlap") from exc
     publish_series_created(series, result.created, actor=actor, skipped=len(result.skipped), owner=owner_data(owner))
-    if awaiting:
-        approvals.announce_pending(result.created, actor=actor, publish=False)
-    elif result.created:
+    hooks.created(result.created, actor=actor)
+    if result.created[0].status != ReservationStatus.PENDING:
         _tell_owner(
             result.created[0],
             actor,

@@ -9,10 +9,10 @@ from redis.exceptions import RedisError
 from accounts.models import MAX_REMINDER_MINUTES
 from notifications.services import notify
 
-from . import leases, rules
-from .checkin import free_after
+from . import hooks, rules
 from .events import publish_booking
 from .models import Reservation, ReservationStatus
+from .selectors import free_after
 
 
 @shared_task
@@ -103,32 +103,11 @@ def _first_time(key: str) -> bool:
 
 @shared_task(ignore_result=True)
 def fire_deadline(reservation_id: int, kind: str) -> int:
-    """At a pending booking's decision deadline ("expire") or a check-in deadline ("no_show"), as
-    scheduled by schedule_boundaries with an ETA; the state under the row lock decides, so a
-    deadline moved or met meanwhile does nothing, and nothing happens twice."""
-    from .approvals import expire_due
-    from .checkin import release_due
-
+    """At a booking's deadline of a policy (hooks.Deadline: a pending booking's decision, "expire";
+    a check-in, "no_show"), as scheduled by schedule_boundaries with an ETA; the state under the row
+    lock decides, so a deadline moved or met meanwhile does nothing, and nothing happens twice."""
     due_by = timezone.now() + DEADLINE_TOLERANCE  # a timer a few ms early still counts
-    run = expire_due if kind == "expire" else release_due
-    return run(now=due_by, limit=1, pk=reservation_id)
-
-
-@shared_task(ignore_result=True)
-def expire_pending() -> int:
-    """Beat, every second: pending bookings not approved in time are rejected, once each (what the
-    scheduled deadline tasks missed, e.g. after downtime)."""
-    from .approvals import expire_due
-
-    return expire_due()
-
-
-@shared_task(ignore_result=True)
-def release_no_shows() -> int:
-    """Beat, every second: bookings nobody checked in by their deadline are released, once each."""
-    from .checkin import release_due
-
-    return release_due()
+    return hooks.deadline_of(kind).run(now=due_by, limit=1, pk=reservation_id)
 
 
 @shared_task(ignore_result=True)
@@ -158,18 +137,7 @@ def schedule_boundaries() -> int:
         ),
         ("ended", "end", confirmed.filter(ended_event_at__isnull=True, end__lte=horizon)),
     ]
-    deadlines = [
-        (
-            "expire",
-            "pending_until",
-            Reservation.objects.filter(status=ReservationStatus.PENDING, pending_until__lte=horizon),
-        ),
-        (
-            "no_show",
-            "checkin_until",
-            confirmed.filter(checked_in_at__isnull=True, released_at__isnull=True, checkin_until__lte=horizon),
-        ),
-    ]
+    deadlines = [(d.kind, d.field, d.pending().filter(**{f"{d.field}__lte": horizon})) for d in hooks.deadlines()]
     count = 0
     for kind, field, rows in deadlines:
         # Future deadlines only, each handed over once (the per-second catch-up runs take what
@@ -196,7 +164,7 @@ def schedule_boundaries() -> int:
 def fire_boundary(reservation_id: int, kind: str) -> bool:
     now = timezone.now()
     with transaction.atomic():
-        leases.lock_lease_of(reservation_id)  # first: the lease's bookings start together (leases.py)
+        hooks.lock_for_boundary(reservation_id)  # first: a lease's bookings start together (leases)
         booking = (
             Reservation.objects.select_for_update(of=("self",))
             .select_related("resource", "resource__site", "resource__resource_type", "resource__parent", "owner")
@@ -238,4 +206,4 @@ def _fire(booking: Reservation, kind: str, now) -> None:
     )
     setattr(booking, BOUNDARY_FIELD[kind], now)
     booking.save(update_fields=[BOUNDARY_FIELD[kind]])
-    leases.on_boundary(booking, kind, now, fire=_fire)
+    hooks.boundary_reached(booking, kind, now, fire=_fire)

@@ -9,7 +9,7 @@ from common.admin import ReadOnlyInline, ServiceBackedAdmin
 from . import selectors, services
 from .models import Resource, ResourceStatus, ResourceType
 from .models import Site as SiteModel
-from .selectors import resource_ancestor_ids
+from .tree import resource_ancestor_ids
 
 
 class CatalogueAdmin(ServiceBackedAdmin):

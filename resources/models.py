@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from common.models import TimeStampedModel
 
 from .parameters import validate_parameter_schema
+from .tree import resource_ancestor_ids
 from .validators import validate_color, validate_json_object, validate_time_zone
 
 
@@ -196,7 +197,6 @@ class Resource(TimeStampedModel):
         return self.cleanup if self.cleanup is not None else self.resource_type.cleanup
 
     def clean(self) -> None:
-        from .selectors import resource_ancestor_ids
 
         errors = {}
         if self.resource_type_id and self.site_id:

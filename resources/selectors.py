@@ -11,9 +11,9 @@ from accounts.access import scope_to_sites, scope_to_sites_or_global, visible_si
 from common.forms import object_id
 
 from .models import Resource, ResourceType, Site
+from .tree import MAX_TREE_DEPTH
 
 # A guard against corrupt data: trees are shallow (site > rack > server > GPU).
-MAX_TREE_DEPTH = 64
 
 
 def visible_sites(*, user) -> QuerySet[Site]:
@@ -178,46 +178,6 @@ def lock_tree_roots(*resources: Resource) -> None:
         return
     roots = sorted({tree_of(r)[0][-1] for r in resources})
     list(Resource.objects.select_for_update().filter(pk__in=roots).order_by("pk").values_list("pk", flat=True))
-
-
-def _walk(sql: str, resource_id: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"id": resource_id, "depth": MAX_TREE_DEPTH})
-        return [row[0] for row in cursor.fetchall()]
-
-
-def resource_ancestor_ids(resource_id: int) -> list[int]:
-    """The resource and its ancestors, nearest first."""
-    table = Resource._meta.db_table
-    return _walk(
-        f"""
-        WITH RECURSIVE up(id, parent_id, depth) AS (
-            SELECT id, parent_id, 0 FROM {table} WHERE id = %(id)s
-            UNION ALL
-            SELECT r.id, r.parent_id, up.depth + 1 FROM {table} r JOIN up ON r.id = up.parent_id
-            WHERE up.depth < %(depth)s
-        )
-        SELECT id FROM up ORDER BY depth
-        """,
-        resource_id,
-    )
-
-
-def resource_descendant_ids(resource_id: int) -> list[int]:
-    """The resource and everything below it, breadth first."""
-    table = Resource._meta.db_table
-    return _walk(
-        f"""
-        WITH RECURSIVE down(id, depth) AS (
-            SELECT id, 0 FROM {table} WHERE id = %(id)s
-            UNION ALL
-            SELECT r.id, down.depth + 1 FROM {table} r JOIN down ON r.parent_id = down.id
-            WHERE down.depth < %(depth)s
-        )
-        SELECT id FROM down ORDER BY depth, id
-        """,
-        resource_id,
-    )
 
 
 def resource_tree(*, user, site: Site) -> list[tuple[Resource, int]]:

@@ -18,12 +18,15 @@ from django.db import transaction
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
+from accounts.models import Membership, Role
 from audit import services as audit
 from audit.models import Severity
 from common import broker
+from notifications.services import notify
 
 from . import safety, signing
 from .models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
+from .queue import DELIVER
 
 logger = logging.getLogger("reservoir.webhooks")
 
@@ -204,9 +207,7 @@ def wake_next_in_line(delivery: Delivery) -> None:
         .first()
     )
     if following is not None:
-        from .tasks import deliver
-
-        transaction.on_commit(lambda: broker.send(deliver, (following,)))
+        transaction.on_commit(lambda: broker.send(DELIVER, (following,)))
 
 
 def record(delivery: Delivery, number: int, started, body: bytes, headers: dict, outcome: Outcome) -> None:
@@ -282,14 +283,10 @@ def record(delivery: Delivery, number: int, started, body: bytes, headers: dict,
         },
     )
     if next_retry_at is not None:
-        from .tasks import deliver
-
-        transaction.on_commit(lambda: deliver.apply_async((delivery.pk,), countdown=next_delay))
+        transaction.on_commit(lambda: DELIVER.apply_async((delivery.pk,), countdown=next_delay))
 
 
 def _disable(hook: Webhook, reason: str) -> None:
-    from accounts.models import Membership, Role
-    from notifications.services import notify
 
     hook.enabled = False
     hook.disabled_reason = reason

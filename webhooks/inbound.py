@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from notifications.services import notify
+from reservations.models import Reservation
 
 from .models import Delivery, InboundCallback, Webhook
 
@@ -11,8 +12,6 @@ def handle_callback(*, webhook: Webhook, message_id: str, payload: dict) -> dict
     InboundCallback.objects.create(webhook=webhook, message_id=message_id, body=payload)
     kind = payload.get("type") if isinstance(payload, dict) else None
     if kind == "progress":
-        from reservations.models import Reservation
-
         booking = (
             Reservation.objects.select_related("resource", "owner")
             .filter(pk=payload.get("reservation"), resource__site_id=webhook.site_id)

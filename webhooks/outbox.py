@@ -9,8 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common import broker, config_cache
+from resources.selectors import config_version_for, site_config_version, tree_of
 
 from .models import Delivery, Event, ScopeKind, Webhook
+from .queue import DELIVER
 
 
 def scope_filter(*, resource_id=None, resource_type_id=None, path=()) -> Q:
@@ -47,7 +49,6 @@ def matched_webhooks(
                 path=path,
             )
         )
-    from resources.selectors import site_config_version
 
     hooks = config_cache.cached(
         ("webhooks", site_id),
@@ -75,17 +76,15 @@ def enqueue_after_commit(delivery_ids: list[int]) -> None:
         return
 
     def send():
-        from .tasks import deliver
 
         for delivery_id in delivery_ids:
-            if not broker.send(deliver, (delivery_id,)):
+            if not broker.send(DELIVER, (delivery_id,)):
                 return  # broker down: the sweeper sends from the outbox
 
     transaction.on_commit(send)
 
 
 def write_event(*, event_type: str, data: dict, site_id: int | None, resource=None, webhooks=None) -> Event:
-    from resources.selectors import config_version_for, tree_of
 
     now = timezone.now()
     event_id = uuid.uuid4()

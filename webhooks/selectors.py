@@ -4,8 +4,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import administered_site_ids, scope_to_sites
+from resources.tree import resource_ancestor_ids
 
-from .models import DeliveryAttempt, Webhook
+from .models import Delivery, DeliveryAttempt, Event, Webhook
+from .outbox import scope_filter
 
 
 def webhook_list(*, user) -> QuerySet[Webhook]:
@@ -19,9 +21,6 @@ def webhook_list(*, user) -> QuerySet[Webhook]:
 
 def webhooks_for_resource(*, user, resource) -> QuerySet[Webhook]:
     """The webhooks (enabled or not) whose scope covers events about this resource."""
-    from resources.selectors import resource_ancestor_ids
-
-    from .outbox import scope_filter
 
     path = resource_ancestor_ids(resource.pk)
     scope = scope_filter(resource_id=resource.pk, resource_type_id=resource.resource_type_id, path=path)
@@ -29,7 +28,6 @@ def webhooks_for_resource(*, user, resource) -> QuerySet[Webhook]:
 
 
 def delivery_list(*, user):
-    from .models import Delivery
 
     if user is None or not getattr(user, "is_authenticated", False):
         return Delivery.objects.none()
@@ -40,7 +38,6 @@ def delivery_list(*, user):
 
 def event_list(*, user):
     """Outbox events of the sites the user administers (events without a site: global administrators)."""
-    from .models import Event
 
     if user is None or not getattr(user, "is_authenticated", False):
         return Event.objects.none()

@@ -21,6 +21,8 @@ from accounts import services
 from accounts.models import ProviderGrant
 
 from . import discovery, grants
+from . import jwt as oidc_jwt
+from .backend import KeycloakBackend
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +40,9 @@ def _refresh(refresh_token: str) -> requests.Response:
 
 
 def _current_claims(tokens: dict) -> dict:
-    from .backend import KeycloakBackend
 
     payload = {}
     if tokens.get("id_token"):
-        from . import jwt as oidc_jwt
-
         payload = oidc_jwt.verify(tokens["id_token"])
     return KeycloakBackend().get_userinfo(tokens["access_token"], tokens.get("id_token"), payload)
 
@@ -58,7 +57,6 @@ def _undecided(grant: ProviderGrant, why: str) -> str:
 
 def check(grant: ProviderGrant) -> str:
     """Asks the provider about one grant (locked by the caller): KEPT, CUT_OFF or UNDECIDED."""
-    from .backend import KeycloakBackend
 
     user = grant.user
     refresh_token = grants.unseal(grant.refresh_token)

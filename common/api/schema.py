@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from .conditional import GUARDED, ConditionalObjectMixin
 from .routers import MAX_ID
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -61,7 +62,6 @@ class AutoSchema(SpectacularAutoSchema):
         return sorted(statuses)
 
     def _guarded(self) -> bool:
-        from .conditional import GUARDED, ConditionalObjectMixin
 
         return self.method in GUARDED and "{" in self.path and isinstance(self.view, ConditionalObjectMixin)
 

@@ -11,8 +11,8 @@ from common.api.fields import VisibleRelatedField
 from common.api.serializers import ModelSerializer
 from common.filters import SiteRefFilter
 from common.forms import object_id
-from reservations import blackouts, selectors
-from reservations.models import Blackout, BlackoutPeriod
+from reservations.policies import blackouts
+from reservations.policies.models import Blackout, BlackoutPeriod
 from resources.models import Resource, Site
 from resources.selectors import visible_resources, visible_sites
 
@@ -93,7 +93,7 @@ class BlackoutViewSet(
     filterset_class = BlackoutFilter
 
     def get_queryset(self):
-        return selectors.blackouts_visible(user=self.request.user).prefetch_related("periods").order_by("start", "pk")
+        return blackouts.blackouts_visible(user=self.request.user).prefetch_related("periods").order_by("start", "pk")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

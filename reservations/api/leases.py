@@ -11,8 +11,11 @@ from rest_framework.response import Response
 from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
 from common.api.serializers import ModelSerializer
-from reservations import lease_search, leases, selectors
-from reservations.models import Lease, Reservation
+from reservations.leases import search as lease_search
+from reservations.leases import selectors as lease_selectors
+from reservations.leases import services as leases
+from reservations.leases.models import Lease
+from reservations.models import Reservation
 from resources.models import ResourceType, Site
 from resources.selectors import visible_resource_types, visible_sites
 
@@ -145,7 +148,7 @@ class LeaseViewSet(
     def get_queryset(self):
         bookings = Reservation.objects.select_related("resource").order_by("resource__name", "pk")
         return (
-            selectors.lease_list(user=self.request.user)
+            lease_selectors.lease_list(user=self.request.user)
             .prefetch_related(Prefetch("bookings", queryset=bookings))
             .order_by("start", "pk")
         )

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from reservations import quotas
+from reservations.policies import quotas
 
 
 class QuotaUsageSerializer(serializers.Serializer):

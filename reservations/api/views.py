@@ -9,8 +9,9 @@ from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
 from common.api.row_lists import RowListMixin
-from reservations import approvals, checkin, selectors, services
+from reservations import selectors, services
 from reservations.filters import ReservationFilter
+from reservations.policies import approvals, checkin
 from resources.selectors import site_by_ref, visible_resources
 
 from .serializers import (

@@ -9,8 +9,8 @@ from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
 from common.api.serializers import ModelSerializer
 from common.forms import object_id
-from reservations import selectors, waitlist
-from reservations.models import WaitlistEntry, WaitlistStatus
+from reservations.policies import waitlist
+from reservations.policies.models import WaitlistEntry, WaitlistStatus
 from resources.models import Resource
 from resources.selectors import visible_resources
 
@@ -72,7 +72,7 @@ class WaitlistViewSet(
     filterset_class = WaitlistFilter
 
     def get_queryset(self):
-        return selectors.waitlist_visible(user=self.request.user).order_by("created", "pk")
+        return waitlist.waitlist_visible(user=self.request.user).order_by("created", "pk")
 
     def perform_create(self, serializer):
         serializer.instance = waitlist.join(actor=self.request.user, **serializer.validated_data)

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership, Role
 from reservations import services
-from reservations.models import Lease, Reservation
+from reservations.leases.models import Lease
+from reservations.models import Reservation
 from tests.browser.support import log_in
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 

@@ -12,7 +12,7 @@ from common.exceptions import Conflict
 from registry import booking_templates
 from registry.models import Allocation, AllocationTemplate
 from reservations import services
-from reservations.models import QuotaPeriod, QuotaRule
+from reservations.policies.models import QuotaPeriod, QuotaRule
 from resources.models import Resource, Site
 from tests.factories import ResourceFactory, ResourceTypeFactory
 from webhooks import signing

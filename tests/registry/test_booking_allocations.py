@@ -10,8 +10,8 @@ from django.utils import timezone
 from notifications.models import Notification
 from registry import booking_templates
 from registry.models import Allocation, AllocationTemplate, ApplyAt
-from reservations import leases
 from reservations import services as bookings
+from reservations.leases import services as leases
 from reservations.models import Reservation
 from reservations.tasks import fire_boundary
 from tests.factories import ResourceFactory, ResourceTypeFactory

@@ -52,7 +52,8 @@ def test_resources_by_attribute_and_a_lease_found_booked_and_cancelled(cli, site
 
     from django.utils import timezone
 
-    from reservations.models import Lease, Reservation
+    from reservations.leases.models import Lease
+    from reservations.models import Reservation
     from tests.factories import ResourceFactory, ResourceTypeFactory
 
     kind = ResourceTypeFactory(site=site_a, name="GPU server")

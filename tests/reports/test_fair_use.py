@@ -6,8 +6,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from reservations import approvals, services, tasks
-from reservations.models import QuotaPeriod, QuotaRule, Reservation
+from reservations import services
+from reservations.models import Reservation
+from reservations.policies import approvals
+from reservations.policies import tasks as policy_tasks
+from reservations.policies.models import QuotaPeriod, QuotaRule
 from tests.factories import ResourceFactory, ResourceTypeFactory
 from tests.reservations.conftest import at
 
@@ -23,7 +26,7 @@ def scene(member, site_admin, site_a):
     missed = services.reservation_create(actor=member, resource=scope, start=at(1, 9), end=at(1, 10))
     services.reservation_create(actor=member, resource=scope, start=at(1, 11), end=at(1, 12))
     Reservation.objects.filter(pk=missed.pk).update(checkin_until=timezone.now() - timedelta(minutes=1))
-    tasks.release_no_shows()
+    policy_tasks.release_no_shows()
     approvals.reservation_approve(
         actor=site_admin,
         reservation=services.reservation_create(actor=member, resource=krios, start=at(2, 9), end=at(2, 10)),
@@ -50,7 +53,7 @@ def test_members_may_not_see_it(member_api):
 
 
 def test_top_users_of_a_quota_rule(scene, site_a):
-    from reservations import quotas
+    from reservations.policies import quotas
 
     rule = QuotaRule.objects.get(site=site_a)
     top = quotas.top_users(rule, quotas.Span(at(1, 0), at(4, 0)))

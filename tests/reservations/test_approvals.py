@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from common.exceptions import Conflict
 from notifications.models import Notification
-from reservations import approvals, services, tasks
+from reservations import services, tasks
 from reservations.models import Reservation, ReservationStatus
+from reservations.policies import approvals
+from reservations.policies import tasks as policy_tasks
 from tests.concurrency import race
 from tests.factories import ResourceFactory, ResourceTypeFactory
 from webhooks.models import Event
@@ -82,8 +84,8 @@ def test_reject_frees_the_slot(member, second_member, site_admin_api, krios):
 def test_an_undecided_booking_expires_once(member, krios):
     booking = book(member, krios)
     Reservation.objects.filter(pk=booking.pk).update(pending_until=timezone.now() - timedelta(seconds=1))
-    assert tasks.expire_pending() == 1
-    assert tasks.expire_pending() == 0
+    assert policy_tasks.expire_pending() == 1
+    assert policy_tasks.expire_pending() == 0
     booking.refresh_from_db()
     assert booking.status == ReservationStatus.REJECTED and "expired" in booking.cancel_reason
     (event,) = Event.objects.filter(type="reservation.rejected")

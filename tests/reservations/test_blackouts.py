@@ -7,8 +7,10 @@ import pytest
 
 from common.exceptions import Conflict
 from notifications.models import Notification
-from reservations import blackouts, selectors, services
-from reservations.models import Blackout, Reservation
+from reservations import selectors, services
+from reservations.models import Reservation
+from reservations.policies import blackouts
+from reservations.policies.models import Blackout
 from tests.concurrency import race
 
 from .conftest import at

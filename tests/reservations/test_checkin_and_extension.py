@@ -10,8 +10,10 @@ import reservoir_cli
 from accounts.services import api_token_create
 from common.exceptions import Conflict
 from notifications.models import Notification
-from reservations import checkin, services, tasks
+from reservations import selectors, services, tasks
 from reservations.models import Reservation
+from reservations.policies import checkin
+from reservations.policies import tasks as policy_tasks
 from tests.factories import ResourceFactory, ResourceTypeFactory
 from webhooks.models import Event
 
@@ -69,7 +71,7 @@ def test_checked_in_bookings_are_kept(site_admin, scope):
     booking = running(site_admin, scope)
     checkin.reservation_check_in(actor=site_admin, reservation=booking)
     Reservation.objects.filter(pk=booking.pk).update(checkin_until=timezone.now() - MINUTE)
-    assert tasks.release_no_shows() == 0
+    assert policy_tasks.release_no_shows() == 0
     booking.refresh_from_db()
     assert booking.released_at is None and booking.checked_in_at is not None
 
@@ -78,8 +80,8 @@ def test_a_no_show_is_released_once_with_its_events(site_admin, member, scope):
     booking = running(site_admin, scope)
     Reservation.objects.filter(pk=booking.pk).update(owner=member, checkin_until=timezone.now() - MINUTE)
     old_end = booking.end
-    assert tasks.release_no_shows() == 1
-    assert tasks.release_no_shows() == 0
+    assert policy_tasks.release_no_shows() == 1
+    assert policy_tasks.release_no_shows() == 0
     booking.refresh_from_db()
     assert booking.release_reason == "no_show" and booking.end < old_end
     assert kinds(booking)[-2:] == ["reservation.released", "reservation.ended"]
@@ -157,9 +159,9 @@ def test_the_command_line_checks_in_and_extends(live_server, site_admin, scope, 
 def test_ending_soon_says_how_far_the_booking_could_be_extended(member, second_member, scope):
     booking = services.reservation_create(actor=member, resource=scope, start=at(2, 10), end=at(2, 11))
     services.reservation_create(actor=second_member, resource=scope, start=at(2, 13), end=at(2, 14))
-    assert checkin.free_after(booking) == at(2, 13)
+    assert selectors.free_after(booking) == at(2, 13)
     services.reservation_update(actor=member, reservation=booking, end=at(2, 13))
-    assert checkin.free_after(booking) == at(2, 13)  # nothing left: the next one follows
+    assert selectors.free_after(booking) == at(2, 13)  # nothing left: the next one follows
 
 
 def test_a_check_in_deadline_task_releases_once_and_spares_a_checked_in_booking(site_admin, scope):

@@ -8,9 +8,10 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from common.exceptions import Conflict
-from reservations import leases
 from reservations import services as bookings
-from reservations.models import Lease, Reservation, ReservationStatus
+from reservations.leases import services as leases
+from reservations.leases.models import Lease
+from reservations.models import Reservation, ReservationStatus
 from tests.concurrency import race
 from tests.factories import ResourceFactory, ResourceTypeFactory, UserFactory
 from webhooks.models import Event
@@ -307,7 +308,9 @@ def test_for_one_machine_the_search_agrees_with_the_first_free_slot(member, site
     slot the single-booking search offers (cleanup, notice, horizon, blackouts and trees alike)."""
     import random
 
-    from reservations import blackouts, lease_search, selectors
+    from reservations import selectors
+    from reservations.leases import search as lease_search
+    from reservations.policies import blackouts
     from resources.models import Resource
 
     kind = ResourceTypeFactory(

@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
-from reservations import approvals, selectors
+from reservations import selectors
 from reservations import services as bookings
 from reservations.api.serializers import ReservationSerializer
+from reservations.policies import approvals
 from tests.factories import ResourceFactory, ResourceTypeFactory
 
 from .conftest import at

@@ -8,8 +8,10 @@ import pytest
 from django.db import connection
 
 from common.exceptions import Conflict
-from reservations import quotas, services
-from reservations.models import QuotaPeriod, QuotaRule, Reservation, ReservationStatus
+from reservations import services
+from reservations.models import Reservation, ReservationStatus
+from reservations.policies import quotas
+from reservations.policies.models import QuotaPeriod, QuotaRule
 from tests.concurrency import race
 from tests.factories import ResourceFactory, ResourceTypeFactory
 

@@ -5,8 +5,10 @@ import pytest
 
 from common.exceptions import Conflict
 from notifications.models import Notification
-from reservations import approvals, services, waitlist
-from reservations.models import Reservation, ReservationStatus, WaitlistEntry, WaitlistStatus
+from reservations import services
+from reservations.models import Reservation, ReservationStatus
+from reservations.policies import approvals, waitlist
+from reservations.policies.models import WaitlistEntry, WaitlistStatus
 from tests.concurrency import race
 from tests.factories import ResourceFactory, ResourceTypeFactory, UserFactory
 from webhooks.models import Event
@@ -79,7 +81,7 @@ def test_a_rejection_frees_the_slot_for_the_waiter(member, second_member, site_a
 def test_a_waiter_the_rules_refuse_is_told_why(member, second_member, tree, site_a):
     from decimal import Decimal
 
-    from reservations.models import QuotaPeriod, QuotaRule
+    from reservations.policies.models import QuotaPeriod, QuotaRule
 
     taken = book(member, tree["gpu0"], at(2, 10), at(2, 12))
     entry = waitlist.join(actor=second_member, resource=tree["gpu0"], start=at(2, 10), end=at(2, 12))

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from common.database import database_url
-from config.celery import beat_command, worker_command
+from config.celery import app, beat_command, worker_command
 
 
 def _interrupt(signum, frame):
@@ -90,7 +90,6 @@ class Command(BaseCommand):
                 time.sleep(0.3)
 
     def _wait_for_worker(self, worker: subprocess.Popen) -> None:
-        from config.celery import app
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and worker.poll() is None:

@@ -1,3 +1,5 @@
+"""The catalogue, the home page: your sites' resources and whether each is free now."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
@@ -5,10 +7,9 @@ from django.utils import timezone
 
 from common import times
 from reservations.selectors import occupancy_now
-
-from . import selectors
-from .filters import ResourceFilter
-from .models import ResourceStatus
+from resources import selectors
+from resources.filters import ResourceFilter
+from resources.models import ResourceStatus
 
 
 def _when(moment, zone) -> str:

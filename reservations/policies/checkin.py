@@ -13,11 +13,11 @@ from common import times
 from common.events import snapshot
 from common.exceptions import Conflict
 from notifications.services import notify
+from reservations import hooks, rules
+from reservations.events import publish_booking
+from reservations.models import Reservation, ReservationStatus
+from reservations.services import reservation_update
 from resources.models import Resource
-
-from . import rules, waitlist
-from .events import publish_booking
-from .models import Reservation, ReservationStatus
 
 
 def deadline(resource: Resource, start: datetime) -> datetime | None:
@@ -25,24 +25,14 @@ def deadline(resource: Resource, start: datetime) -> datetime | None:
     return start + window if window else None
 
 
+def prepare_booking(reservation: Reservation, *, actor, changed) -> None:
+    """The check-in deadline follows the start (and the resource's type) until someone checks in."""
+    if changed is None or ({"start", "resource"} & changed and reservation.checked_in_at is None):
+        reservation.checkin_until = deadline(reservation.resource, reservation.start)
+
+
 def opens_at(booking: Reservation) -> datetime:
     return booking.start - timedelta(minutes=settings.CHECKIN_EARLY_MINUTES)
-
-
-def free_after(booking: Reservation, *, within: timedelta = timedelta(hours=24)) -> datetime:
-    """Until when the booking could be extended as far as other bookings go (the next one's start,
-    less this booking's cleanup), looking at most `within` ahead."""
-    from .selectors import overlapping, tree_ids
-
-    horizon = booking.blocked_until + within
-    following = (
-        overlapping(tree_ids(booking.resource_id), booking.blocked_until, horizon)
-        .exclude(pk=booking.pk)
-        .order_by("start")
-        .values_list("start", flat=True)
-        .first()
-    )
-    return (following - booking.cleanup) if following else booking.end + within
 
 
 def _locked(reservation: Reservation) -> Reservation:
@@ -102,7 +92,7 @@ def _free_the_rest(booking: Reservation, *, actor, reason: str, now: datetime) -
             released=reason,
             scheduled_at=now.isoformat(),
         )
-    waitlist.freed(booking.resource, booking.end, old_end)
+    hooks.freed(booking.resource, booking.end, old_end)
 
 
 @transaction.atomic
@@ -158,10 +148,17 @@ def release_due(*, now=None, limit: int = 500, pk: int | None = None) -> int:
 
 def reservation_extend(*, actor, reservation: Reservation, end: datetime) -> Reservation:
     """A later end, when the time is free and every rule (length, quota, cleanup) allows it."""
-    from .services import reservation_update
-
     if end <= reservation.end:
         raise Conflict("An extension ends later than the booking does now.", code="not_later")
     if reservation.released_at is not None:
         raise Conflict("This booking was released; book again instead.", code="released")
     return reservation_update(actor=actor, reservation=reservation, end=end)
+
+
+def unchecked_bookings():
+    return Reservation.objects.filter(
+        status=ReservationStatus.CONFIRMED, checked_in_at__isnull=True, released_at__isnull=True
+    )
+
+
+NO_SHOW = hooks.Deadline(kind="no_show", field="checkin_until", pending=unchecked_bookings, run=release_due)

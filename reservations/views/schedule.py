@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from common import spreadsheet, times
 from common.forms import read_query
+from reservations import selectors
+from reservations.forms.bookings import ScheduleQuery
+from reservations.models import ReservationStatus
 from resources.selectors import resource_tree, visible_sites
-
-from . import selectors
-from .forms import ScheduleQuery
-from .models import ReservationStatus
 
 
 @login_required

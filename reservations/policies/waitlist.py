@@ -7,19 +7,21 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.access import can_admin_site
+from accounts.access import administered_site_ids, can_admin_site
 from common import times
 from common.events import publish, snapshot
 from common.exceptions import Conflict, PermissionDenied
 from common.services import validated_save
 from notifications.services import notify
+from reservations import rules
+from reservations.selectors import overlapping, tree_ids
+from reservations.services import reservation_create
 from resources.models import Resource
 
-from . import rules
 from .models import WaitlistEntry, WaitlistStatus
-from .selectors import overlapping, tree_ids
 
 
 @transaction.atomic
@@ -90,8 +92,6 @@ def freed(resource: Resource, start: datetime, end: datetime) -> WaitlistEntry |
 
 
 def _serve(entry: WaitlistEntry, now) -> WaitlistEntry:
-    from .services import reservation_create
-
     before = snapshot(entry)
     zone = times.user_zone(entry.user)
     when = times.span(entry.start, entry.end, times.site_zone(entry.resource.site), zone)
@@ -149,3 +149,14 @@ def _serve(entry: WaitlistEntry, now) -> WaitlistEntry:
         resource=entry.resource,
     )
     return entry
+
+
+def waitlist_visible(*, user) -> QuerySet:
+    """One's own entries; site administrators also those of their sites."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return WaitlistEntry.objects.none()
+    entries = WaitlistEntry.objects.select_related("resource", "resource__site", "user", "booking")
+    sites = administered_site_ids(user)
+    if sites is None:
+        return entries
+    return entries.filter(Q(user=user) | Q(resource__site_id__in=sites))

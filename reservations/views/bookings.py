@@ -14,11 +14,12 @@ from accounts.access import can_admin_site
 from accounts.selectors import user_list
 from common import times, versions
 from common.forms import object_id, read_query, run_form_service
+from reservations import rules, selectors, services
+from reservations.forms.bookings import ReservationForm, TimelineQuery
+from reservations.models import HOLDING, Reservation, ReservationStatus
+from reservations.policies import checkin, quotas, waitlist
+from reservations.policies.models import WaitlistStatus
 from resources.selectors import bookable_resources, resource_tree, visible_resources, visible_sites
-
-from . import checkin, quotas, rules, selectors, services
-from .forms import ReservationForm, TimelineQuery
-from .models import HOLDING, Reservation, ReservationStatus, WaitlistStatus
 
 
 def _resources_json(resources) -> str:
@@ -197,7 +198,7 @@ def my_bookings(request):
         {
             "upcoming": mine.filter(status__in=HOLDING, end__gt=now).order_by("start")[:200],
             "past": mine.filter(Q(end__lte=now) | ~Q(status__in=HOLDING)).order_by("-start")[:50],
-            "waiting": selectors.waitlist_visible(user=request.user).filter(
+            "waiting": waitlist.waitlist_visible(user=request.user).filter(
                 user=request.user, status=WaitlistStatus.WAITING, end__gt=now
             ),
         },

@@ -7,14 +7,13 @@ from accounts.access import administered_site_ids
 from common.admin import RoleScopedAdmin, ServiceBackedAdmin
 from common.errors import REFUSALS
 from common.forms import add_refusal
-
-from . import blackouts, quota_rules, selectors, waitlist
-from .models import Blackout, QuotaRule, WaitlistEntry
+from reservations.policies import blackouts, quotas, waitlist
+from reservations.policies.models import Blackout, QuotaRule, WaitlistEntry
 
 
 @admin.register(QuotaRule)
 class QuotaRuleAdmin(ServiceBackedAdmin):
-    visible = staticmethod(selectors.quota_rules_administered)
+    visible = staticmethod(quotas.quota_rules_administered)
     list_display = ["site", "resource_type", "group", "period", "max_hours", "max_concurrent", "max_future", "updated"]
     list_filter = [("site", admin.RelatedOnlyFieldListFilter), "period"]
     search_fields = ["site__name", "resource_type__name", "group__name"]
@@ -30,9 +29,9 @@ class QuotaRuleAdmin(ServiceBackedAdmin):
             kwargs["queryset"] = groups
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    create_service = staticmethod(quota_rules.quota_rule_create)
-    update_service = staticmethod(quota_rules.quota_rule_update)
-    delete_service = staticmethod(quota_rules.quota_rule_delete)
+    create_service = staticmethod(quotas.quota_rule_create)
+    update_service = staticmethod(quotas.quota_rule_update)
+    delete_service = staticmethod(quotas.quota_rule_delete)
     instance_kwarg = "quota_rule"
 
 
@@ -80,7 +79,7 @@ class BlackoutAdmin(RoleScopedAdmin):
     """Laid and removed, not edited: a changed window is a new blackout (so the bookings it
     covers are checked again)."""
 
-    visible = staticmethod(selectors.blackouts_administered)
+    visible = staticmethod(blackouts.blackouts_administered)
     form = BlackoutAdminForm
     list_display = ["reason", "site", "resource", "start", "end", "rrule", "period_count", "created_by"]
     list_filter = [("site", admin.RelatedOnlyFieldListFilter)]
@@ -120,7 +119,7 @@ class BlackoutAdmin(RoleScopedAdmin):
 class WaitlistEntryAdmin(RoleScopedAdmin):
     """Who waits for what, and what happened when it freed; removed through the service."""
 
-    visible = staticmethod(selectors.waitlist_visible)
+    visible = staticmethod(waitlist.waitlist_visible)
     list_display = ["user", "resource", "start", "end", "auto_book", "status", "booking", "created"]
     list_filter = ["status", "auto_book", ("resource__site", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username", "resource__name", "note"]

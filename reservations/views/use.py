@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from common.forms import run_service
-
-from . import checkin, rules, selectors
+from reservations import rules, selectors
+from reservations.policies import checkin
 
 EXTENSIONS = {"15": 15, "30": 30, "60": 60, "120": 120}
 

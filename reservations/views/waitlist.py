@@ -7,9 +7,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from common.forms import aware_moment, object_id, run_service
+from reservations.policies import waitlist
 from resources.selectors import visible_resources
-
-from . import selectors, waitlist
 
 
 def _moment(value: str, name: str):
@@ -38,7 +37,7 @@ def join(request):
 @login_required
 @require_POST
 def leave(request, pk: int):
-    entry = get_object_or_404(selectors.waitlist_visible(user=request.user), pk=pk)
+    entry = get_object_or_404(waitlist.waitlist_visible(user=request.user), pk=pk)
     if run_service(request, lambda: waitlist.leave(actor=request.user, entry=entry)):
         messages.success(request, f"You no longer wait for {entry.resource.name}.")
     return redirect("my-bookings")

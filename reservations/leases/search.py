@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 
+from reservations import rules
+from reservations.selectors import MAX_SEARCH_WINDOW, busy_epochs, closed_intervals
 from resources import attribute_filter
 from resources.models import Resource, ResourceType, Site
 from resources.selectors import bookable_resources
-
-from . import rules
-from .selectors import MAX_SEARCH_WINDOW, busy_epochs
 
 MAX_COUNT = 100
 MAX_WINDOWS = 10
@@ -115,13 +114,11 @@ def find(
     refused = allowed.duration_errors(duration, resource_type.name)
     if refused:
         raise ValidationError({"duration": refused})
-    from .blackouts import busy as closed  # blackouts read the selectors' intervals
-
     # Read a day either side as well: "least booked" ranks by use around the window too, or
     # every free machine would tie in a fixed window and the same ones would always be taken.
     busy = busy_epochs([r.pk for r in resources], after - USAGE_MARGIN, before + USAGE_MARGIN)
     booked = {pk: sum(end - start for start, end in periods) for pk, periods in busy.items()}
-    for pk, periods in closed(resources, after, before).items():
+    for pk, periods in closed_intervals(resources, after, before).items():
         if periods:
             busy[pk] = sorted(busy[pk] + [(p.start.timestamp(), p.end.timestamp()) for p in periods])
     lower = after.timestamp()

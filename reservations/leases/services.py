@@ -15,12 +15,15 @@ from common import times
 from common.events import publish, snapshot
 from common.exceptions import Conflict
 from notifications.services import notify
+from reservations import rules
+from reservations.events import booking_extras, owner_data
+from reservations.models import HOLDING, Reservation, ReservationStatus
+from reservations.services import reservation_cancel, reservation_create, reservation_update
 from resources.events import resource_data, site_data
 from resources.models import ResourceType, Site
 
-from . import lease_search, rules
-from .events import booking_extras, owner_data
-from .models import HOLDING, Lease, Reservation, ReservationStatus
+from . import search
+from .models import Lease
 
 # The first key of the advisory lock pair: "leas", so it cannot meet other advisory locks.
 _LOCK_CLASS = 0x6C656173
@@ -128,14 +131,14 @@ def lease_create(
             raise ValidationError({"end": "The end must be after the start."})
         duration, window_start, window_end = end - start, start, end
     _take_turns(site, resource_type)
-    pool = lease_search.candidates(actor=actor, site=site, resource_type=resource_type, where=where)
+    pool = search.candidates(actor=actor, site=site, resource_type=resource_type, where=where)
     if len(pool) < count:
         raise ValidationError(
             {"count": f"Only {len(pool)} {resource_type.name} resources at {site.name} match; {count} asked."}
         )
     if fixed:  # the type's rules (past, notice, length, horizon, parameters) say why before "none free" would
         rules.check(actor=actor, resource=pool[0], start=start, end=end, parameters=parameters)
-    windows, matching = lease_search.find(
+    windows, matching = search.find(
         actor=actor,
         site=site,
         resource_type=resource_type,
@@ -148,7 +151,7 @@ def lease_create(
     if not windows or (fixed and windows[0].start != start):
         found = 0
         if fixed:  # how many are free then, for the message: the same search for one
-            single, _ = lease_search.find(
+            single, _ = search.find(
                 actor=actor,
                 site=site,
                 resource_type=resource_type,
@@ -182,8 +185,6 @@ def lease_create(
     )
     lease.full_clean()
     lease.save()
-    from .services import reservation_create
-
     made: list[Reservation] = []
     for resource in window.resources:
         if len(made) == count:
@@ -240,8 +241,6 @@ def _holding(lease: Lease) -> list[Reservation]:
 @transaction.atomic
 def lease_update(*, actor, lease: Lease, start: datetime | None = None, end: datetime | None = None) -> Lease:
     """Move, extend or shorten every booking of the lease; one refused booking changes nothing."""
-    from .services import _apply_update
-
     bookings = _holding(lease)
     for booking in bookings:
         rules.require_can_change(actor=actor, reservation=booking)
@@ -254,9 +253,7 @@ def lease_update(*, actor, lease: Lease, start: datetime | None = None, end: dat
     together = [b.pk for b in bookings]
     for booking in bookings:
         try:
-            _apply_update(
-                actor=actor, reservation=booking, changes={"start": new_start, "end": new_end}, move_with=together
-            )
+            reservation_update(actor=actor, reservation=booking, move_with=together, start=new_start, end=new_end)
         except Conflict as exc:
             raise Conflict(f"{booking.resource.name}: {exc.message}", code=exc.code, details=exc.details) from exc
     lease.start, lease.end = new_start, new_end
@@ -267,8 +264,6 @@ def lease_update(*, actor, lease: Lease, start: datetime | None = None, end: dat
 
 @transaction.atomic
 def lease_cancel(*, actor, lease: Lease, reason: str = "") -> Lease:
-    from .services import reservation_cancel
-
     bookings = list(lease_bookings(lease).filter(status__in=HOLDING))
     for booking in bookings:
         rules.require_can_change(actor=actor, reservation=booking)

@@ -7,18 +7,21 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import F, Q, Sum
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from accounts.access import can_admin_site
+from accounts.access import administered_site_ids, can_admin_site, require_site_admin, scope_to_sites, visible_site_ids
 from common import config_cache, times
+from common.events import publish, snapshot
 from common.exceptions import Conflict
+from common.services import apply_changes, guarded_delete, validated_save
+from reservations.models import HOLDING, Reservation
 from resources.models import Resource
 from resources.selectors import config_version_for
 
-from .models import HOLDING, QuotaPeriod, QuotaRule, Reservation
+from .models import QuotaPeriod, QuotaRule
 
 # The first key of the advisory lock pair: "quota", so it cannot meet other advisory locks.
 _LOCK_CLASS = 0x71756F74
@@ -83,7 +86,7 @@ def rules_for(resource: Resource, owner) -> list[QuotaRule]:
     return rules
 
 
-def _counted(rule: QuotaRule, owner, exclude) -> "QuerySet[Reservation]":  # noqa: F821
+def _counted(rule: QuotaRule, owner, exclude) -> "QuerySet[Reservation]":
     """The bookings a rule counts for `owner`: theirs, or all of their group's members'."""
     whose = Q(owner__groups=rule.group_id) if rule.group_id else Q(owner=owner)
     bookings = Reservation.objects.filter(whose, status__in=HOLDING, resource__site_id=rule.site_id).exclude(
@@ -129,6 +132,12 @@ def lock_owner(owner, groups=()) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, owner.pk % 2**31])
         for group_id in sorted(set(groups)):
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_GROUP_LOCK_CLASS, group_id % 2**31])
+
+
+def check_booking(*, owner, resource: Resource, spans, exclude, changed) -> None:
+    """A booking's time, resource or owner changing is counted again against the owner's quotas."""
+    if changed is None or {"start", "end", "resource", "owner"} & changed:
+        check(owner=owner, resource=resource, spans=spans, exclude=exclude)
 
 
 def check(*, owner, resource: Resource, spans: list[Span], exclude=()) -> None:
@@ -185,8 +194,6 @@ def _check_concurrent(rule: QuotaRule, owner, spans: list[Span], exclude) -> Non
 
 def usage(*, user, now: datetime | None = None) -> list[dict]:
     """Every quota rule of the user's sites, with what they used in the current period."""
-    from accounts.access import scope_to_sites, visible_site_ids
-
     now = now or timezone.now()
     rules = (
         scope_to_sites(QuotaRule.objects.all(), visible_site_ids(user), "site")
@@ -249,3 +256,50 @@ def top_users(rule: QuotaRule, period: Span, *, limit: int = 5) -> list[dict]:
     return [
         {"user": row["owner__username"], "used_hours": round(row["used"].total_seconds() / 3600, 2)} for row in rows
     ]
+
+
+# --- Quota rules: site administrators set them for their sites, audited like the rest ----------
+
+FIELDS = ("site", "resource_type", "group", "period", "max_hours", "max_concurrent", "max_future")
+
+
+@transaction.atomic
+def quota_rule_create(*, actor, site, **values) -> QuotaRule:
+    require_site_admin(actor, site.pk, "set its quotas")
+    rule = QuotaRule(site=site, **{k: v for k, v in values.items() if k in FIELDS})
+    validated_save(rule)
+    publish("quota_rule.created", actor=actor, instance=rule, site_id=rule.site_id, after=snapshot(rule))
+    return rule
+
+
+@transaction.atomic
+def quota_rule_update(*, actor, quota_rule: QuotaRule, **changes) -> QuotaRule:
+    require_site_admin(actor, quota_rule.site_id, "set its quotas")
+    before = snapshot(quota_rule)
+    if apply_changes(quota_rule, changes, allowed=FIELDS):
+        require_site_admin(actor, quota_rule.site_id, "set its quotas")  # and of a site it moves to
+        validated_save(quota_rule)
+        publish(
+            "quota_rule.updated",
+            actor=actor,
+            instance=quota_rule,
+            site_id=quota_rule.site_id,
+            before=before,
+            after=snapshot(quota_rule),
+        )
+    return quota_rule
+
+
+@transaction.atomic
+def quota_rule_delete(*, actor, quota_rule: QuotaRule) -> None:
+    require_site_admin(actor, quota_rule.site_id, "set its quotas")
+    publish(
+        "quota_rule.deleted", actor=actor, instance=quota_rule, site_id=quota_rule.site_id, before=snapshot(quota_rule)
+    )
+    guarded_delete(quota_rule)
+
+
+def quota_rules_administered(*, user) -> QuerySet:
+    return scope_to_sites(QuotaRule.objects.all(), administered_site_ids(user), "site").select_related(
+        "site", "resource_type"
+    )

@@ -13,6 +13,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Role
+from reservations import services as booking_services
+from reservations.leases import services as leases
+from reservations.models import Reservation
 from resources import services
 from resources.models import Resource, ResourceStatus, ResourceType, Site
 
@@ -145,9 +148,6 @@ class Command(BaseCommand):
 
     def _bookings(self) -> None:
         """A few bookings so that the calendar is not empty on the first visit (first run only)."""
-        from reservations import services as booking_services
-        from reservations.models import Reservation
-
         if Reservation.objects.exists():
             return
         User = get_user_model()
@@ -180,8 +180,6 @@ class Command(BaseCommand):
             rrule="FREQ=WEEKLY;COUNT=6",
             title="Weekly training",
         )
-        from reservations import leases
-
         leases.lease_create(
             actor=user,
             site=berlin,

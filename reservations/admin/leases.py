@@ -3,9 +3,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from common.admin import RoleScopedAdmin
-
-from . import leases, selectors
-from .models import Lease
+from reservations.leases import selectors as lease_selectors
+from reservations.leases import services as leases
+from reservations.leases.models import Lease
 
 
 @admin.register(Lease)
@@ -13,7 +13,7 @@ class LeaseAdmin(RoleScopedAdmin):
     """Leases are made on the find-and-book page or through the API (where the machines are
     chosen); here operators find them, open their bookings and cancel them."""
 
-    visible = staticmethod(selectors.lease_list)
+    visible = staticmethod(lease_selectors.lease_list)
     list_display = ["__str__", "site", "resource_type", "count", "start", "end", "owner", "state"]
     list_filter = [("site", admin.RelatedOnlyFieldListFilter), ("resource_type", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "owner__username", "where", "bookings__resource__name"]

@@ -12,10 +12,12 @@ from django.views.decorators.http import require_POST
 
 from common import times
 from common.forms import add_refusal, aware_moment, run_form_service, run_service
+from reservations import rules
+from reservations.forms.leases import LeaseMoveForm, LeaseSearchForm
+from reservations.leases import search as lease_search
+from reservations.leases import selectors as lease_selectors
+from reservations.leases import services as leases
 from resources.selectors import visible_resource_types, visible_sites
-
-from . import lease_search, leases, rules, selectors
-from .forms_leases import LeaseMoveForm, LeaseSearchForm
 
 SHOWN_WINDOWS = 5
 
@@ -106,7 +108,7 @@ def lease_new(request):
 
 
 def _lease_for(request, pk: int):
-    return get_object_or_404(selectors.lease_list(user=request.user), pk=pk)
+    return get_object_or_404(lease_selectors.lease_list(user=request.user), pk=pk)
 
 
 @login_required

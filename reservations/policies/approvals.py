@@ -10,25 +10,33 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.access import require_site_admin
+from accounts.access import can_admin_site, require_site_admin
 from accounts.models import Membership, Role
 from common import times
 from common.events import snapshot
 from common.exceptions import Conflict
 from notifications.services import notify
+from reservations import hooks
+from reservations.events import publish_booking
+from reservations.models import Reservation, ReservationStatus
 from resources.models import Resource
-
-from . import waitlist
-from .events import publish_booking
-from .models import Reservation, ReservationStatus
 
 
 def timeout_of(resource: Resource) -> timedelta:
     return resource.resource_type.approval_timeout or timedelta(hours=settings.APPROVAL_TIMEOUT_HOURS)
 
 
-def pending_fields(resource: Resource) -> dict:
-    return {"status": ReservationStatus.PENDING, "pending_until": timezone.now() + timeout_of(resource)}
+def needs_approval(*, actor, resource: Resource) -> bool:
+    """Members' bookings of a type that needs approval wait for a site administrator; the
+    administrators' own (and those they make for others) do not."""
+    return resource.resource_type.requires_approval and not can_admin_site(actor, resource.site_id)
+
+
+def prepare_booking(reservation: Reservation, *, actor, changed) -> None:
+    """A new booking that needs approval is written pending, holding its slot until a decision."""
+    if changed is None and needs_approval(actor=actor, resource=reservation.resource):
+        reservation.status = ReservationStatus.PENDING
+        reservation.pending_until = timezone.now() + timeout_of(reservation.resource)
 
 
 def approvers_of(site_id: int):
@@ -37,12 +45,11 @@ def approvers_of(site_id: int):
     return get_user_model().objects.filter(Q(pk__in=site_admins) | Q(is_superuser=True), is_active=True)
 
 
-def announce_pending(bookings: list[Reservation], *, actor, publish: bool = True) -> None:
-    """Events for the new pending bookings, and a notification to each approver (once per batch)."""
+def bookings_created(bookings: list[Reservation], *, actor) -> None:
+    """Each approver is told of new pending bookings, once per batch (a series is one)."""
+    bookings = [b for b in bookings if b.status == ReservationStatus.PENDING]
     if not bookings:
         return
-    for booking in bookings if publish else []:
-        publish_booking("reservation.pending", booking, actor=actor, pending_until=booking.pending_until.isoformat())
     first = bookings[0]
     many = f" and {len(bookings) - 1} more" if len(bookings) > 1 else ""
     who = first.owner.get_full_name() or first.owner.get_username()
@@ -102,7 +109,7 @@ def reservation_reject(*, actor, reservation: Reservation, reason: str = "") -> 
     booking.cancel_reason = reason[:500]
     booking.save(update_fields=["status", "decided_at", "decided_by", "cancel_reason", "updated"])
     publish_booking("reservation.rejected", booking, actor=actor, before=before, message=reason, expired=actor is None)
-    waitlist.freed(booking.resource, booking.start, booking.end)
+    hooks.freed(booking.resource, booking.start, booking.end)
     _tell(booking, "rejected", "reservation.rejected")
     return booking
 
@@ -138,3 +145,10 @@ def expire_due(*, now=None, limit: int = 500, pk: int | None = None) -> int:
             )
             expired += 1
     return expired
+
+
+def pending_bookings():
+    return Reservation.objects.filter(status=ReservationStatus.PENDING)
+
+
+EXPIRY = hooks.Deadline(kind="expire", field="pending_until", pending=pending_bookings, run=expire_due)

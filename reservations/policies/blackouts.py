@@ -5,19 +5,21 @@ booking and a blackout made at the same moment cannot both win."""
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from accounts.access import require_site_admin
+from accounts.access import administered_site_ids, require_site_admin, scope_to_sites, visible_site_ids
 from common import times
 from common.events import publish, snapshot
 from common.exceptions import Conflict
 from common.services import validated_save
+from reservations import hooks, recurrence
+from reservations.models import HOLDING, Reservation
+from reservations.selectors import Interval, tree_ids
+from reservations.services import reservation_cancel
 from resources.models import Resource, Site
-from resources.selectors import resource_ancestor_ids
+from resources.tree import resource_ancestor_ids
 
-from . import recurrence
-from .models import HOLDING, Blackout, BlackoutPeriod, Reservation
-from .selectors import Interval, tree_ids
+from .models import Blackout, BlackoutPeriod
 
 
 def periods_over(resource: Resource, start: datetime, end: datetime) -> list[BlackoutPeriod]:
@@ -51,24 +53,30 @@ def check(resource: Resource, spans) -> None:
             )
 
 
-def busy(resources, start: datetime, end: datetime) -> dict[int, list[Interval]]:
+def check_booking(*, owner, resource: Resource, spans, exclude, changed) -> None:
+    """A booking's time (new, moved or on another resource) must not fall in a blackout."""
+    if changed is None or {"start", "end", "resource"} & changed:
+        check(resource, spans)
+
+
+def closed_time(resources, start: datetime, end: datetime) -> dict[int, list[hooks.Closure]]:
     """{resource id: blackout periods closing it in [start, end)}, for the free-time searches."""
     found = {r.pk: [] for r in resources}
     if not found:
         return found
     site_ids = {r.site_id for r in resources}
     periods = list(
-        BlackoutPeriod.objects.filter(site_id__in=site_ids, start__lt=end, end__gt=start).values_list(
-            "site_id", "resource_id", "start", "end"
-        )
+        BlackoutPeriod.objects.filter(site_id__in=site_ids, start__lt=end, end__gt=start)
+        .order_by("start")
+        .values_list("site_id", "resource_id", "start", "end", "blackout__reason")
     )
     # A resource's blackout closes its ancestors and descendants: one tree read per closed resource.
-    trees = {rid: tree_ids(rid) for rid in {rid for _, rid, _, _ in periods if rid is not None}}
+    trees = {rid: tree_ids(rid) for rid in {rid for _, rid, _, _, _ in periods if rid is not None}}
     for resource in resources:
-        for site_id, resource_id, p_start, p_end in periods:
+        for site_id, resource_id, p_start, p_end, reason in periods:
             if site_id != resource.site_id or (resource_id is not None and resource.pk not in trees[resource_id]):
                 continue
-            found[resource.pk].append(Interval(max(p_start, start), min(p_end, end)))
+            found[resource.pk].append(hooks.Closure(p_start, p_end, reason))
     return found
 
 
@@ -105,8 +113,6 @@ def blackout_create(
 ) -> tuple[Blackout, list[Reservation]]:
     """Lays the blackout. Bookings inside it refuse it (409 naming them), unless `cancel_bookings`:
     then they are cancelled, each owner told why. Returns the blackout and what was cancelled."""
-    from . import services
-
     require_site_admin(actor, site.pk, "close it")
     if resource is not None and resource.site_id != site.pk:
         raise Conflict("This resource is at another site.", code="invalid")
@@ -139,7 +145,7 @@ def blackout_create(
         after=snapshot(blackout),
         message=f"{len(spans)} period(s); {len(inside)} booking(s) cancelled.",
     )
-    cancelled = [services.reservation_cancel(actor=actor, reservation=b, reason=f"Closed: {reason}") for b in inside]
+    cancelled = [reservation_cancel(actor=actor, reservation=b, reason=f"Closed: {reason}") for b in inside]
     return blackout, cancelled
 
 
@@ -148,3 +154,13 @@ def blackout_delete(*, actor, blackout: Blackout) -> None:
     require_site_admin(actor, blackout.site_id, "reopen it")
     publish("blackout.deleted", actor=actor, instance=blackout, site_id=blackout.site_id, before=snapshot(blackout))
     blackout.delete()
+
+
+def blackouts_administered(*, user) -> QuerySet:
+    return scope_to_sites(Blackout.objects.all(), administered_site_ids(user), "site").select_related(
+        "site", "resource", "created_by"
+    )
+
+
+def blackouts_visible(*, user) -> QuerySet:
+    return scope_to_sites(Blackout.objects.all(), visible_site_ids(user), "site").select_related("site", "resource")

@@ -5,10 +5,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from accounts.services import calendar_feed_open
+from reservations import ical, selectors
+from reservations.models import HOLDING
 from resources.selectors import visible_resources
-
-from . import ical, selectors
-from .models import HOLDING
 
 
 def _response(body: bytes, filename: str) -> HttpResponse:

@@ -5,9 +5,9 @@ from datetime import timedelta
 from django import forms
 
 from common import times
-from reservations import lease_search
+from reservations.leases import search as lease_search
 
-from .forms import WallClockField
+from .bookings import WallClockField
 
 
 class LeaseSearchForm(forms.Form):

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.access import require_operator
 from common.errors import safe_next
 from common.forms import object_id, run_service
-
-from . import approvals, selectors
-from .models import ReservationStatus
+from reservations import selectors
+from reservations.models import ReservationStatus
+from reservations.policies import approvals
 
 
 @login_required

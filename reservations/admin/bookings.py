@@ -17,9 +17,9 @@ from common import spreadsheet, times, versions
 from common.admin import ReadOnlyInline, RoleScopedAdmin
 from common.errors import REFUSALS
 from common.forms import add_refusal
-
-from . import approvals, selectors, services
-from .models import HOLDING, Reservation, ReservationStatus, Series
+from reservations import selectors, services
+from reservations.models import HOLDING, Reservation, ReservationStatus, Series
+from reservations.policies import approvals
 
 EDITED_HERE = ["resource", "owner", "start", "end", "title", "description", "parameters"]
 
@@ -358,6 +358,3 @@ class SeriesAdmin(RoleScopedAdmin):
             services.series_cancel(actor=request.user, reservation=upcoming, scope="following")
 
         self.run_each(request, queryset, cancel, "cancelled from now on")
-
-
-from . import admin_leases, admin_policies  # noqa: E402, F401 - register the lease and fair-use admins

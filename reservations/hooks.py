@@ -1,0 +1,145 @@
+"""Where the fair-use policies and leases take part in a booking write, without the core knowing them.
+
+The core (services, selectors, tasks) calls these; the parts above it fill them in
+ReservationsConfig.ready() (reservations/apps.py), the one place that names who takes part and in
+which order. This is the same direction the registry app takes with `events.react_to_bookings`:
+a lower layer offers the registry, a higher one fills it.
+
+Every call happens inside the transaction of the booking write that makes it, so a policy's refusal
+rolls the write back and a policy's reaction commits or fails with it.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Span:
+    """The time a booking asks for."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Closure:
+    """Time in which a resource cannot be booked, and why (told to whoever tries)."""
+
+    start: datetime
+    end: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A moment a booking carries after which a policy acts on it once (approval expiry, no-show).
+    The start/end scheduler hands each coming one to the workers at its moment."""
+
+    kind: str
+    field: str  # the booking's field that holds the moment
+    pending: Callable  # () -> bookings whose deadline of this kind has not been acted on
+    run: Callable  # (now=, limit=, pk=) -> how many bookings it acted on
+
+
+# Fields a booking takes before it is written: prepare(reservation, *, actor, changed).
+# `changed` is None for a new booking, else the names of the fields a change touched.
+_preparations: list[Callable] = []
+# Refusals before a booking is written: check(*, owner, resource, spans, exclude, changed) raises.
+_checks: list[Callable] = []
+# Time closed to bookings: closed(resources, start, end) -> {resource id: [Closure]}.
+_closures: list[Callable] = []
+# After new bookings are written and announced: created(bookings, *, actor).
+_created: list[Callable] = []
+# After a booking write freed time of a resource's tree: freed(resource, start, end).
+_freed: list[Callable] = []
+# Around the start/end task of one booking: locked(reservation_id) before its row is locked,
+# reached(booking, kind, now, *, fire) after its boundary fired (fire(booking, kind, now) fires another).
+_boundary_locks: list[Callable] = []
+_boundaries: list[Callable] = []
+_deadlines: dict[str, Deadline] = {}
+
+
+def _add(hooks: list[Callable], step: Callable) -> None:
+    if step not in hooks:  # an app registry populated again (tests) must not run a step twice
+        hooks.append(step)
+
+
+def prepare_with(prepare: Callable) -> None:
+    _add(_preparations, prepare)
+
+
+def check_with(check: Callable) -> None:
+    _add(_checks, check)
+
+
+def close_with(closed: Callable) -> None:
+    _add(_closures, closed)
+
+
+def after_created(created: Callable) -> None:
+    _add(_created, created)
+
+
+def after_freed(freed: Callable) -> None:
+    _add(_freed, freed)
+
+
+def around_boundaries(*, lock: Callable | None = None, reached: Callable | None = None) -> None:
+    if lock is not None:
+        _add(_boundary_locks, lock)
+    if reached is not None:
+        _add(_boundaries, reached)
+
+
+def deadline(entry: Deadline) -> None:
+    _deadlines[entry.kind] = entry
+
+
+# --- What the core calls ---------------------------------------------------------------------------
+
+
+def prepare(reservation, *, actor, changed: frozenset[str] | None = None) -> None:
+    for step in _preparations:
+        step(reservation, actor=actor, changed=changed)
+
+
+def check(*, owner, resource, spans: list[Span], exclude: Iterable[int] = (), changed=None) -> None:
+    for step in _checks:
+        step(owner=owner, resource=resource, spans=spans, exclude=list(exclude), changed=changed)
+
+
+def closed(resources, start: datetime, end: datetime) -> dict[int, list[Closure]]:
+    found: dict[int, list[Closure]] = {r.pk: [] for r in resources}
+    for step in _closures:
+        for pk, closures in step(resources, start, end).items():
+            found[pk].extend(closures)
+    return found
+
+
+def created(bookings: list, *, actor) -> None:
+    for step in _created:
+        step(bookings, actor=actor)
+
+
+def freed(resource, start: datetime, end: datetime) -> None:
+    for step in _freed:
+        step(resource, start, end)
+
+
+def lock_for_boundary(reservation_id: int) -> None:
+    for step in _boundary_locks:
+        step(reservation_id)
+
+
+def boundary_reached(booking, kind: str, now: datetime, *, fire: Callable) -> None:
+    for step in _boundaries:
+        step(booking, kind, now, fire=fire)
+
+
+def deadlines() -> list[Deadline]:
+    return list(_deadlines.values())
+
+
+def deadline_of(kind: str) -> Deadline:
+    return _deadlines[kind]
