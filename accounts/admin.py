@@ -117,7 +117,6 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-
         before = snapshot(User.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
         publish(
@@ -131,7 +130,6 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     def delete_model(self, request, obj):
-
         publish(
             "user.deleted", actor=request.user, instance=obj, site_id=None, before=snapshot(obj), severity="warning"
         )

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from resources.validators import validate_time_zone
+from common.validators import validate_time_zone
 
 # The longest reminder lead time anyone may ask for (the reminder task looks this far ahead).
 MAX_REMINDER_MINUTES = 24 * 60

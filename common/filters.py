@@ -1,7 +1,6 @@
 import django_filters
+from django.apps import apps
 from django.db.models import Q
-
-from resources.models import Site
 
 from .forms import object_id
 
@@ -25,11 +24,12 @@ class SiteRefFilter(django_filters.CharFilter):
         self.id_field = id_field
 
     def by_site(self, queryset, name, value):
-
         if value.isdigit():
             pk = object_id(value)
             return queryset.filter(**{self.id_field: pk}) if pk else queryset.none()
-        return queryset.filter(**{f"{self.id_field}__in": Site.objects.filter(slug=value).values("pk")})
+        # By the app registry, not an import: plumbing below the catalogue names its sites by slug.
+        sites = apps.get_model("resources", "Site").objects.filter(slug=value)
+        return queryset.filter(**{f"{self.id_field}__in": sites.values("pk")})
 
 
 class ChoicesFilter(django_filters.MultipleChoiceFilter):

@@ -2,8 +2,6 @@ import os
 
 from celery import Celery, signals
 
-from observability import logging as log_context
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("reservoir")
@@ -22,16 +20,6 @@ def use_django_logging(**kwargs) -> None:
 
     dictConfig(settings.LOGGING)
     logging.captureWarnings(True)  # Python warnings become log lines too, not raw text on stderr
-
-
-def _connect_log_context() -> None:
-
-    signals.before_task_publish.connect(log_context.add_request_id_header, weak=False)
-    signals.task_prerun.connect(log_context.enter_task, weak=False)
-    signals.task_postrun.connect(log_context.leave_task, weak=False)
-
-
-_connect_log_context()
 
 
 def _connection_as_a_request_would(**kwargs) -> None:

@@ -1,28 +1,15 @@
 """Prometheus metrics. Request counters live in each process (multi-process mode when
-PROMETHEUS_MULTIPROC_DIR is set, as under gunicorn); everything about the domain is read from the
-database at scrape time, so web, workers and beat report one consistent picture."""
+PROMETHEUS_MULTIPROC_DIR is set, as under gunicorn; defined in common.metrics so that any layer may
+count); everything about the domain is read from the database at scrape time, so web, workers and
+beat report one consistent picture."""
 
 import os
 
 from django.db import connection
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-# In multi-process mode every process writes its counters there from the moment they are defined;
-# workers and beat share the image's setting but not the web container's start command.
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
-
-HTTP_REQUESTS = Counter(
-    "reservoir_http_requests_total", "HTTP requests by view and status code.", ["view", "method", "status"]
-)
-BOOKING_CONFLICTS = Counter("reservoir_booking_conflicts_refused_total", "Bookings refused because of an overlap.")
-HTTP_LATENCY = Histogram(
-    "reservoir_http_request_duration_seconds",
-    "HTTP request duration by view.",
-    ["view"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
+from common.metrics import BOOKING_CONFLICTS, HTTP_LATENCY, HTTP_REQUESTS
 
 DOMAIN_QUERIES = {
     "bookings": "SELECT status, count(*) FROM reservations_reservation GROUP BY status",

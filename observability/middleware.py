@@ -5,7 +5,9 @@ import time
 from django.conf import settings
 from django.http import HttpResponse
 
-from .metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+from .metrics import render
 
 
 def metrics_allowed(request) -> bool:

@@ -101,7 +101,6 @@ def _claim(booking, links: list[BookingTemplate]) -> None:
 
 
 def _report(booking, problem: str) -> None:
-
     booking.allocation_problem = problem
     booking.save(update_fields=["allocation_problem", "updated"])
     title = f"Allocations for your booking of {booking.resource.name} could not be made"

@@ -499,7 +499,6 @@ def _validate_template_specs(specs) -> None:
 
 @transaction.atomic
 def template_save(*, actor, template, name: str, specs: list, description: str = ""):
-
     require_global_admin(actor, "manage allocation templates")
     _validate_template_specs(specs)
     template = template or AllocationTemplate()

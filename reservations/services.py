@@ -13,9 +13,9 @@ from django.utils import timezone
 from common import times
 from common.events import snapshot
 from common.exceptions import Conflict
+from common.metrics import BOOKING_CONFLICTS
 from common.services import apply_changes, validated_insert, validated_save
 from notifications.services import notify
-from observability.metrics import BOOKING_CONFLICTS
 from resources.models import Resource
 from resources.selectors import lock_tree_roots, one_configuration, tree_of
 

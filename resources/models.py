@@ -197,7 +197,6 @@ class Resource(TimeStampedModel):
         return self.cleanup if self.cleanup is not None else self.resource_type.cleanup
 
     def clean(self) -> None:
-
         errors = {}
         if self.resource_type_id and self.site_id:
             type_site = self.resource_type.site_id

@@ -287,7 +287,6 @@ def record(delivery: Delivery, number: int, started, body: bytes, headers: dict,
 
 
 def _disable(hook: Webhook, reason: str) -> None:
-
     hook.enabled = False
     hook.disabled_reason = reason
     hook.save(update_fields=["enabled", "disabled_reason"])

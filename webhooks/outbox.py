@@ -76,7 +76,6 @@ def enqueue_after_commit(delivery_ids: list[int]) -> None:
         return
 
     def send():
-
         for delivery_id in delivery_ids:
             if not broker.send(DELIVER, (delivery_id,)):
                 return  # broker down: the sweeper sends from the outbox
@@ -85,7 +84,6 @@ def enqueue_after_commit(delivery_ids: list[int]) -> None:
 
 
 def write_event(*, event_type: str, data: dict, site_id: int | None, resource=None, webhooks=None) -> Event:
-
     now = timezone.now()
     event_id = uuid.uuid4()
     path = tree_of(resource)[0] if resource is not None and resource.pk else []

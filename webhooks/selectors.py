@@ -28,7 +28,6 @@ def webhooks_for_resource(*, user, resource) -> QuerySet[Webhook]:
 
 
 def delivery_list(*, user):
-
     if user is None or not getattr(user, "is_authenticated", False):
         return Delivery.objects.none()
     return scope_to_sites(

@@ -40,7 +40,6 @@ def _refresh(refresh_token: str) -> requests.Response:
 
 
 def _current_claims(tokens: dict) -> dict:
-
     payload = {}
     if tokens.get("id_token"):
         payload = oidc_jwt.verify(tokens["id_token"])

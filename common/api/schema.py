@@ -62,7 +62,6 @@ class AutoSchema(SpectacularAutoSchema):
         return sorted(statuses)
 
     def _guarded(self) -> bool:
-
         return self.method in GUARDED and "{" in self.path and isinstance(self.view, ConditionalObjectMixin)
 
     def get_override_parameters(self):

@@ -94,7 +94,7 @@ def test_workers_start_with_the_images_metrics_directory_missing(tmp_path):
     """The image sets PROMETHEUS_MULTIPROC_DIR for every process, but only the web command creates it."""
     code = (
         "import django; django.setup(); import reservations.services;"
-        "from observability.metrics import BOOKING_CONFLICTS; BOOKING_CONFLICTS.inc()"
+        "from common.metrics import BOOKING_CONFLICTS; BOOKING_CONFLICTS.inc()"
     )
     missing = tmp_path / "not-yet" / "prometheus"
     result = subprocess.run(

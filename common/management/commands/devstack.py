@@ -90,7 +90,6 @@ class Command(BaseCommand):
                 time.sleep(0.3)
 
     def _wait_for_worker(self, worker: subprocess.Popen) -> None:
-
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and worker.poll() is None:
             if app.control.ping(timeout=1):
