@@ -418,7 +418,7 @@ REGISTRY_BOUNDS = {
         "ipv6_prefix": env_int("REGISTRY_SITE_ADMIN_IPV6_PREFIX", 48),
     },
 }
-# Site administrators' own bookings do not count against quota rules (reservations/quotas.py).
+# Site administrators' own bookings do not count against quota rules (reservations/policies/quotas.py).
 QUOTA_EXEMPT_ADMINS = env_bool("QUOTA_EXEMPT_ADMINS", True)
 # A pending booking of a type without its own approval_timeout is rejected after this long.
 APPROVAL_TIMEOUT_HOURS = env_int("APPROVAL_TIMEOUT_HOURS", 48)

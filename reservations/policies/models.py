@@ -21,7 +21,7 @@ class QuotaPeriod(models.TextChoices):
 class QuotaRule(TimeStampedModel):
     """How much of a site's resources (of one type, or all) one person may book: hours per day,
     week or month (in the site's time zone), bookings at the same time, bookings ahead. Empty
-    limits do not apply. Enforced per owner under a lock (reservations/quotas.py)."""
+    limits do not apply. Enforced per owner under a lock (reservations/policies/quotas.py)."""
 
     site = models.ForeignKey("resources.Site", on_delete=models.CASCADE, related_name="quota_rules")
     resource_type = models.ForeignKey(

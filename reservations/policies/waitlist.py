@@ -1,7 +1,8 @@
 """The waitlist. Joining needs a slot that is taken; leaving is always possible. Every change that
-frees time (cancellation, shortening or moving, rejection, no-show release, check-out) calls
-`freed` in its own transaction: the first waiter (oldest entry) whose whole slot is now free is
-booked for them (auto_book, through the same service and rules as any booking) or told, once."""
+frees time (cancellation, shortening or moving, rejection, no-show release, check-out) reaches
+`freed` through the core's hooks, in its own transaction: the first waiter (oldest entry) whose
+whole slot is now free is booked for them (auto_book, through the same service and rules as any
+booking) or told, once."""
 
 from datetime import datetime
 

@@ -1,0 +1,24 @@
+"""The booking core's one registry of the parts that take part in a write, filled in order by
+ReservationsConfig.ready(): the order is part of the behaviour (closed time is named before a quota)."""
+
+from reservations import hooks
+from reservations.leases import services as leases
+from reservations.policies import approvals, blackouts, checkin, quotas, waitlist
+
+
+def test_the_parts_take_part_in_the_order_the_app_config_gives():
+    assert hooks._preparations == [checkin.prepare_booking, approvals.prepare_booking]
+    assert hooks._checks == [blackouts.check_booking, quotas.check_booking]
+    assert hooks._closures == [blackouts.closed_time]
+    assert hooks._created == [approvals.bookings_created]
+    assert hooks._freed == [waitlist.freed]
+    assert hooks._boundary_locks == [leases.lock_lease_of]
+    assert hooks._boundaries == [leases.on_boundary]
+    assert [d.kind for d in hooks.deadlines()] == ["expire", "no_show"]
+
+
+def test_registering_again_does_not_run_a_part_twice():
+    hooks.check_with(quotas.check_booking)
+    hooks.after_freed(waitlist.freed)
+    assert hooks._checks.count(quotas.check_booking) == 1
+    assert hooks._freed.count(waitlist.freed) == 1
