@@ -7,10 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import selectors, services
 from common.forms import object_id
 from resources.selectors import visible_resources
-
-from . import selectors, services
 
 
 def feed_url(request, secret: str) -> str:

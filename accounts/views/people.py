@@ -8,13 +8,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import selectors, services
 from accounts.access import administered_site_ids, is_global_admin, require_operator, scope_to_sites
+from accounts.filters import UserFilter
+from accounts.forms import ApiTokenForm, MembershipForm, ProfileForm, SshKeyForm
 from common.forms import run_form_service
 from resources.models import Site
-
-from . import selectors, services
-from .filters import UserFilter
-from .forms import ApiTokenForm, MembershipForm, ProfileForm, SshKeyForm
 
 User = get_user_model()
 
