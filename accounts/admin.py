@@ -5,13 +5,15 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count
 
-from accounts.access import is_global_admin
 from audit.models import Severity
-from common.admin import ReadOnlyInline, RoleScopedAdmin
+from common.admin import ReadOnlyInline
 from common.events import publish, snapshot
+from tenancy.access import is_global_admin
+from tenancy.admin import RoleScopedAdmin
+from tenancy.models import Membership
 
 from . import selectors, services
-from .models import ApiToken, Membership, Profile, SshKey
+from .models import ApiToken, Profile, SshKey
 
 User = get_user_model()
 

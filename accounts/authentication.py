@@ -15,8 +15,9 @@ from rest_framework import authentication, exceptions
 from audit import services as audit
 from audit.models import Severity
 from common.request_context import request_memo
+from tenancy import access
 
-from . import access, token_lookup, tokens
+from . import token_lookup, tokens
 from .login_limits import InvalidTokenThrottle
 from .models import ApiToken
 from .oidc import jwt as oidc_jwt

@@ -2,8 +2,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 
 from common.filters import SearchFilterMixin, SiteRefFilter
-
-from .models import Role
+from tenancy.models import Role
 
 
 class UserFilter(SearchFilterMixin, django_filters.FilterSet):

@@ -4,7 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
 
-from .models import Profile, Role
+from tenancy.models import Role
+
+from .models import Profile
 
 User = get_user_model()
 

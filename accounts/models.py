@@ -6,6 +6,9 @@ from django.utils import timezone
 
 from common.validators import validate_time_zone
 
+# Memberships are kept with sites (tenancy.models), under this app's label and table.
+from tenancy.models import Membership, MembershipSource, Role  # noqa: F401
+
 # The longest reminder lead time anyone may ask for (the reminder task looks this far ahead).
 MAX_REMINDER_MINUTES = 24 * 60
 
@@ -31,39 +34,6 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
-
-
-class Role(models.TextChoices):
-    MEMBER = "member", "Member"
-    ADMIN = "admin", "Site administrator"
-
-
-class MembershipSource(models.TextChoices):
-    LOCAL = "local", "Granted in Reservoir"
-    OIDC = "oidc", "Keycloak group"
-
-
-class Membership(models.Model):
-    site = models.ForeignKey("resources.Site", on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    source = models.CharField(max_length=10, choices=MembershipSource.choices, default=MembershipSource.LOCAL)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["site__name", "user__username"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["site", "user"],
-                name="membership_one_per_site_and_user",
-                violation_error_message="This user is already a member of this site.",
-            ),
-            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.site} ({self.get_role_display()})"
 
 
 class ApiToken(models.Model):

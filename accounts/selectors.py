@@ -3,8 +3,10 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from .access import administered_site_ids, is_global_admin
-from .models import ApiToken, CalendarFeed, Membership, SshKey
+from tenancy.access import administered_site_ids, is_global_admin
+from tenancy.models import Membership
+
+from .models import ApiToken, CalendarFeed, SshKey
 
 User = get_user_model()
 

@@ -13,10 +13,11 @@ from common.events import publish, snapshot
 from common.exceptions import Conflict, PermissionDenied
 from common.services import apply_changes, validated_save
 from resources.selectors import visible_resources
+from tenancy.access import forget_site_roles, is_global_admin, require_global_admin, require_site_admin
+from tenancy.models import Membership, MembershipSource, Role
 
 from . import ssh, tokens
-from .access import forget_site_roles, is_global_admin, require_global_admin, require_site_admin
-from .models import ApiToken, CalendarFeed, Membership, MembershipSource, Profile, Role, SshKey
+from .models import ApiToken, CalendarFeed, Profile, SshKey
 
 User = get_user_model()
 

@@ -7,7 +7,9 @@ from functools import cache
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from .models import ApiToken, Membership
+from tenancy.models import Membership
+
+from .models import ApiToken
 
 
 @cache

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from accounts.access import may_use_admin
 from common.admin import ReadOnlyAdminMixin
+from tenancy.access import may_use_admin
 
 from .models import AuditEntry
 from .selectors import audit_entry_list

@@ -6,4 +6,8 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the authentication signal receivers
+        from common import events
+
+        from . import services, signals  # noqa: F401 - signals connects the authentication receivers
+
+        events.keep_audit_log(services)

@@ -1,10 +1,6 @@
 from django.db import models
 
-
-class Severity(models.TextChoices):
-    INFO = "info", "Info"
-    WARNING = "warning", "Warning"
-    CRITICAL = "critical", "Critical"
+from common.events import Severity
 
 
 class AuditEntry(models.Model):

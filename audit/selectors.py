@@ -1,6 +1,6 @@
 from django.db.models import Count, Q, QuerySet
 
-from accounts.access import administered_site_ids, is_global_admin
+from tenancy.access import administered_site_ids, is_global_admin
 
 from .models import AuditEntry
 

@@ -32,10 +32,10 @@ from django.test.utils import setup_databases  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
-from accounts.models import Membership, Role  # noqa: E402
 from audit.models import AuditEntry  # noqa: E402
 from bench.catalogue_api import seed, timed  # noqa: E402
 from bench.support import finish, healthz_anchor, start_gunicorn, wrk_read  # noqa: E402
+from tenancy.models import Membership, Role  # noqa: E402
 
 
 def main() -> None:

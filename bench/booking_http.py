@@ -34,9 +34,9 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
-from accounts.models import Membership, Role  # noqa: E402
 from bench.support import percentile, start_gunicorn  # noqa: E402
-from resources.models import Resource, ResourceType, Site  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Membership, Role, Site  # noqa: E402
 
 OVERLAPS = """
 SELECT count(*) FROM reservations_reservation a

@@ -31,11 +31,11 @@ from django.test.utils import CaptureQueriesContext, setup_databases  # noqa: E4
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
-from accounts.models import Membership, Role  # noqa: E402
 from audit.models import AuditEntry  # noqa: E402
 from bench.support import copy_row_sql, finish, healthz_anchor, pgbench, start_gunicorn, wrk  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
-from resources.models import Resource, ResourceType, Site  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Membership, Role, Site  # noqa: E402
 from webhooks.models import Event  # noqa: E402
 
 LUA = """

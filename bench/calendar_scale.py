@@ -39,9 +39,9 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
-from accounts.models import Membership, Role  # noqa: E402
 from bench.support import fill_bookings, start_gunicorn  # noqa: E402
-from resources.models import Resource, ResourceType, Site  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Membership, Role, Site  # noqa: E402
 
 
 def percentile(samples: list[float], p: float) -> float:

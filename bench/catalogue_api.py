@@ -38,7 +38,8 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
 from bench.support import copy_row_sql, finish, healthz_anchor, percentile, pgbench, start_gunicorn, wrk, wrk_read  # noqa: E402
-from resources.models import Resource, ResourceType, Site  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Site  # noqa: E402
 
 CREATE_LUA = """
 local tokens, n, threads = {{{tokens}}}, 0, 0

@@ -39,7 +39,8 @@ from config.celery import app, worker_command  # noqa: E402
 from reservations.models import Reservation, ReservationStatus  # noqa: E402
 from reservations.policies.tasks import expire_pending, release_no_shows  # noqa: E402
 from reservations.tasks import schedule_boundaries  # noqa: E402
-from resources.models import Resource, ResourceType, Site  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Site  # noqa: E402
 from webhooks.models import Event  # noqa: E402
 
 

@@ -32,10 +32,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
-from accounts.models import Membership, Role  # noqa: E402
 from bench.support import finish, healthz_anchor, percentile, start_gunicorn, wrk_read  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
-from resources.models import Resource, ResourceType, Site  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Membership, Role, Site  # noqa: E402
 
 
 def in_process(client: Client, url: str, count: int = 300) -> tuple[float, float, int]:

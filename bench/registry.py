@@ -38,11 +38,10 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
-from accounts.models import Membership, Role  # noqa: E402
 from bench.support import copy_row_sql, pgbench, start_gunicorn, wrk  # noqa: E402
 from bench.support import percentile as pct  # noqa: E402
 from registry.models import Allocation  # noqa: E402
-from resources.models import Site  # noqa: E402
+from tenancy.models import Membership, Role, Site  # noqa: E402
 
 LUA = """
 local tokens, ports, n = {{{tokens}}}, {{{ports}}}, 0

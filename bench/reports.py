@@ -36,7 +36,8 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
 from bench.support import fill_bookings, finish, healthz_anchor, percentile, start_gunicorn, wrk_read  # noqa: E402
-from resources.models import Resource, ResourceType, Site  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Site  # noqa: E402
 
 USERS = 50
 

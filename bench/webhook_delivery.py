@@ -35,14 +35,14 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import Membership, Role  # noqa: E402
 from bench.support import database_url  # noqa: E402
 from bench.support import percentile as pct  # noqa: E402
 from config.celery import WORKER_QUEUES, app, worker_command  # noqa: E402
 from reservations import services as bookings  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
 from reservations.tasks import schedule_boundaries  # noqa: E402
-from resources.models import Resource, ResourceType, Site  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Membership, Role, Site  # noqa: E402
 from webhooks import services as webhooks  # noqa: E402
 from webhooks.models import Delivery, DeliveryStatus  # noqa: E402
 from webhooks.outbox import write_event  # noqa: E402

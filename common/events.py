@@ -3,13 +3,43 @@
 from collections import defaultdict
 from collections.abc import Callable
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from audit import services as audit
-from audit.models import Severity
+from .snapshots import diff, snapshot  # noqa: F401 - services describe their changes with events.snapshot
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 _outbox: list[Callable] = []
+_audit_log: list = []
+
+
+def keep_audit_log(log) -> None:
+    """The audit app registers how entries are written (`record(**entry)` and
+    `record_refusal(request, message)`) in its AppConfig.ready(); common never imports it."""
+    _audit_log[:] = [log]
+
+
+def _log():
+    if not _audit_log:
+        raise ImproperlyConfigured("No audit log is registered: the audit app must be installed.")
+    return _audit_log[0]
+
+
+def record(**entry) -> None:
+    """An audit entry for something that is not a change of one object (a failed login, a lockout)."""
+    _log().record(**entry)
+
+
+def record_refusal(request, message: str) -> None:
+    """A write that the user's role does not allow."""
+    _log().record_refusal(request, message)
 
 
 def register_outbox(writer: Callable) -> None:
@@ -42,12 +72,12 @@ def publish(
     """Record that `instance` was created, changed or deleted (before/after are audit snapshots).
     With `event_data`, the change is also an event for webhooks (`action` is its type, `resource`
     decides which webhook scopes match): its outbox rows are written in this same transaction."""
-    audit.record(
+    _log().record(
         action=action,
         actor=actor,
         instance=instance,
         site_id=site_id,
-        changes=audit.diff(before, after),
+        changes=diff(before, after),
         severity=severity,
         message=message,
     )
@@ -56,6 +86,3 @@ def publish(
             writer(event_type=action, data=event_data, site_id=site_id, resource=resource)
     for handler in _subscribers.get(action, []):
         handler(actor=actor, instance=instance, before=before or {}, after=after or {}, **(options or {}))
-
-
-snapshot = audit.snapshot

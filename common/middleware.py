@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from audit.services import record_refusal
+from common.events import record_refusal
 
 from . import views
 from .errors import outage_for, outage_response, refusal_for, safe_next

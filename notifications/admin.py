@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from accounts.access import administered_site_ids, is_global_admin, may_use_admin
 from common.admin import ReadOnlyAdminMixin
+from tenancy.access import administered_site_ids, is_global_admin, may_use_admin
 
 from .models import Notification
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from accounts.access import administered_site_ids, scope_to_sites
 from reservations.models import Reservation
-from resources.models import Resource, Site
+from resources.models import Resource
+from tenancy.access import administered_site_ids, scope_to_sites
+from tenancy.models import Site
 from webhooks.models import Webhook
 
 

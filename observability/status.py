@@ -5,10 +5,10 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.access import administered_site_ids, scope_to_sites
 from registry.models import AllocationConflict
 from reservations.models import Reservation, ReservationStatus
 from resources.models import Resource
+from tenancy.access import administered_site_ids, scope_to_sites
 from webhooks.models import Delivery, DeliveryStatus
 from webhooks.selectors import webhook_health, webhook_list
 

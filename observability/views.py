@@ -5,8 +5,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from accounts.access import require_operator
 from resources.models import ResourceStatus
+from tenancy.access import require_operator
 
 from .explorer import explorer_tree
 from .status import live_status

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
-from accounts.access import is_global_admin
-from common.admin import ReadOnlyAdminMixin, ReadOnlyInline, RoleScopedAdmin, ServiceBackedAdmin
+from common.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from tenancy.access import is_global_admin
+from tenancy.admin import RoleScopedAdmin, ServiceBackedAdmin
 
 from . import booking_templates, selectors, services
 from .models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate, BookingTemplate

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role
 from common import config_cache
 from common.exceptions import DomainError
 from notifications.services import notify
 from reservations.events import publish_booking
 from resources.selectors import config_version_for
+from tenancy.models import Membership, Role
 
 from . import services
 from .models import Allocation, AllocationStatus, ApplyAt, BookingTemplate

@@ -4,9 +4,9 @@ administrators. Audited like the rest."""
 
 from django.db import transaction
 
-from accounts.access import require_global_admin, require_site_admin
 from common.events import publish, snapshot
 from common.services import apply_changes, guarded_delete, validated_save
+from tenancy.access import require_global_admin, require_site_admin
 
 from .models import BookingTemplate
 

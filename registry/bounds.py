@@ -8,7 +8,7 @@ import ipaddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from accounts.access import can_admin_site, is_global_admin
+from tenancy.access import can_admin_site, is_global_admin
 
 from .kinds import PATH_KINDS, Kind
 

@@ -1,6 +1,6 @@
 from django.db.models import Count, Q, QuerySet
 
-from accounts.access import administered_site_ids, scope_to_sites, visible_site_ids
+from tenancy.access import administered_site_ids, scope_to_sites, visible_site_ids
 
 from .models import Allocation, AllocationConflict, BookingTemplate
 

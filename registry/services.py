@@ -8,16 +8,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.access import (
+from common.events import publish, snapshot
+from common.exceptions import Conflict, DomainError, PermissionDenied
+from common.request_context import current
+from tenancy.access import (
     can_admin_site,
     is_global_admin,
     owns_or_administers,
     require_global_admin,
     require_site_member,
 )
-from common.events import publish, snapshot
-from common.exceptions import Conflict, DomainError, PermissionDenied
-from common.request_context import current
 
 from . import bounds, kinds
 from .kinds import Kind

@@ -7,11 +7,11 @@ from datetime import datetime, time, timedelta
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q
 from django.utils import timezone
 
-from accounts.access import administered_site_ids, scope_to_sites
 from common import times
 from reservations.models import Reservation, ReservationStatus
 from reservations.policies import quotas
 from reservations.policies.models import QuotaRule
+from tenancy.access import administered_site_ids, scope_to_sites
 
 
 def _window(period, zone) -> tuple[datetime, datetime]:

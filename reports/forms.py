@@ -6,8 +6,9 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from accounts.access import administered_site_ids, scope_to_sites, scope_to_sites_or_global
-from resources.models import ResourceType, Site
+from resources.models import ResourceType
+from tenancy.access import administered_site_ids, scope_to_sites, scope_to_sites_or_global
+from tenancy.models import Site
 
 MAX_DAYS = 366
 

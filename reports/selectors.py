@@ -18,9 +18,10 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from accounts.access import administered_site_ids
 from reservations.models import Reservation
-from resources.models import Resource, ResourceType, Site
+from resources.models import Resource, ResourceType
+from tenancy.access import administered_site_ids
+from tenancy.models import Site
 
 from .downtime import downtime, hour_cells
 

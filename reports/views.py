@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.access import require_operator
+from tenancy.access import require_operator
 
 from .charts import bars, heat_rows, percent
 from .csv_export import SECTIONS

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.access import can_admin_site, is_site_member, owns_or_administers, require_site_member
 from common import times
 from common.exceptions import PermissionDenied
 from resources.models import Resource
 from resources.parameters import clean_parameters
+from tenancy.access import can_admin_site, is_site_member, owns_or_administers, require_site_member
 
 
 def human(delta: timedelta) -> str:

@@ -10,11 +10,11 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.access import administered_site_ids, owns_or_administers, scope_to_sites, visible_site_ids
 from common import times
 from resources.models import Resource
 from resources.selectors import resource_tree_ids
 from resources.tree import MAX_TREE_DEPTH
+from tenancy.access import administered_site_ids, owns_or_administers, scope_to_sites, visible_site_ids
 
 from . import hooks, recurrence, rules
 from .models import HOLDING, Reservation, Series, TsTzRange

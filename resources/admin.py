@@ -3,13 +3,17 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts.access import is_global_admin
-from common.admin import ReadOnlyInline, ServiceBackedAdmin
+from common.admin import ReadOnlyInline
+from tenancy.access import is_global_admin
+from tenancy.admin import ServiceBackedAdmin, offer_choices
+from tenancy.models import Site as SiteModel
 
 from . import selectors, services
 from .models import Resource, ResourceStatus, ResourceType
-from .models import Site as SiteModel
 from .tree import resource_ancestor_ids
+
+offer_choices("resources.ResourceType", lambda user: selectors.visible_resource_types(user=user).select_related("site"))
+offer_choices("resources.Resource", lambda user: selectors.visible_resources(user=user).select_related("site"))
 
 
 class CatalogueAdmin(ServiceBackedAdmin):

@@ -2,9 +2,10 @@ import django_filters
 from django.db.models import Q
 
 from common.filters import ChoicesFilter, SearchFilterMixin, SiteRefFilter
+from tenancy.models import Site
 
 from . import attribute_filter
-from .models import Resource, ResourceStatus, ResourceType, Site
+from .models import Resource, ResourceStatus, ResourceType
 
 
 class SiteFilter(SearchFilterMixin, django_filters.FilterSet):

@@ -6,27 +6,11 @@ from django.db import models
 from django.db.models import F, Q
 
 from common.models import TimeStampedModel
+from tenancy.models import Site
 
 from .parameters import validate_parameter_schema
 from .tree import resource_ancestor_ids
-from .validators import validate_color, validate_json_object, validate_time_zone
-
-
-class Site(TimeStampedModel):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=50, unique=True)
-    description = models.TextField(blank=True)
-    location = models.CharField(max_length=200, blank=True)
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    # Raised by database triggers whenever the site's booking configuration (quota rules, webhooks,
-    # booking templates) changes: hot paths keep that configuration per process, keyed by it.
-    config_version = models.BigIntegerField(default=0, editable=False)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
+from .validators import validate_color, validate_json_object
 
 
 class ResourceType(TimeStampedModel):

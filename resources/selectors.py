@@ -7,10 +7,11 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
-from accounts.access import scope_to_sites, scope_to_sites_or_global, visible_site_ids
 from common.forms import object_id
+from tenancy.access import scope_to_sites, scope_to_sites_or_global, visible_site_ids
+from tenancy.models import Site
 
-from .models import Resource, ResourceType, Site
+from .models import Resource, ResourceType
 from .tree import MAX_TREE_DEPTH
 
 # A guard against corrupt data: trees are shallow (site > rack > server > GPU).

@@ -5,13 +5,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils.text import slugify
 
-from accounts.access import require_global_admin, require_site_admin
 from audit.models import Severity
 from common.events import publish, snapshot
 from common.services import apply_changes, guarded_delete, validated_save
+from tenancy.access import require_global_admin, require_site_admin
+from tenancy.models import Site
 
 from .events import resource_event
-from .models import Resource, ResourceStatus, ResourceType, Site
+from .models import Resource, ResourceStatus, ResourceType
 
 SITE_FIELDS = ("name", "slug", "description", "location", "time_zone")
 RESOURCE_TYPE_FIELDS = (

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
-from accounts.models import Membership, Role
+from tenancy.models import Membership, Role
 from tests.factories import SiteFactory, UserFactory
 
 

@@ -1,7 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from resources.models import Resource, ResourceType, Site
+from resources.models import Resource, ResourceType
+from tenancy.models import Site
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -13,7 +13,7 @@ from audit import chain
 from registry import services as registry
 from registry.models import Allocation
 from reservations.models import Reservation
-from resources.models import Site
+from tenancy.models import Site
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,7 +19,8 @@ from registry import services as registry_services
 from registry.models import Allocation
 from reservations import services as booking_services
 from reservations.models import Reservation
-from resources.models import Resource, Site
+from resources.models import Resource
+from tenancy.models import Site
 from webhooks import services as webhook_services
 from webhooks.models import Delivery, Webhook
 

@@ -2,8 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 
-from audit.services import mask_values
-from common.admin import ReadOnlyAdminMixin, ReadOnlyInline, RoleScopedAdmin
+from common.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from common.snapshots import mask_values
+from tenancy.admin import RoleScopedAdmin
 
 from . import selectors, services
 from .models import WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Event, Webhook

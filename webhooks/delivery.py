@@ -18,11 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
-from accounts.models import Membership, Role
 from audit import services as audit
 from audit.models import Severity
 from common import broker
 from notifications.services import notify
+from tenancy.models import Membership, Role
 
 from . import safety, signing
 from .models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook

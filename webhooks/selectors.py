@@ -3,8 +3,8 @@ from datetime import timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.access import administered_site_ids, scope_to_sites
 from resources.tree import resource_ancestor_ids
+from tenancy.access import administered_site_ids, scope_to_sites
 
 from .models import Delivery, DeliveryAttempt, Event, Webhook
 from .outbox import scope_filter

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import require_site_admin
-from audit.services import MASK
 from common.events import publish, snapshot
 from common.exceptions import Conflict
 from common.services import apply_changes, validated_save
+from common.snapshots import MASK
+from tenancy.access import require_site_admin
 
 from . import outbox, safety, signing
 from .models import EVENT_TYPES, WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryStatus, ScopeKind, Webhook
@@ -89,7 +89,7 @@ def webhook_update(*, actor, webhook: Webhook, **changes) -> Webhook:
 
 
 def keep_masked_values(current: dict | None, sent: dict) -> dict:
-    """Headers come back from the API and the admin with masked values (audit.services.mask_values);
+    """Headers come back from the API and the admin with masked values (common.snapshots.mask_values);
     a value sent back masked means "unchanged"."""
     current = current or {}
     return {

@@ -6,12 +6,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.access import administered_site_ids, require_operator, scope_to_sites
-from audit.services import mask_values
 from common.errors import safe_next
 from common.forms import run_form_service
-from resources.models import Site
+from common.snapshots import mask_values
 from resources.selectors import visible_resource_types, visible_resources
+from tenancy.access import administered_site_ids, require_operator, scope_to_sites
+from tenancy.models import Site
 
 from . import selectors, services
 from .filters import DeliveryFilter

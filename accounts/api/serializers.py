@@ -1,12 +1,13 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from accounts.models import ApiToken, CalendarFeed, Membership, Profile, Role, SshKey
+from accounts.models import ApiToken, CalendarFeed, Profile, SshKey
 from accounts.services import profile_for
 from common.api.fields import VisibleRelatedField
 from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from resources.models import Resource
 from resources.selectors import visible_resources, visible_sites
+from tenancy.models import Membership, Role
 
 User = get_user_model()
 

@@ -7,10 +7,10 @@ from rest_framework.response import Response
 
 from accounts import selectors, services
 from accounts.filters import UserFilter
-from accounts.models import Membership
 from accounts.views.calendar_links import feed_url
 from common.api.conditional import ConditionalObjectMixin
 from common.filters import SiteRefFilter
+from tenancy.models import Membership
 
 from .serializers import (
     ApiTokenSerializer,

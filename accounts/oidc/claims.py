@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts import services
-from accounts.models import Membership, MembershipSource, Role
-from resources.models import Site
+from tenancy.models import Membership, MembershipSource, Role, Site
 
 
 def roles(claims: dict) -> set[str]:

@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.access import administered_site_ids, is_global_admin, require_operator, scope_to_sites
 from accounts.filters import UserFilter
 from accounts.forms import ApiTokenForm, MembershipForm, ProfileForm, SshKeyForm
 from common.forms import run_form_service
-from resources.models import Site
+from tenancy.access import administered_site_ids, is_global_admin, require_operator, scope_to_sites
+from tenancy.models import Site
 
 User = get_user_model()
 

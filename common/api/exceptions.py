@@ -5,8 +5,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from audit.services import record_refusal
 from common.errors import invalid, refusal_for
+from common.events import record_refusal
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 

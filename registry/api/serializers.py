@@ -5,8 +5,8 @@ from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from registry.kinds import Kind
 from registry.models import Allocation, AllocationConflict, AllocationHistory, AllocationTemplate
 from registry.selectors import allocation_list
-from resources.models import Site
 from resources.selectors import visible_sites
+from tenancy.models import Site
 
 
 class AllocationSerializer(ScopedRelationsMixin, ModelSerializer):

@@ -4,7 +4,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts.access import require_operator
+from tenancy.access import require_operator
 
 from ..csv_export import SECTIONS, report_csv
 from ..fair_use import fair_use_report

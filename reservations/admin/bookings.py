@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from common import spreadsheet, times, versions
-from common.admin import ReadOnlyInline, RoleScopedAdmin
+from common.admin import ReadOnlyInline
 from common.errors import REFUSALS
 from common.forms import add_refusal
 from reservations import selectors, services
 from reservations.models import HOLDING, Reservation, ReservationStatus, Series
 from reservations.policies import approvals
+from tenancy.admin import RoleScopedAdmin
 
 EDITED_HERE = ["resource", "owner", "start", "end", "title", "description", "parameters"]
 

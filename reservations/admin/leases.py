@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from common.admin import RoleScopedAdmin
 from reservations.leases import selectors as lease_selectors
 from reservations.leases import services as leases
 from reservations.leases.models import Lease
+from tenancy.admin import RoleScopedAdmin
 
 
 @admin.register(Lease)

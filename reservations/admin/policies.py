@@ -3,12 +3,12 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from accounts.access import administered_site_ids
-from common.admin import RoleScopedAdmin, ServiceBackedAdmin
 from common.errors import REFUSALS
 from common.forms import add_refusal
 from reservations.policies import blackouts, quotas, waitlist
 from reservations.policies.models import Blackout, QuotaRule, WaitlistEntry
+from tenancy.access import administered_site_ids
+from tenancy.admin import RoleScopedAdmin, ServiceBackedAdmin
 
 
 @admin.register(QuotaRule)

@@ -13,8 +13,9 @@ from common.filters import SiteRefFilter
 from common.forms import object_id
 from reservations.policies import blackouts
 from reservations.policies.models import Blackout, BlackoutPeriod
-from resources.models import Resource, Site
+from resources.models import Resource
 from resources.selectors import visible_resources, visible_sites
+from tenancy.models import Site
 
 from .serializers import AwareDateTimeField
 

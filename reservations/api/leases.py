@@ -16,8 +16,9 @@ from reservations.leases import selectors as lease_selectors
 from reservations.leases import services as leases
 from reservations.leases.models import Lease
 from reservations.models import Reservation
-from resources.models import ResourceType, Site
+from resources.models import ResourceType
 from resources.selectors import visible_resource_types, visible_sites
+from tenancy.models import Site
 
 from .serializers import AwareDateTimeField
 

@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from reservations import rules
 from reservations.selectors import MAX_SEARCH_WINDOW, busy_epochs, closed_intervals
 from resources import attribute_filter
-from resources.models import Resource, ResourceType, Site
+from resources.models import Resource, ResourceType
 from resources.selectors import bookable_resources
+from tenancy.models import Site
 
 MAX_COUNT = 100
 MAX_WINDOWS = 10

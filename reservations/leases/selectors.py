@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from accounts.access import administered_site_ids
+from tenancy.access import administered_site_ids
 
 from .models import Lease
 

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.access import require_site_member
 from common import times
 from common.events import publish, snapshot
 from common.exceptions import Conflict
@@ -20,7 +19,9 @@ from reservations.events import booking_extras, owner_data
 from reservations.models import HOLDING, Reservation, ReservationStatus
 from reservations.services import reservation_cancel, reservation_create, reservation_update
 from resources.events import resource_data, site_data
-from resources.models import ResourceType, Site
+from resources.models import ResourceType
+from tenancy.access import require_site_member
+from tenancy.models import Site
 
 from . import search
 from .models import Lease

@@ -10,8 +10,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.access import can_admin_site, require_site_admin
-from accounts.models import Membership, Role
 from common import times
 from common.events import snapshot
 from common.exceptions import Conflict
@@ -20,6 +18,8 @@ from reservations import hooks
 from reservations.events import publish_booking
 from reservations.models import Reservation, ReservationStatus
 from resources.models import Resource
+from tenancy.access import can_admin_site, require_site_admin
+from tenancy.models import Membership, Role
 
 
 def timeout_of(resource: Resource) -> timedelta:

@@ -7,7 +7,6 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from accounts.access import administered_site_ids, require_site_admin, scope_to_sites, visible_site_ids
 from common import times
 from common.events import publish, snapshot
 from common.exceptions import Conflict
@@ -16,8 +15,10 @@ from reservations import hooks, recurrence
 from reservations.models import HOLDING, Reservation
 from reservations.selectors import Interval, tree_ids
 from reservations.services import reservation_cancel
-from resources.models import Resource, Site
+from resources.models import Resource
 from resources.tree import resource_ancestor_ids
+from tenancy.access import administered_site_ids, require_site_admin, scope_to_sites, visible_site_ids
+from tenancy.models import Site
 
 from .models import Blackout, BlackoutPeriod
 

@@ -12,7 +12,6 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from accounts.access import administered_site_ids, can_admin_site, require_site_admin, scope_to_sites, visible_site_ids
 from common import config_cache, times
 from common.events import publish, snapshot
 from common.exceptions import Conflict
@@ -20,6 +19,7 @@ from common.services import apply_changes, guarded_delete, validated_save
 from reservations.models import HOLDING, Reservation
 from resources.models import Resource
 from resources.selectors import config_version_for
+from tenancy.access import administered_site_ids, can_admin_site, require_site_admin, scope_to_sites, visible_site_ids
 
 from .models import QuotaPeriod, QuotaRule
 

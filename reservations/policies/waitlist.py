@@ -11,7 +11,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.access import administered_site_ids, can_admin_site
 from common import times
 from common.events import publish, snapshot
 from common.exceptions import Conflict, PermissionDenied
@@ -21,6 +20,7 @@ from reservations import rules
 from reservations.selectors import overlapping, tree_ids
 from reservations.services import reservation_create
 from resources.models import Resource
+from tenancy.access import administered_site_ids, can_admin_site
 
 from .models import WaitlistEntry, WaitlistStatus
 

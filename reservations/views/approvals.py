@@ -4,12 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.access import require_operator
 from common.errors import safe_next
 from common.forms import object_id, run_service
 from reservations import selectors
 from reservations.models import ReservationStatus
 from reservations.policies import approvals
+from tenancy.access import require_operator
 
 
 @login_required

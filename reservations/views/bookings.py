@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from accounts.access import can_admin_site
 from accounts.selectors import user_list
 from common import times, versions
 from common.forms import object_id, read_query, run_form_service
@@ -20,6 +19,7 @@ from reservations.models import HOLDING, Reservation, ReservationStatus
 from reservations.policies import checkin, quotas, waitlist
 from reservations.policies.models import WaitlistStatus
 from resources.selectors import bookable_resources, resource_tree, visible_resources, visible_sites
+from tenancy.access import can_admin_site
 
 
 def _resources_json(resources) -> str:

@@ -2,7 +2,8 @@ from rest_framework import serializers
 
 from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from resources import selectors
-from resources.models import Resource, ResourceType, Site
+from resources.models import Resource, ResourceType
+from tenancy.models import Site
 
 
 class SiteSerializer(ModelSerializer):

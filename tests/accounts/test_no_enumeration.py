@@ -7,8 +7,8 @@ import re
 import pytest
 from django.test import Client
 
-from accounts.models import Membership, Role
 from registry import services as registry
+from tenancy.models import Membership, Role
 from tests.browser.support import reachable_pages
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 from webhooks import services as webhooks

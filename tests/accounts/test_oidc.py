@@ -7,8 +7,8 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
-from accounts.models import Membership, MembershipSource, Role
 from audit.models import AuditEntry
+from tenancy.models import Membership, MembershipSource, Role
 from tests.factories import SiteFactory
 from tests.oidc_provider import keycloak_claims
 

@@ -4,7 +4,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from accounts.models import ApiToken, Membership, Role, SshKey
+from accounts.models import ApiToken, SshKey
+from tenancy.models import Membership, Role
 from tests.factories import ResourceFactory, ResourceTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ Objects of sites a user cannot see are 404, not 403; writes the role does not al
 
 import pytest
 
-from accounts.models import Membership, Role
+from tenancy.models import Membership, Role
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 
 ROLES = ["anon", "outsider", "member", "site_admin", "admin"]

@@ -10,9 +10,9 @@ from django.db.utils import DatabaseError
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Role
 from audit.models import AuditEntry
 from resources import services as resource_services
+from tenancy.models import Role
 from tests.factories import ResourceTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Membership, Role
 from reservations import services
 from reservations.models import Reservation
+from tenancy.models import Membership, Role
 from tests.browser.support import log_in
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 

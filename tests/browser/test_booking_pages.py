@@ -13,12 +13,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
-from accounts.models import Membership, Role
 from accounts.services import profile_update
 from notifications.models import Notification
 from notifications.tasks import send_notification_email
 from reservations import services
 from reservations.models import Reservation
+from tenancy.models import Membership, Role
 from tests.browser.support import drag, log_in, open_week, point
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 

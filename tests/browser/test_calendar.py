@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Membership, Role
 from reservations.models import Reservation
+from tenancy.models import Membership, Role
 from tests.browser.support import drag, point
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 

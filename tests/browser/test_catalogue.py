@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Membership, Role
+from tenancy.models import Membership, Role
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 from webhooks.models import Webhook
 

@@ -54,7 +54,7 @@ def test_a_tampered_tarball_is_refused_before_anything_is_unpacked(tmp_path):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_calendar_loads_its_scripts_from_a_python_only_install(browser, live_server, settings, python_only_install):
-    from accounts.models import Membership, Role
+    from tenancy.models import Membership, Role
     from tests.browser.support import log_in
     from tests.factories import ResourceFactory, SiteFactory, UserFactory
 

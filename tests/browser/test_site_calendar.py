@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Membership, Role
 from reservations import services
+from tenancy.models import Membership, Role
 from tests.browser.support import drag, log_in, open_week, point
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 

@@ -13,7 +13,8 @@ from registry import booking_templates
 from registry.models import Allocation, AllocationTemplate
 from reservations import services
 from reservations.policies.models import QuotaPeriod, QuotaRule
-from resources.models import Resource, Site
+from resources.models import Resource
+from tenancy.models import Site
 from tests.factories import ResourceFactory, ResourceTypeFactory
 from webhooks import signing
 from webhooks.models import Delivery, Webhook

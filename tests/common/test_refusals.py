@@ -9,10 +9,10 @@ from django.contrib.messages import get_messages
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role
 from audit.models import AuditEntry
 from registry import services as registry_services
 from reservations import services as booking_services
+from tenancy.models import Membership, Role
 from tests.factories import ResourceFactory, ResourceTypeFactory, UserFactory
 from webhooks import services as webhook_services
 
@@ -182,7 +182,7 @@ def test_a_dependant_committed_while_a_site_is_deleted_is_a_409_naming_it(admin_
 
     from common.exceptions import Conflict
     from resources import services
-    from resources.models import Site
+    from tenancy.models import Site
     from tests.factories import ResourceFactory, SiteFactory
 
     site = SiteFactory(name="Racing Lab")
@@ -225,7 +225,8 @@ def test_a_creation_whose_site_is_deleted_before_it_commits_is_a_409(admin_user)
     from django.db.models.signals import post_save
 
     from resources import services
-    from resources.models import Resource, Site
+    from resources.models import Resource
+    from tenancy.models import Site
     from tests.conftest import _client
     from tests.factories import ResourceTypeFactory, SiteFactory
 

@@ -118,7 +118,7 @@ class TestChangesAndLocks:
     def test_members_manage_their_own_site_admins_all_of_their_site(
         self, member_api, site_admin_api, api_for, site_a, outsider_api
     ):
-        from accounts.models import Membership
+        from tenancy.models import Membership
         from tests.factories import UserFactory
 
         colleague = UserFactory(username="colleague")

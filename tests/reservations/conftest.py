@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from tenancy.models import Membership, Role
 from tests.factories import ResourceFactory, ResourceTypeFactory, UserFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -15,7 +15,8 @@ from freezegun import freeze_time
 
 from reservations.policies import blackouts, quotas, waitlist
 from reservations.policies.models import QuotaPeriod
-from resources.models import Resource, Site
+from resources.models import Resource
+from tenancy.models import Site
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -156,7 +156,7 @@ def test_lease_started_and_ended_fire_once_with_every_resource(member, site_a, p
 def test_twenty_parallel_leases_over_thirty_machines_never_share_and_never_fail(site_a):
     """20 requests for one machine each, plus 5 for two, over a pool of 30: every one succeeds
     (there were enough for all) and no machine is in two leases."""
-    from accounts.models import Membership, Role
+    from tenancy.models import Membership, Role
 
     kind = ResourceTypeFactory(name="Node", site=site_a)
     for i in range(30):

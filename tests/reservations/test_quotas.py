@@ -175,7 +175,7 @@ def test_the_provider_sets_teams(member):
 def test_twenty_members_of_one_team_never_end_above_its_quota(site_a):
     from django.contrib.auth.models import Group
 
-    from accounts.models import Membership, Role
+    from tenancy.models import Membership, Role
     from tests.factories import UserFactory
 
     team = Group.objects.create(name="/teams/race")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def third_member(site_a):
-    from accounts.models import Membership, Role
+    from tenancy.models import Membership, Role
 
     user = UserFactory(username="third")
     Membership.objects.create(site=site_a, user=user, role=Role.MEMBER)
@@ -126,7 +126,7 @@ def test_pages_and_api(client, member, second_member, member_api, tree):
 def test_a_promotion_and_new_bookings_for_the_freed_slot_never_both_win(member, second_member, tree, site_a, round_):
     """The waiter's promotion runs inside the cancellation; twenty others try to book the same
     hour at that moment: exactly one booking holds the slot afterwards."""
-    from accounts.models import Membership, Role
+    from tenancy.models import Membership, Role
 
     others = [UserFactory(username=f"rush-{round_}-{i}") for i in range(19)]
     for user in others:

@@ -1,6 +1,7 @@
 import pytest
 
-from resources.models import Resource, ResourceType, Site
+from resources.models import Resource, ResourceType
+from tenancy.models import Site
 from tests.factories import ResourceFactory, ResourceTypeFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import Membership, Role
 from reservations import services as bookings
+from tenancy.models import Membership, Role
 from tests.factories import ResourceFactory, ResourceTypeFactory, SiteFactory, UserFactory
 from webhooks import services
 

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from audit.services import mask_values
 from common.api.serializers import ModelSerializer, ScopedRelationsMixin
+from common.snapshots import mask_values
 from resources.selectors import visible_resource_types, visible_resources, visible_sites
 from webhooks.models import EVENT_TYPES, WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryAttempt, Webhook
 

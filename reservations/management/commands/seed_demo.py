@@ -12,12 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Role
 from reservations import services as booking_services
 from reservations.leases import services as leases
 from reservations.models import Reservation
 from resources import services
-from resources.models import Resource, ResourceStatus, ResourceType, Site
+from resources.models import Resource, ResourceStatus, ResourceType
+from tenancy.models import Role, Site
 
 SITES = [
     {
