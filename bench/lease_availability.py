@@ -37,7 +37,7 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
 from bench.support import fill_bookings, finish, healthz_anchor, percentile, start_gunicorn, wrk  # noqa: E402
-from common.database import database_url  # noqa: E402
+from common.db.database import database_url  # noqa: E402
 from resources.models import Resource, ResourceType  # noqa: E402
 from tenancy.models import Membership, Role, Site  # noqa: E402
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 
-from common.database import database_url
+from common.db.database import database_url
 
 
 def percentile(values, p: float) -> float:
@@ -162,7 +162,7 @@ def pgbench(script: str, *, clients: int, seconds: int, url: str | None = None) 
     import re
     import tempfile
 
-    from common.database import database_url
+    from common.db.database import database_url
 
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
         file.write(script)

@@ -89,7 +89,7 @@ def start_worker(pool: str, concurrency: int) -> subprocess.Popen:
 
 
 def delivery_request(hook) -> tuple[bytes, dict]:
-    from webhooks import delivery
+    from webhooks.transport import delivery
 
     sample = Delivery.objects.select_related("event", "webhook").filter(webhook=hook).first()
     return delivery.build_request(hook, sample)

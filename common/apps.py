@@ -6,6 +6,6 @@ class CommonConfig(AppConfig):
     verbose_name = "Common"
 
     def ready(self):
-        from . import timestamps
+        from common.db import timestamps
 
         timestamps.install()

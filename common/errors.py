@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .exceptions import DomainError
+from common.exceptions import DomainError
 
 NON_FIELD = "non_field_errors"
 

@@ -22,6 +22,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """The object changed since the caller read it (an If-Match or a form's version no longer holds)."""
+
+    status_code = 412
+    code = "stale"
+
+
 class PermissionDenied(DomainError):
     status_code = 403
     code = "permission_denied"

@@ -2,7 +2,7 @@ import django_filters
 from django.apps import apps
 from django.db.models import Q
 
-from .forms import object_id
+from common.web.forms import object_id
 
 
 class SearchFilterMixin:

@@ -55,7 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "common.middleware.HealthCheckMiddleware",
+    "common.web.middleware.HealthCheckMiddleware",
     "observability.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -66,10 +66,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.request_context.RequestContextMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
-    "common.middleware.RefusalMiddleware",
+    "common.web.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "common.middleware.PermissionsPolicyMiddleware",
+    "common.web.middleware.PermissionsPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -322,7 +322,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_REFERRER_POLICY = "same-origin"
-# Features no page uses are switched off (common.middleware.PermissionsPolicyMiddleware).
+# Features no page uses are switched off (common.web.middleware.PermissionsPolicyMiddleware).
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # --- Security (production) ----------------------------------------------------------------------

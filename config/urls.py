@@ -3,8 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from common import views as common_views
 from common.api.root import ApiRoot
+from common.web import views as common_views
 
 api_patterns = [
     path("", ApiRoot.as_view(), name="root"),
@@ -22,7 +22,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    # Served by common.middleware.HealthCheckMiddleware first; named here for reverse().
+    # Served by common.web.middleware.HealthCheckMiddleware first; named here for reverse().
     path("healthz", common_views.healthz, name="healthz"),
     path("readyz", common_views.readyz, name="readyz"),
     path("", include("accounts.urls")),
@@ -40,4 +40,4 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
 ]
 
-handler500 = "common.views.server_error"
+handler500 = "common.web.views.server_error"

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from common import config_cache
+from common.db import config_cache
 from common.exceptions import DomainError
 from notifications.services import notify
 from reservations.events import publish_booking

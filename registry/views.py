@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from common.forms import run_form_service
+from common.web.forms import run_form_service
 from resources.selectors import visible_sites
 
 from . import selectors, services

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from common.filters import ChoicesFilter, SearchFilterMixin, SiteRefFilter
-from common.forms import object_id
+from common.web.forms import object_id
 
 from .models import Reservation, ReservationStatus
 from .selectors import details_visible_q, in_window, tree_ids

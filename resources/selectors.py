@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
-from common.forms import object_id
+from common.web.forms import object_id
 from tenancy.access import scope_to_sites, scope_to_sites_or_global, visible_site_ids
 from tenancy.models import Site
 
@@ -116,7 +116,7 @@ def _tree_rows(resource_id: int, *, lock_root: bool = False) -> list[tuple[int, 
 
 
 def site_config_version(site_id: int | None) -> int:
-    """The site's configuration version (see common.config_cache); -1 for no site."""
+    """The site's configuration version (see common.db.config_cache); -1 for no site."""
     if site_id is None:
         return -1
     with connection.cursor() as cursor:

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from common import broker, config_cache
+from common import broker
+from common.db import config_cache
 from resources.selectors import config_version_for, site_config_version, tree_of
 
 from .models import Delivery, Event, ScopeKind, Webhook
@@ -38,7 +39,7 @@ def matched_webhooks(
     *, event_type: str, site_id: int | None, resource_id=None, resource_type_id=None, path=(), version=None
 ):
     """matching_webhooks as a list; a site's enabled hooks come from memory while its
-    configuration version (`version`, when the caller has read it) stands (common.config_cache)."""
+    configuration version (`version`, when the caller has read it) stands (common.db.config_cache)."""
     if site_id is None:
         return list(
             matching_webhooks(

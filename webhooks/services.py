@@ -12,8 +12,9 @@ from common.exceptions import Conflict
 from common.services import apply_changes, validated_save
 from common.snapshots import MASK
 from tenancy.access import require_site_admin
+from webhooks import outbox
+from webhooks.transport import safety, signing
 
-from . import outbox, safety, signing
 from .models import EVENT_TYPES, WEBHOOK_EDITABLE_FIELDS, Delivery, DeliveryStatus, ScopeKind, Webhook
 
 FIELDS = WEBHOOK_EDITABLE_FIELDS

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from . import delivery as sending
+from webhooks.transport import delivery as sending
+
 from .models import Delivery, DeliveryStatus
 
 

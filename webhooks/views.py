@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from common.errors import safe_next
-from common.forms import run_form_service
 from common.snapshots import mask_values
+from common.web.forms import run_form_service
 from resources.selectors import visible_resource_types, visible_resources
 from tenancy.access import administered_site_ids, require_operator, scope_to_sites
 from tenancy.models import Site

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from common.forms import object_id
+from common.web.forms import object_id
 from resources.selectors import visible_resources
 
 

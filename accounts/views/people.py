@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.filters import UserFilter
 from accounts.forms import ApiTokenForm, MembershipForm, ProfileForm, SshKeyForm
-from common.forms import run_form_service
+from common.web.forms import run_form_service
 from tenancy.access import administered_site_ids, is_global_admin, require_operator, scope_to_sites
 from tenancy.models import Site
 

@@ -8,14 +8,9 @@ import json
 
 from django.db import transaction
 
-from common.exceptions import DomainError
+from common.exceptions import PreconditionFailed
 
 GUARDED = ("PUT", "PATCH", "DELETE")
-
-
-class PreconditionFailed(DomainError):
-    status_code = 412
-    code = "stale"
 
 
 def etag_for(data) -> str:

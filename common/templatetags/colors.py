@@ -2,7 +2,7 @@
 
 from django import template
 
-from common.colors import text_on as _text_on
+from common.web.colors import text_on as _text_on
 
 register = template.Library()
 

@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from common import spreadsheet, times, versions
+from common import spreadsheet, times
 from common.admin import ReadOnlyInline
 from common.errors import REFUSALS
-from common.forms import add_refusal
+from common.web import versions
+from common.web.forms import add_refusal
 from reservations import selectors, services
 from reservations.models import HOLDING, Reservation, ReservationStatus, Series
 from reservations.policies import approvals

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from common.errors import REFUSALS
-from common.forms import add_refusal
+from common.web.forms import add_refusal
 from reservations.policies import blackouts, quotas, waitlist
 from reservations.policies.models import Blackout, QuotaRule, WaitlistEntry
 from tenancy.access import administered_site_ids

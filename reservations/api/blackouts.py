@@ -10,7 +10,7 @@ from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
 from common.api.serializers import ModelSerializer
 from common.filters import SiteRefFilter
-from common.forms import object_id
+from common.web.forms import object_id
 from reservations.policies import blackouts
 from reservations.policies.models import Blackout, BlackoutPeriod
 from resources.models import Resource

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
 from common.api.serializers import ModelSerializer
-from common.forms import object_id
+from common.web.forms import object_id
 from reservations.policies import waitlist
 from reservations.policies.models import WaitlistEntry, WaitlistStatus
 from resources.models import Resource

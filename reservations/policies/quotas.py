@@ -12,7 +12,8 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from common import config_cache, times
+from common import times
+from common.db import config_cache
 from common.events import publish, snapshot
 from common.exceptions import Conflict
 from common.services import apply_changes, guarded_delete, validated_save

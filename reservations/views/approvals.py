@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
 from common.errors import safe_next
-from common.forms import object_id, run_service
+from common.web.forms import object_id, run_service
 from reservations import selectors
 from reservations.models import ReservationStatus
 from reservations.policies import approvals

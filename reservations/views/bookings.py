@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts.selectors import user_list
-from common import times, versions
-from common.forms import object_id, read_query, run_form_service
+from common import times
+from common.web import versions
+from common.web.forms import object_id, read_query, run_form_service
 from reservations import rules, selectors, services
 from reservations.forms.bookings import ReservationForm, TimelineQuery
 from reservations.models import HOLDING, Reservation, ReservationStatus

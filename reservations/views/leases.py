@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from common import times
-from common.forms import add_refusal, aware_moment, run_form_service, run_service
+from common.web.forms import add_refusal, aware_moment, run_form_service, run_service
 from reservations import rules
 from reservations.forms.leases import LeaseMoveForm, LeaseSearchForm
 from reservations.leases import search as lease_search

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from common import spreadsheet, times
-from common.forms import read_query
+from common.web.forms import read_query
 from reservations import selectors
 from reservations.forms.bookings import ScheduleQuery
 from reservations.models import ReservationStatus

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from common.forms import run_service
+from common.web.forms import run_service
 from reservations import rules, selectors
 from reservations.policies import checkin
 

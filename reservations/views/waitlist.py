@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from common.forms import aware_moment, object_id, run_service
+from common.web.forms import aware_moment, object_id, run_service
 from reservations.policies import waitlist
 from resources.selectors import visible_resources
 

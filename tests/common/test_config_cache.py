@@ -1,4 +1,4 @@
-"""Configuration kept per process (common.config_cache) is never stale: every change of quota
+"""Configuration kept per process (common.db.config_cache) is never stale: every change of quota
 rules, webhooks or booking templates raises the site's version (database triggers), so the next
 booking sees it, while a webhook's failure count (changed on every failed delivery) does not."""
 
@@ -16,8 +16,8 @@ from reservations.policies.models import QuotaPeriod, QuotaRule
 from resources.models import Resource
 from tenancy.models import Site
 from tests.factories import ResourceFactory, ResourceTypeFactory
-from webhooks import signing
 from webhooks.models import Delivery, Webhook
+from webhooks.transport import signing
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Timestamps come from psycopg's C parser (common.timestamps) with exactly the values, and the
+"""Timestamps come from psycopg's C parser (common.db.timestamps) with exactly the values, and the
 time zone object, that Django's own loader gives."""
 
 import datetime
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 
-from common import timestamps
+from common.db import timestamps
 
 pytestmark = pytest.mark.django_db
 

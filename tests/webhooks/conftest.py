@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.conf import settings
 
-from common.database import database_url
+from common.db.database import database_url
 from config.celery import WORKER_QUEUES, worker_command
 
 

@@ -6,9 +6,9 @@ import pytest
 from audit.models import AuditEntry
 from reservations.models import Reservation
 from tests.factories import ResourceFactory, ResourceTypeFactory
-from webhooks import signing
 from webhooks.models import Delivery, Event, Webhook
 from webhooks.outbox import write_event
+from webhooks.transport import signing
 
 pytestmark = pytest.mark.django_db
 
@@ -169,8 +169,8 @@ def test_a_delivery_connects_to_the_address_that_was_checked(settings, receiver,
     to the first, checked address, with the webhook's host name in the Host header."""
     import socket
 
-    from webhooks import delivery
     from webhooks.models import Webhook
+    from webhooks.transport import delivery
 
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     port = int(receiver.url.rsplit(":", 1)[1])
@@ -194,8 +194,8 @@ def test_a_delivery_connects_to_the_address_that_was_checked(settings, receiver,
 def test_a_name_that_resolves_inside_is_refused_before_connecting(settings, monkeypatch):
     import socket
 
-    from webhooks import delivery
     from webhooks.models import Webhook
+    from webhooks.transport import delivery
 
     settings.WEBHOOK_ALLOWED_NETWORKS = []
     monkeypatch.setattr(

@@ -46,7 +46,7 @@ def test_values_are_masked_everywhere_and_kept_when_sent_back(site_admin_api, ad
 
 
 def test_a_leaked_secret_can_be_revoked_at_once(site_admin_api, client, site_admin, webhook):
-    from webhooks.delivery import valid_secrets
+    from webhooks.transport.delivery import valid_secrets
 
     old = webhook.secret
     kept = site_admin_api.post(f"/api/webhooks/{webhook.pk}/rotate-secret/", {}, format="json").json()["secret"]

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from webhooks.safety import check_address
+from webhooks.transport.safety import check_address
 
 REFUSED = [
     "127.0.0.1",  # loopback
@@ -57,8 +57,8 @@ def test_consecutive_deliveries_to_a_receiver_reuse_its_connection(settings):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from webhooks import delivery
     from webhooks.models import Webhook
+    from webhooks.transport import delivery
 
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     peers = []

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from webhooks import signing
+from webhooks.transport import signing
 
 
 def test_sign_and_verify_round_trip():

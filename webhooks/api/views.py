@@ -11,11 +11,12 @@ from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
 from common.exceptions import Conflict, DomainError
-from webhooks import delivery as sending
-from webhooks import selectors, services, signing
+from webhooks import selectors, services
 from webhooks.filters import DeliveryFilter, WebhookFilter
 from webhooks.inbound import handle_callback
 from webhooks.models import Webhook
+from webhooks.transport import delivery as sending
+from webhooks.transport import signing
 
 from .serializers import (
     DeliverySerializer,

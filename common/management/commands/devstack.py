@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from common.database import database_url
+from common.db.database import database_url
 from config.celery import app, beat_command, worker_command
 
 

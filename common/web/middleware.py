@@ -5,10 +5,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from common.errors import outage_for, outage_response, refusal_for, safe_next
 from common.events import record_refusal
-
-from . import views
-from .errors import outage_for, outage_response, refusal_for, safe_next
+from common.web import views
 
 
 class HealthCheckMiddleware:

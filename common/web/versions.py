@@ -2,7 +2,7 @@
 from (the row's `updated` stamp) and the save is refused, with nothing written, if the row changed
 since; checked under the row lock in the transaction of the save."""
 
-from common.api.conditional import PreconditionFailed
+from common.exceptions import PreconditionFailed
 
 
 def version_of(instance) -> str:

@@ -42,4 +42,4 @@ def _use_c_loader(sender, connection, **kwargs) -> None:
 
 
 def install() -> None:
-    connection_created.connect(_use_c_loader, dispatch_uid="common.timestamps")
+    connection_created.connect(_use_c_loader, dispatch_uid="common.db.timestamps")

@@ -23,10 +23,9 @@ from audit.models import Severity
 from common import broker
 from notifications.services import notify
 from tenancy.models import Membership, Role
-
-from . import safety, signing
-from .models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
-from .queue import DELIVER
+from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
+from webhooks.queue import DELIVER
+from webhooks.transport import safety, signing
 
 logger = logging.getLogger("reservoir.webhooks")
 
