@@ -61,9 +61,10 @@ def booking_span(booking, viewer: tzinfo | None = None) -> str:
     return span(booking.start, booking.end, site_zone(booking.resource.site), viewer)
 
 
-def stamp(moment: datetime, where: tzinfo | None = None) -> str:
+def stamp(moment: datetime, where: tzinfo | None = None, *, seconds: bool = False) -> str:
     """When something happened (a notification, an audit entry), in the viewer's zone, named."""
-    return moment.astimezone(where or timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M %Z")
+    clock = "%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z"
+    return moment.astimezone(where or timezone.get_current_timezone()).strftime(clock)
 
 
 def on_clock(wall: datetime, where: tzinfo) -> datetime:

@@ -14,6 +14,12 @@ def when(booking, user=None) -> str:
 
 
 @register.filter
+def instant(moment, user=None) -> str:
+    """To the second, in the viewer's zone, named: for records such as the audit log."""
+    return times.stamp(moment, times.user_zone(user), seconds=True) if moment else ""
+
+
+@register.filter
 def site_time(moment, site) -> str:
     return times.at(moment, times.site_zone(site)) if moment else ""
 

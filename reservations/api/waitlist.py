@@ -34,6 +34,8 @@ class WaitlistEntrySerializer(ModelSerializer):
             "start",
             "end",
             "auto_book",
+            "title",
+            "parameters",
             "status",
             "booking",
             "note",

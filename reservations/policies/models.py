@@ -153,6 +153,10 @@ class WaitlistEntry(TimeStampedModel):
     start = models.DateTimeField()
     end = models.DateTimeField()
     auto_book = models.BooleanField(default=True, help_text="Book it for me as soon as it is free.")
+    title = models.CharField(max_length=200, blank=True, help_text="The booking's title, when it is booked for you.")
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="The booking's parameters (its type's schema), kept for when it frees."
+    )
     status = models.CharField(max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING)
     booking = models.ForeignKey(Reservation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -26,12 +26,24 @@ from .models import WaitlistEntry, WaitlistStatus
 
 
 @transaction.atomic
-def join(*, actor, resource: Resource, start: datetime, end: datetime, auto_book: bool = True) -> WaitlistEntry:
+def join(
+    *,
+    actor,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    auto_book: bool = True,
+    title: str = "",
+    parameters: dict | None = None,
+) -> WaitlistEntry:
+    """Wait for a taken slot with the booking as it would be made (title, parameters): the rules
+    that do not depend on the slot being free are checked now, so that it can be booked when it frees."""
     rules.require_can_book(actor=actor, resource=resource, owner=actor)
     if start is None or end is None or end <= start:
         raise ValidationError({"end": "The end must be after the start."})
     if end <= timezone.now():
         raise ValidationError({"end": "This time is over."})
+    parameters = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
     taken = overlapping(tree_ids(resource.pk), start, end + resource.cleanup_time).exists()
     if not taken:
         raise Conflict("This time is free: book it instead of waiting.", code="free")
@@ -39,7 +51,15 @@ def join(*, actor, resource: Resource, start: datetime, end: datetime, auto_book
         user=actor, resource=resource, start=start, end=end, status=WaitlistStatus.WAITING
     ).exists():
         raise Conflict("You are already waiting for this slot.", code="duplicate")
-    entry = WaitlistEntry(user=actor, resource=resource, start=start, end=end, auto_book=auto_book)
+    entry = WaitlistEntry(
+        user=actor,
+        resource=resource,
+        start=start,
+        end=end,
+        auto_book=auto_book,
+        title=title,
+        parameters=parameters,
+    )
     validated_save(entry)
     publish("waitlist.joined", actor=actor, instance=entry, site_id=resource.site_id, after=snapshot(entry))
     return entry
@@ -105,7 +125,8 @@ def _serve(entry: WaitlistEntry, now) -> WaitlistEntry:
                     resource=entry.resource,
                     start=entry.start,
                     end=entry.end,
-                    title="From the waitlist",
+                    title=entry.title or "From the waitlist",
+                    parameters=entry.parameters,
                 )
         except (Conflict, ValidationError, PermissionDenied) as exc:
             refusal = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)]))

@@ -95,6 +95,9 @@ def resource_calendar(request, pk: int):
     )
 
 
+BLOCKED_STATUS = "Not bookable: part of a booked whole"
+
+
 @login_required
 def timeline(request, slug: str):
     """Rows = resources (grouped by type, as a tree), columns = days; bookings as colored bars."""
@@ -132,9 +135,12 @@ def timeline(request, slug: str):
     for booking in bookings:
         left = max((booking.start - start).total_seconds(), 0) / span * 100
         right = min((booking.end - start).total_seconds(), span) / span * 100
-        title = booking.title if visible(booking) and booking.title else ""
+        shown = visible(booking)
+        title = booking.title if shown and booking.title else ""
         pending = "Pending: " if booking.status == ReservationStatus.PENDING else ""
         bar = {
+            "owner": (booking.owner.get_full_name() or booking.owner.get_username()) if shown else "",
+            "status": "Waiting for approval" if pending else "Booked",
             "booking": booking,
             "left": f"{left:.3f}",
             "width": f"{max(right - left, 0.3):.3f}",
@@ -152,13 +158,21 @@ def timeline(request, slug: str):
             clean_right = min((booking.blocked_until - start).total_seconds(), span) / span * 100
             cleanup = {**bar, "left": f"{clean_left:.3f}", "width": f"{max(clean_right - clean_left, 0.3):.3f}"}
             bars.setdefault(booking.resource_id, []).append(
-                {**cleanup, "label": "Cleanup", "cleanup": True, "linked": False}
+                {**cleanup, "label": "Cleanup", "status": "Cleanup after a booking", "cleanup": True, "linked": False}
             )
         if booking.end <= start:
             continue
         blocked_label = f"Blocked by {booking.resource.name}" + (f" · {title}" if title else "")
         for other in relatives(booking.resource_id):
-            bars.setdefault(other, []).append({**bar, "label": blocked_label, "blocked": True, "linked": False})
+            bars.setdefault(other, []).append(
+                {
+                    **bar,
+                    "label": blocked_label,
+                    "status": "Not bookable: part of a booked whole",
+                    "blocked": True,
+                    "linked": False,
+                }
+            )
     # Top-level resources grouped by type, each followed by its sub-resources.
     blocks: list[list] = []
     for resource, depth in tree:
@@ -167,6 +181,11 @@ def timeline(request, slug: str):
         blocks[-1].append((resource, depth, bars.get(resource.pk, [])))
     blocks.sort(key=lambda block: (block[0][0].resource_type.name.lower(), block[0][0].name.lower()))
     rows = [row for block in blocks for row in block]
+    today = timezone.now().astimezone(tz).date()
+    today_start = datetime.combine(today, time.min, tzinfo=tz)
+    today_offset = None
+    if start <= today_start < end and days > 1:
+        today_offset = (f"{(today_start - start).total_seconds() / span * 100:.3f}", f"{100 / days:.3f}")
     return render(
         request,
         "reservations/timeline.html",
@@ -184,6 +203,8 @@ def timeline(request, slug: str):
             "previous": (first - timedelta(days=days)).isoformat(),
             "next": (first + timedelta(days=days)).isoformat(),
             "span_days": days,
+            "today": today,
+            "today_offset": today_offset,
             "site_zone_now": _zone_now(site),
         },
     )
@@ -348,7 +369,13 @@ def _waitlist_offer(form) -> dict | None:
     taken = any("already booked" in str(error) for error in form.non_field_errors())
     if not taken or form.rrule() or not all(data.get(k) for k in ("resource", "start", "end")):
         return None
-    return {"resource": data["resource"], "start": data["start"], "end": data["end"]}
+    return {
+        "resource": data["resource"],
+        "start": data["start"],
+        "end": data["end"],
+        "title": data.get("title", ""),
+        "parameters_json": json.dumps(form.parameters()),
+    }
 
 
 class _Previewed(Exception):

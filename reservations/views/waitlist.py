@@ -1,5 +1,7 @@
 """Joining and leaving the waitlist from the pages."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,7 +26,22 @@ def join(request):
     resource = get_object_or_404(visible_resources(user=request.user), pk=object_id(request.POST.get("resource")) or 0)
     start, end = _moment(request.POST.get("start"), "start"), _moment(request.POST.get("end"), "end")
     auto = request.POST.get("auto_book") == "on"
-    call = lambda: waitlist.join(actor=request.user, resource=resource, start=start, end=end, auto_book=auto)  # noqa: E731
+    try:
+        parameters = json.loads(request.POST.get("parameters") or "{}")
+    except ValueError:
+        parameters = request.POST["parameters"]  # not JSON: the service says what it must be
+
+    def call():
+        return waitlist.join(
+            actor=request.user,
+            resource=resource,
+            start=start,
+            end=end,
+            auto_book=auto,
+            title=request.POST.get("title", "")[:200],
+            parameters=parameters,
+        )
+
     if run_service(request, call):
         messages.success(
             request,

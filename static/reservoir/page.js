@@ -9,3 +9,17 @@ document.addEventListener("submit", (event) => {
   event.preventDefault();
   window.location.href = `/calendar/${encodeURIComponent(form.site.value)}/`;
 });
+// Header menus: one open at a time, closed by a click elsewhere or Escape; inside the phone menu
+// they are shown open, so every link is one tap away once "Menu" is opened.
+const headerMenus = () => document.querySelectorAll(".site-header details[data-menu]");
+const phone = window.matchMedia("(max-width: 820px)");
+const fitMenus = () => headerMenus().forEach((menu) => { menu.open = phone.matches; });
+fitMenus();
+phone.addEventListener("change", fitMenus);
+document.addEventListener("click", (event) => {
+  if (phone.matches) return;
+  headerMenus().forEach((menu) => { if (!menu.contains(event.target)) menu.open = false; });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && !phone.matches) headerMenus().forEach((menu) => { menu.open = false; });
+});

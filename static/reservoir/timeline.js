@@ -200,4 +200,76 @@
       }
     });
   });
+
+  // What a bar is, readable at any zoom: a title that does not fit inside its bar sits beside it,
+  // and pointing at or focusing a bar shows a card with its times, owner and status.
+  function fitLabels() {
+    lanes.forEach((lane) => {
+      const bars = [...lane.querySelectorAll(".bar")].sort((a, b) => a.offsetLeft - b.offsetLeft);
+      bars.forEach((bar, index) => {
+        const label = bar.querySelector(".label");
+        if (!label) return;
+        bar.classList.remove("narrow");
+        label.style.maxWidth = "";
+        if (label.scrollWidth <= bar.clientWidth + 1) return;
+        bar.classList.add("narrow");
+        // Beside the bar, up to the next one (the card tells the rest).
+        const right = bar.offsetLeft + bar.offsetWidth;
+        const next = bars.slice(index + 1).find((other) => other.offsetLeft >= right - 1);
+        const room = (next ? next.offsetLeft : lane.clientWidth) - right - 6;
+        label.style.maxWidth = `${Math.max(room, 0)}px`;
+      });
+    });
+  }
+  fitLabels();
+  window.addEventListener("resize", fitLabels);
+
+  const card = document.getElementById("bar-card");
+  function showCard(bar) {
+    const data = bar.dataset;
+    if (!data.cardTitle) return;
+    card.replaceChildren();
+    const title = document.createElement("strong");
+    title.textContent = data.cardTitle;
+    card.append(title);
+    for (const line of [data.cardWhen, data.cardOwner && `Booked by ${data.cardOwner}`, data.cardStatus]) {
+      if (!line) continue;
+      const row = document.createElement("div");
+      row.textContent = line;
+      card.append(row);
+    }
+    card.hidden = false;
+    const box = bar.getBoundingClientRect();
+    const width = card.offsetWidth;
+    card.style.left = `${Math.max(8, Math.min(box.left, window.innerWidth - width - 8))}px`;
+    const below = box.bottom + 6;
+    card.style.top = `${below + card.offsetHeight > window.innerHeight ? box.top - card.offsetHeight - 6 : below}px`;
+  }
+  const hideCard = () => (card.hidden = true);
+  table.querySelectorAll(".bar").forEach((bar) => {
+    bar.addEventListener("mouseenter", () => showCard(bar));
+    bar.addEventListener("focus", () => showCard(bar));
+    bar.addEventListener("mouseleave", hideCard);
+    bar.addEventListener("blur", hideCard);
+  });
+  document.addEventListener("scroll", hideCard, true);
+
+  // Today's column and the current time, on every row.
+  const now = Date.now();
+  lanes.forEach((lane) => {
+    if (table.dataset.todayLeft) {
+      const column = document.createElement("div");
+      column.className = "today-column";
+      column.style.left = `${table.dataset.todayLeft}%`;
+      column.style.width = `${table.dataset.todayWidth}%`;
+      lane.prepend(column);
+    }
+    if (now > windowStart && now < windowEnd) {
+      const line = document.createElement("div");
+      line.className = "now";
+      line.title = "Now";
+      line.style.left = `${((now - windowStart) / span) * 100}%`;
+      lane.append(line);
+    }
+  });
 })();

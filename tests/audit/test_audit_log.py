@@ -3,6 +3,7 @@ import gzip
 import io
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
@@ -226,3 +227,16 @@ class TestAuditApi:
         summary = admin_api.get("/api/audit-log/summary/").json()
         assert summary["total"] == 5
         assert summary["by_category"] == {"resource": 2, "resource_type": 1, "user": 2}
+
+
+def test_the_audit_page_says_which_clock_its_times_are_on(client, admin_user):
+    """It used to say "When (UTC)" over times in the viewer's own zone."""
+    entry = AuditEntry.objects.create(action="resource.created", category="resource", object_repr="dgx-99")
+    profile = account_services.profile_for(admin_user)
+    profile.time_zone = "America/New_York"
+    profile.save()
+    client.force_login(admin_user)
+    page = client.get("/audit/").content.decode()
+    assert "When (UTC)" not in page
+    shown = entry.timestamp.astimezone(ZoneInfo("America/New_York"))
+    assert shown.strftime("%Y-%m-%d %H:%M:%S %Z") in page

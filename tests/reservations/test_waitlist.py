@@ -2,6 +2,7 @@
 the first waiter whose whole slot is free is booked or told, once, in the same transaction."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from common.exceptions import Conflict
 from notifications.models import Notification
@@ -141,3 +142,97 @@ def test_a_promotion_and_new_bookings_for_the_freed_slot_never_both_win(member, 
     assert holders.count() == 1
     entry = WaitlistEntry.objects.get(user=second_member)
     assert (entry.status == WaitlistStatus.BOOKED) == (holders.get().owner == second_member)
+
+
+@pytest.fixture
+def imaged(site_a):
+    """A machine whose type asks for an OS image (required), as dgx-01 does in the demo."""
+    kind = ResourceTypeFactory(
+        site=site_a,
+        name="Imaged server",
+        parameter_schema=[
+            {"key": "os_image", "label": "OS image", "type": "choice", "choices": ["ubuntu", "rocky"], "required": True}
+        ],
+    )
+    return ResourceFactory(site=site_a, resource_type=kind, name="imaged-01")
+
+
+def test_a_waiter_is_booked_with_the_title_and_parameters_they_asked_for(member, second_member, imaged):
+    taken = services.reservation_create(
+        actor=member, resource=imaged, start=at(2, 10), end=at(2, 12), parameters={"os_image": "ubuntu"}
+    )
+    entry = waitlist.join(
+        actor=second_member,
+        resource=imaged,
+        start=at(2, 10),
+        end=at(2, 11),
+        title="Benchmarks",
+        parameters={"os_image": "rocky"},
+    )
+    services.reservation_cancel(actor=member, reservation=taken)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.BOOKED, entry.note
+    assert (entry.booking.title, entry.booking.parameters) == ("Benchmarks", {"os_image": "rocky"})
+
+
+def test_a_waitlist_entry_without_a_required_parameter_is_refused_when_joining(member, second_member, imaged):
+    services.reservation_create(
+        actor=member, resource=imaged, start=at(2, 10), end=at(2, 12), parameters={"os_image": "ubuntu"}
+    )
+    with pytest.raises(ValidationError) as refused:
+        waitlist.join(actor=second_member, resource=imaged, start=at(2, 10), end=at(2, 11))
+    assert "os_image: This parameter is required." in refused.value.message_dict["parameters"]
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_the_page_and_the_api_keep_the_parameters(client, member, second_member, member_api, imaged):
+    services.reservation_create(
+        actor=second_member, resource=imaged, start=at(2, 10), end=at(2, 12), parameters={"os_image": "ubuntu"}
+    )
+    client.force_login(member)
+    refused = client.post(
+        "/reservations/new/",
+        {
+            "resource": imaged.pk,
+            "start": at(2, 10).strftime("%Y-%m-%dT%H:%M"),
+            "end": at(2, 11).strftime("%Y-%m-%dT%H:%M"),
+            "title": "Page run",
+            "param_os_image": "rocky",
+            "repeat_ends": "count",
+            "repeat_interval": 1,
+        },
+    )
+    offer = refused.context["waitlist_offer"]
+    joined = client.post(
+        "/waitlist/join/",
+        {
+            "resource": imaged.pk,
+            "start": offer["start"].isoformat(),
+            "end": offer["end"].isoformat(),
+            "auto_book": "on",
+            "title": offer["title"],
+            "parameters": offer["parameters_json"],
+        },
+        follow=True,
+    )
+    assert "You wait for imaged-01" in joined.text
+    entry = WaitlistEntry.objects.get(user=member)
+    assert (entry.title, entry.parameters) == ("Page run", {"os_image": "rocky"})
+
+    created = member_api.post(
+        "/api/waitlist/",
+        {
+            "resource": imaged.pk,
+            "start": at(2, 11).isoformat(),
+            "end": at(2, 12).isoformat(),
+            "parameters": {"os_image": "ubuntu"},
+        },
+        format="json",
+    )
+    assert created.status_code == 201 and created.json()["parameters"] == {"os_image": "ubuntu"}
+    missing = member_api.post(
+        "/api/waitlist/",
+        {"resource": imaged.pk, "start": at(2, 11).isoformat(), "end": at(2, 12).isoformat()},
+        format="json",
+    )
+    assert missing.status_code == 400 and "parameters" in missing.json()["errors"]
