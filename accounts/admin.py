@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from django.utils.translation import ngettext
 
 from audit.models import Severity
 from common.admin import ReadOnlyInline
@@ -166,4 +167,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             services.api_token_revoke(actor=request.user, token=token)
-        self.message_user(request, f"{queryset.count()} token(s) revoked.")
+        count = queryset.count()
+        self.message_user(request, ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", count) % {"n": count})

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from audit import services as audit
 from audit.models import Severity
@@ -193,7 +194,8 @@ def user_cut_off_by_provider(*, user, reason: str) -> None:
     deactivated, sessions ended and personal API tokens revoked, in one transaction."""
     revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     user_end_sessions(user)
-    message = f"Deactivated: {reason}; sessions ended, {revoked} API token(s) revoked."
+    tokens_revoked = ngettext("%(n)d API token revoked", "%(n)d API tokens revoked", revoked) % {"n": revoked}
+    message = f"Deactivated: {reason}; sessions ended, {tokens_revoked}."
     _set_active(actor=None, user=user, is_active=False, message=message)
 
 

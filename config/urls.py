@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from common.api.root import ApiRoot
 from common.web import views as common_views
+from tenancy.admin import admin_login
 
 api_patterns = [
     path("", ApiRoot.as_view(), name="root"),
@@ -34,7 +34,7 @@ urlpatterns = [
     path("", include("observability.urls")),
     path("", include("reports.urls")),
     # One login page for everything, so that SSO and the password switch apply to the admin too.
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     # Namespaced, so that a page and an API route with the same name never resolve to each other.
     path("api/", include((api_patterns, "api"))),

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
 
 from common.web.forms import run_form_service
 from resources.selectors import visible_sites
@@ -68,9 +68,24 @@ def allocation_history(request, pk: int):
 
 
 @login_required
-@require_POST
 def allocation_release(request, pk: int):
     allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "confirm.html",
+            {
+                "question": f"Release {allocation.resource_value}?",
+                "details": [
+                    f"{allocation.get_resource_type_display()} {allocation.resource_value} "
+                    f"({allocation.resource_name}, {allocation.owner_service}) is freed for anyone to claim.",
+                    "Its history stays.",
+                ],
+                "action": "Release it",
+                "back_url": reverse("registry"),
+                "back_label": "Keep it",
+            },
+        )
     services.allocation_release(actor=request.user, allocation=allocation)
     messages.success(request, f"Released {allocation}.")
     return redirect("registry")

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from common import times
 from common.exceptions import PermissionDenied
@@ -16,10 +17,12 @@ from tenancy.access import can_admin_site, is_site_member, owns_or_administers, 
 def human(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes % (60 * 24) == 0:
-        return f"{minutes // (60 * 24)} day(s)"
+        days = minutes // (60 * 24)
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
     if minutes % 60 == 0:
-        return f"{minutes // 60} hour(s)"
-    return f"{minutes} minute(s)"
+        hours = minutes // 60
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
 
 
 def local(moment: datetime, resource: Resource) -> str:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from common.admin import ReadOnlyInline
 from tenancy.access import is_global_admin
@@ -147,7 +148,8 @@ class ResourceAdmin(CatalogueAdmin):
             lambda: services.resource_bulk_status_set(
                 actor=request.user, resources=selected, status=status, cancel_future_bookings=cancel_future_bookings
             ),
-            f"{changed} resource(s) marked {label}"
+            ngettext("%(n)d resource marked", "%(n)d resources marked", changed) % {"n": changed}
+            + f" {label}"
             + (", their future bookings cancelled." if cancel_future_bookings else "."),
         )
 

@@ -3,12 +3,26 @@
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from common.errors import REFUSALS, refusal_for
 
 from .access import administered_site_ids, can_admin_site, is_global_admin, may_use_admin, scope_to_sites
 from .models import Site
+
+
+def admin_login(request):
+    """The console's login: one login page for everything (SSO and the password switch apply to the
+    admin too), and someone signed in without the console gets the not-allowed page (403), not a
+    second login form that suggests another account would do."""
+    if request.user.is_authenticated and not may_use_admin(request.user):
+        raise PermissionDenied("The admin console is for site and global administrators.")
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))
+
 
 _choices: dict[str, Callable[..., QuerySet]] = {}
 

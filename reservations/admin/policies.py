@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from common.errors import REFUSALS
 from common.web.forms import add_refusal
@@ -105,7 +106,8 @@ class BlackoutAdmin(RoleScopedAdmin):
         obj.pk = form.saved.pk
         obj._state.adding = False
         if getattr(form, "cancelled", 0):
-            self.message_user(request, f"{form.cancelled} booking(s) cancelled; their owners were told.")
+            said = ngettext("%(n)d booking cancelled", "%(n)d bookings cancelled", form.cancelled)
+            self.message_user(request, said % {"n": form.cancelled} + "; their owners were told.")
 
     def delete_model(self, request, obj):
         blackouts.blackout_delete(actor=request.user, blackout=obj)

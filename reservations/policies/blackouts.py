@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import ngettext
 
 from common import times
 from common.events import publish, snapshot
@@ -130,7 +131,9 @@ def blackout_create(
         zone = times.site_zone(site)
         first = inside[0]
         raise Conflict(
-            f"{len(inside)} booking(s) fall in this blackout, the first {first.resource.name} from "
+            ngettext("%(n)d booking falls", "%(n)d bookings fall", len(inside))
+            % {"n": len(inside)}
+            + f" in this blackout, the first {first.resource.name} from "
             f"{times.at(first.start, zone)}; cancel them with it, or choose another time.",
             code="blackout_conflicts",
             details={"bookings": [b.pk for b in inside[:100]]},
@@ -144,7 +147,9 @@ def blackout_create(
         instance=blackout,
         site_id=site.pk,
         after=snapshot(blackout),
-        message=f"{len(spans)} period(s); {len(inside)} booking(s) cancelled.",
+        message=ngettext("%(n)d period", "%(n)d periods", len(spans)) % {"n": len(spans)}
+        + "; "
+        + ngettext("%(n)d booking cancelled.", "%(n)d bookings cancelled.", len(inside)) % {"n": len(inside)},
     )
     cancelled = [reservation_cancel(actor=actor, reservation=b, reason=f"Closed: {reason}") for b in inside]
     return blackout, cancelled

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from common import times
 from common.db import config_cache
@@ -168,7 +169,9 @@ def check(*, owner, resource: Resource, spans: list[Span], exclude=()) -> None:
             new = sum(1 for span in spans if span.end > now)
             if ahead + new > rule.max_future:
                 raise Conflict(
-                    f"Quota: you have {ahead} booking(s) ahead at {_scope(rule)}, at most {rule.max_future} allowed.",
+                    ngettext("Quota: you have %(n)d booking ahead", "Quota: you have %(n)d bookings ahead", ahead)
+                    % {"n": ahead}
+                    + f" at {_scope(rule)}, at most {rule.max_future} allowed.",
                     code="quota",
                     details={"rule": rule.pk},
                 )
@@ -186,7 +189,9 @@ def _check_concurrent(rule: QuotaRule, owner, spans: list[Span], exclude) -> Non
         peak = max(sum(1 for h in others if h.start <= moment < h.end) for moment in moments)
         if peak + 1 > rule.max_concurrent:
             raise Conflict(
-                f"Quota: at most {rule.max_concurrent} booking(s) at the same time at {_scope(rule)}; "
+                ngettext("Quota: at most %(n)d booking", "Quota: at most %(n)d bookings", rule.max_concurrent)
+                % {"n": rule.max_concurrent}
+                + f" at the same time at {_scope(rule)}; "
                 f"you already hold {peak} then.",
                 code="quota",
                 details={"rule": rule.pk},

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts.selectors import user_list
@@ -325,10 +326,14 @@ def reservation_new(request):
         if booked:
             if "series" in created:
                 result = created["series"]
-                skipped = f"; {len(result.skipped)} skipped (taken)" if result.skipped else ""
-                said, first = f"Booked {len(result.created)} occurrences{skipped}.", result.created[0]
+                said, first = _booked_series(result.created, result.skipped), result.created[0]
             else:
-                said, first = "Booked.", created["booking"]
+                first = created["booking"]
+                said = (
+                    "Requested: it waits for a site administrator's approval; you are told when it is decided."
+                    if first.status == ReservationStatus.PENDING
+                    else "Booked."
+                )
             if embed:
                 return render(request, "reservations/booked_embedded.html", {"message": said, "booking": first})
             messages.success(request, said)
@@ -361,6 +366,16 @@ def reservation_new(request):
     if request.headers.get("x-preview"):
         return render(request, "reservations/preview.html", context)
     return render(request, "reservations/form.html", context)
+
+
+def _booked_series(created: list, skipped: list) -> str:
+    pending = sum(1 for booking in created if booking.status == ReservationStatus.PENDING)
+    said = ngettext("Booked %(n)d occurrence", "Booked %(n)d occurrences", len(created)) % {"n": len(created)}
+    if pending:
+        said += ngettext(" (%(n)d waits for approval)", " (%(n)d wait for approval)", pending) % {"n": pending}
+    if skipped:
+        said += ngettext("; %(n)d skipped (taken)", "; %(n)d skipped (taken)", len(skipped)) % {"n": len(skipped)}
+    return said + "."
 
 
 def _waitlist_offer(form) -> dict | None:
@@ -457,5 +472,8 @@ def reservation_cancel(request, pk: int):
         scope=request.POST.get("scope", "this"),
         reason=request.POST.get("reason", "").strip()[:500],
     )
-    messages.success(request, f"Cancelled {len(cancelled)} booking(s).")
+    messages.success(
+        request,
+        ngettext("Cancelled %(n)d booking.", "Cancelled %(n)d bookings.", len(cancelled)) % {"n": len(cancelled)},
+    )
     return redirect("reservation-detail", pk=booking.pk)

@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
 
 from common import times
 from common.web.forms import add_refusal, aware_moment, run_form_service, run_service
@@ -148,9 +149,37 @@ def lease_detail(request, pk: int):
 
 
 @login_required
-@require_POST
 def lease_cancel(request, pk: int):
     lease = _lease_for(request, pk)
+    if request.method != "POST":
+        bookings = list(lease.bookings.select_related("resource").order_by("resource__name"))
+        count = len(bookings)
+        return render(
+            request,
+            "confirm.html",
+            {
+                "question": "Cancel this lease?",
+                "details": [
+                    ngettext(
+                        "Its %(count)d booking is cancelled: %(names)s, %(when)s.",
+                        "All %(count)d of its bookings are cancelled: %(names)s, %(when)s.",
+                        count,
+                    )
+                    % {
+                        "count": count,
+                        "names": ", ".join(b.resource.name for b in bookings) or "none left",
+                        "when": times.span(lease.start, lease.end, times.site_zone(lease.site)),
+                    },
+                    "Ports, directories and other allocations taken for them are released.",
+                ],
+                "ask_reason": True,
+                "reason_for": "kept with the lease",
+                "action": ngettext("Cancel %(count)d booking", "Cancel all %(count)d bookings", count)
+                % {"count": count},
+                "back_url": reverse("lease-detail", args=[lease.pk]),
+                "back_label": "Keep the lease",
+            },
+        )
     reason = request.POST.get("reason", "")[:500]
     if run_service(request, lambda: leases.lease_cancel(actor=request.user, lease=lease, reason=reason)):
         messages.success(request, f"Cancelled every booking of the lease ({lease.count} x {lease.resource_type.name}).")

@@ -92,7 +92,7 @@ def test_a_user_the_provider_drops_loses_sessions_and_tokens_at_the_next_sync(cl
     assert response.status_code == 401
     assert ApiToken.objects.get(user=user).revoked_at is not None
     entry = AuditEntry.objects.get(action="user.deactivated", object_id=str(user.pk))
-    assert "invalid_grant" in entry.message and "1 API token(s) revoked" in entry.message
+    assert "invalid_grant" in entry.message and "1 API token revoked" in entry.message
     assert ProviderGrant.objects.get(user=user).refused_at is not None
 
 

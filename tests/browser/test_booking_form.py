@@ -43,7 +43,7 @@ def test_a_weekly_series_shows_its_taken_occurrences_before_booking_and_skips_th
     log_in(page, live_server, "member")
     page.goto(f"{live_server.url}/reservations/new/")
     page.get_by_label("Resource").select_option(label="dgx-01")  # grouped by site and type
-    expect(page.locator("#limits")).to_have_text("GPU server bookings: at most 8 hour(s), up to 90 day(s) ahead.")
+    expect(page.locator("#limits")).to_have_text("GPU server bookings: at most 8 hours, up to 90 days ahead.")
     page.get_by_label("Start").fill(f"{day.isoformat()}T10:00")
     page.get_by_role("button", name="2 h").click()
     expect(page.get_by_label("End")).to_have_value(f"{day.isoformat()}T12:00")

@@ -46,7 +46,7 @@ def test_operator_puts_a_server_into_maintenance_from_the_admin(page, live_serve
     page.get_by_role("row", name="dgx-01 Berlin Lab").get_by_role("checkbox").check()
     page.select_option("select[name=action]", "mark_maintenance")
     page.get_by_role("button", name="Go").click()
-    expect(page.get_by_text("1 resource(s) marked in maintenance.")).to_be_visible()
+    expect(page.get_by_text("1 resource marked in maintenance.")).to_be_visible()
     page.goto(f"{live_server.url}/")
     expect(page.locator("tr[data-resource='dgx-01']")).to_contain_text("In maintenance")
 

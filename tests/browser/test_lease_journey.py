@@ -77,6 +77,9 @@ def test_find_and_book_two_machines_then_move_and_cancel_them(browser, live_serv
         page.screenshot(path=tmp_path / "lease_timeline.png", full_page=True)
         page.go_back()
         page.click("#cancel-lease")
+        expect(page.locator("#confirm h1")).to_have_text("Cancel this lease?")  # it asks first
+        assert set(Reservation.objects.filter(lease=lease).values_list("status", flat=True)) == {"confirmed"}
+        page.click("#confirm-button")
         expect(page.locator("#lease-status")).to_have_text("Cancelled")
         assert set(Reservation.objects.filter(lease=lease).values_list("status", flat=True)) == {"cancelled"}
     finally:

@@ -159,7 +159,7 @@ class TestAvailability:
 
         too_long = first_free("09:00:00", at(1, 8), at(2, 8))
         assert too_long.status_code == 400
-        assert too_long.json()["errors"]["duration"] == ["Microscope bookings last at most 8 hour(s)."]
+        assert too_long.json()["errors"]["duration"] == ["Microscope bookings last at most 8 hours."]
         beyond_horizon = first_free("01:00:00", at(61, 8), at(62, 8))
         assert beyond_horizon.status_code == 200 and beyond_horizon.json()["found"] is False
         too_wide = first_free("01:00:00", at(1, 8), at(94, 8))

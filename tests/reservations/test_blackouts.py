@@ -66,7 +66,7 @@ def test_laid_over_bookings_it_refuses_or_cancels_them(member, site_admin, site_
     booking = services.reservation_create(actor=member, resource=tree["gpu0"], start=at(2, 10), end=at(2, 11))
     with pytest.raises(Conflict) as refused:
         close(site_admin, site_a, at(2, 0), at(3, 0))
-    assert refused.value.code == "blackout_conflicts" and "1 booking(s) fall in this blackout" in str(refused.value)
+    assert refused.value.code == "blackout_conflicts" and "1 booking falls in this blackout" in str(refused.value)
     assert refused.value.details["bookings"] == [booking.pk]
     assert not Blackout.objects.exists()
     _, cancelled = close(site_admin, site_a, at(2, 0), at(3, 0), cancel_bookings=True, reason="Power work")

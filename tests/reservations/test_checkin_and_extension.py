@@ -132,7 +132,7 @@ def test_the_api_and_the_page(member, member_api, client, site_admin, scope):
     page = client.get(f"/reservations/{booking.pk}/").text
     assert 'id="extend"' in page and 'id="check-in"' not in page and 'id="checkin-due"' in page
     done = client.post(f"/reservations/{booking.pk}/use/", {"action": "extend", "minutes": "30"}, follow=True)
-    assert "Extended by 30 minute(s)." in done.text
+    assert "Extended by 30 minutes." in done.text
     booking.refresh_from_db()
     assert booking.end == at(2, 12)
 

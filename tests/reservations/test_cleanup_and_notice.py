@@ -36,14 +36,14 @@ class TestCleanup:
         assert first.cleanup == HALF_HOUR and first.blocked_until == at(2, 11, 30)
         with pytest.raises(Conflict) as refused:
             book(second_member, krios, at(2, 11), at(2, 12))
-        assert "from" in str(refused.value) and "then 30 minute(s) cleanup" in str(refused.value)
+        assert "from" in str(refused.value) and "then 30 minutes cleanup" in str(refused.value)
         book(second_member, krios, at(2, 11, 30), at(2, 12))
 
     def test_a_booking_ends_early_enough_for_its_own_cleanup(self, member, second_member, krios):
         book(member, krios, at(2, 10), at(2, 11))
         with pytest.raises(Conflict) as refused:
             book(second_member, krios, at(2, 8), at(2, 9, 45))
-        assert "this booking needs 30 minute(s) cleanup after it" in str(refused.value)
+        assert "this booking needs 30 minutes cleanup after it" in str(refused.value)
         book(second_member, krios, at(2, 8), at(2, 9, 30))
 
     def test_moving_and_extending_respect_the_cleanup(self, member, krios):
@@ -96,9 +96,9 @@ class TestCleanup:
             format="json",
         )
         assert clash.status_code == 409 and "cleanup" in clash.json()["detail"]
-        assert "30 minute(s) cleanup after each booking" in rules.describe(krios)
+        assert "30 minutes cleanup after each booking" in rules.describe(krios)
         client.force_login(member)
-        assert "30 minute(s) cleanup after each booking" in client.get(f"/resources/{krios.pk}/calendar/").text
+        assert "30 minutes cleanup after each booking" in client.get(f"/resources/{krios.pk}/calendar/").text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -135,7 +135,7 @@ class TestNotice:
         with pytest.raises(ValidationError) as refused:
             book(member, krios, soon, soon + timedelta(hours=1))
         message = refused.value.message_dict["start"][0]
-        assert "made at least 2 hour(s) ahead" in message and "earliest start now is" in message
+        assert "made at least 2 hours ahead" in message and "earliest start now is" in message
         later = soon + timedelta(hours=2)
         book(member, krios, later, later + timedelta(hours=1))
 
@@ -153,7 +153,7 @@ class TestNotice:
             user=member, resources=[krios], duration=timedelta(hours=1), after=now, before=now + timedelta(days=1)
         )
         assert slot is not None and slot[1] >= now + timedelta(hours=2)
-        assert "booked at least 2 hour(s) ahead" in rules.describe(krios)
+        assert "booked at least 2 hours ahead" in rules.describe(krios)
 
 
 def test_every_policy_is_told_before_booking(site_a):
@@ -167,8 +167,8 @@ def test_every_policy_is_told_before_booking(site_a):
     )
     said = rules.describe(ResourceFactory(site=site_a, resource_type=kind))
     assert said == (
-        "Krios bookings: at most 8 hour(s), 30 minute(s) cleanup after each booking, needs a site administrator's "
-        "approval, check in within 15 minute(s) of the start."
+        "Krios bookings: at most 8 hours, 30 minutes cleanup after each booking, needs a site administrator's "
+        "approval, check in within 15 minutes of the start."
     )
 
 

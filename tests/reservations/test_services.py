@@ -65,7 +65,7 @@ class TestRules:
         with pytest.raises(ValidationError) as exc:
             book(member, tree["microscope"], at(1, 10), at(1, 10, 10), parameters={"sample": "gas", "extra": 1})
         errors = exc.value.message_dict
-        assert errors["end"] == ["Microscope bookings last at least 30 minute(s)."]
+        assert errors["end"] == ["Microscope bookings last at least 30 minutes."]
         assert sorted(errors["parameters"]) == [
             "extra: Unknown parameter; expected one of: sample.",
             "sample: Must be one of: cryo, rt.",

@@ -46,7 +46,7 @@ def test_bulk_status_action_goes_through_the_service(admin_client, tree):
         {"action": "mark_maintenance", "_selected_action": [tree["server"].pk, tree["gpu"].pk]},
         follow=True,
     )
-    assert "2 resource(s) marked in maintenance." in response.content.decode()
+    assert "2 resources marked in maintenance." in response.content.decode()
     assert set(Resource.objects.values_list("status", flat=True)) == {"maintenance"}
 
 

@@ -53,8 +53,9 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            "worker": worker_command(concurrency=2),
-            "beat": beat_command(schedule=settings.CELERY_BEAT_SCHEDULE_FILENAME),
+            # After the logins nothing routine is printed: workers and beat say only what goes wrong.
+            "worker": worker_command(concurrency=2, level="warning"),
+            "beat": beat_command(schedule=settings.CELERY_BEAT_SCHEDULE_FILENAME, level="warning"),
         }
         # Explicitly: a shell that starts us in the background leaves SIGINT ignored.
         signal.signal(signal.SIGTERM, _interrupt)

@@ -95,7 +95,7 @@ H100 = {"gpu_model": "H100", "gpu_memory_gb": 94, "interconnect": "nvlink"}
 RESOURCES = [
     ("berlin", "GPU server", "dgx-01", None, "active", "8x A100 80GB, 2 TB RAM", {"gpus": 4, "rack": "R2"}),
     *[("berlin", "GPU", f"dgx-01-gpu{i}", "dgx-01", "active", "A100 80GB", {"index": i, **A100}) for i in range(4)],
-    ("berlin", "Microscope", "Krios-1", None, "maintenance", "Titan Krios G4 cryo-EM", {"room": "C-104"}),
+    ("berlin", "Microscope", "Krios-1", None, "active", "Titan Krios G4 cryo-EM", {"room": "C-104"}),
     ("boston", "GPU server", "hgx-02", None, "active", "4x H100, 1 TB RAM", {"gpus": 2}),
     *[("boston", "GPU", f"hgx-02-gpu{i}", "hgx-02", "active", "H100 SXM", {"index": i, **H100}) for i in range(2)],
     ("boston", "Compute node", "cn-01", None, "active", "2x EPYC 9654, 768 GB", {}),
