@@ -57,3 +57,36 @@ def occurrences(rule: str, first_start: datetime, time_zone: str) -> list[dateti
     if not starts:
         raise ValidationError({"rrule": "This rule gives no occurrence."})
     return starts
+
+
+DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
+_UNITS = {"DAILY": ("days", "Daily"), "WEEKLY": ("weeks", "Weekly"), "MONTHLY": ("months", "Monthly")}
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def describe(rule: str) -> str:
+    """A series' rule as people say it: "Weekly on Mon and Wed, 4 times", "Every 2 days, until
+    2027-01-31". The rule text itself is left to the API and the iCal feed."""
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    parts = {k.upper(): v for k, _, v in (p.partition("=") for p in text.split(";")) if v}
+    frequency = parts.get("FREQ", "").upper()
+    if frequency not in _UNITS:
+        return rule
+    many, adverb = _UNITS[frequency]
+    interval = int(parts["INTERVAL"]) if parts.get("INTERVAL", "").isdigit() else 1
+    said = adverb if interval == 1 else f"Every {interval} {many}"
+    days = [DAY_NAMES.get(day.strip().upper()[-2:], day) for day in parts.get("BYDAY", "").split(",") if day.strip()]
+    if days:
+        said += " on " + _joined(days)
+    if parts.get("COUNT", "").isdigit():
+        count = int(parts["COUNT"])
+        said += ", once" if count == 1 else f", {count} times"
+    elif parts.get("UNTIL"):
+        until = parts["UNTIL"][:8]
+        said += f", until {until[:4]}-{until[4:6]}-{until[6:8]}" if until.isdigit() else f", until {parts['UNTIL']}"
+    return said

@@ -119,3 +119,15 @@ def clean_parameters(schema: list[dict], values) -> dict:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def describe_parameters(schema: list[dict], values: dict) -> list[tuple[str, str]]:
+    """(label, value) as people read them: "MIG slices", "no"; choices and text as given."""
+    by_key = {d.get("key"): d for d in schema or []}
+    shown = []
+    for key, value in (values or {}).items():
+        definition = by_key.get(key, {})
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        shown.append((definition.get("label") or key.replace("_", " ").capitalize(), str(value)))
+    return shown

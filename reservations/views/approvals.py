@@ -18,7 +18,7 @@ def queue(request):
     pending = (
         selectors.reservation_list_administered(user=request.user)
         .filter(status=ReservationStatus.PENDING)
-        .select_related("resource", "resource__site", "resource__resource_type", "owner")
+        .select_related("resource", "resource__site", "resource__resource_type", "owner", "series")
         .order_by("pending_until", "pk")
     )
     if request.method == "POST":

@@ -275,6 +275,10 @@ def reservation_new(request):
     form inside a calendar's dialog (no site header; when booked, it tells the calendar)."""
     embed = request.GET.get("embed") == "1"
     resources = bookable_resources(user=request.user).select_related("resource_type", "site")
+    # From a site's calendar or timeline: that site's resources, so its clock holds for every choice.
+    site_id = object_id(request.GET.get("site")) if embed else None
+    if site_id:
+        resources = resources.filter(site_id=site_id)
     chosen = resources.filter(pk=object_id(request.POST.get("resource") or request.GET.get("resource"))).first()
     schema = chosen.resource_type.parameter_schema if chosen else []
     owners = _owners_for(request.user, chosen)
@@ -354,6 +358,7 @@ def reservation_new(request):
         )
     context = {
         "embed": embed,
+        "embed_query": f"?embed=1&site={site_id}" if site_id else "?embed=1",
         "form": form,
         "waitlist_offer": waitlist_offer if request.method == "POST" else None,
         "chosen": chosen,

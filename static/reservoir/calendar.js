@@ -265,7 +265,8 @@
       return true;
     },
     select(info) {
-      const params = new URLSearchParams({ embed: "1", start: info.startStr, end: info.endStr });
+      // The dialog offers this site's resources only, so the dragged times stay on its clock.
+      const params = new URLSearchParams({ embed: "1", site: element.dataset.site, start: info.startStr, end: info.endStr });
       const chosen = fixedResource || (resourceFilter && resourceFilter.value);
       if (chosen) params.set("resource", chosen);
       frame.src = `/reservations/new/?${params}`;

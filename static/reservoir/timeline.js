@@ -121,6 +121,7 @@
         }
         const params = new URLSearchParams({
           embed: "1",
+          site: table.dataset.site,
           resource: lane.dataset.resourceId,
           start: new Date(a).toISOString(),
           end: new Date(b).toISOString(),

@@ -9,6 +9,7 @@ from notifications.models import Notification
 from reservations import services
 from reservations.models import Reservation
 from reservations.tasks import send_due_reminders
+from tests.factories import ResourceFactory
 
 from .conftest import BERLIN, at
 
@@ -179,3 +180,15 @@ def test_a_resources_page_says_what_it_is_and_where_it_belongs(client, member, t
     assert f'href="/reservations/new/?resource={server.pk}"' in page
     page = html(client, f"/resources/{tree['gpu0'].pk}/calendar/")
     assert f'Part of <a href="/resources/{server.pk}/calendar/">dgx-01</a>' in page
+
+
+def test_the_calendars_dialog_offers_only_that_sites_resources(client, admin_user, site_a, site_b):
+    """Dragged on Berlin's calendar, the times are on Berlin's clock: Boston's machines are not offered."""
+    here = ResourceFactory(site=site_a, name="here-01")
+    there = ResourceFactory(site=site_b, name="there-01")
+    client.force_login(admin_user)
+    dialog = client.get("/reservations/new/", {"embed": "1", "site": site_a.pk}).text
+    assert f'value="{here.pk}"' in dialog and f'value="{there.pk}"' not in dialog
+    assert f'action="?embed=1&amp;site={site_a.pk}"' in dialog  # kept when the form is sent
+    page = client.get("/reservations/new/").text
+    assert f'value="{here.pk}"' in page and f'value="{there.pk}"' in page

@@ -67,3 +67,12 @@ def test_every_formula_start_is_neutralised(start):
 
     assert safe_cell(f"{start}1+1") == f"'{start}1+1"
     assert safe_cell(-3) == -3 and safe_cell(None) == "" and safe_cell("plain") == "plain"
+
+
+def test_a_resource_out_of_service_is_not_listed_as_free(client, member, site_a, tree):
+    tree["microscope"].status = "maintenance"
+    tree["microscope"].save()
+    client.force_login(member)
+    page = client.get(f"/calendar/{site_a.slug}/schedule/", {"date": at(1, 0).date().isoformat()}).text
+    row = page[page.index(tree["microscope"].name) :].split("</tr>")[0]
+    assert "free" not in row and "in maintenance: not bookable" in row
