@@ -3,6 +3,7 @@
 
     python3 dev.py run     # install everything, migrate, load demo data, start web + worker + beat
     python3 dev.py test    # install everything, run the whole test suite (extra args go to pytest)
+    python3 dev.py screenshots  # every page, per demo role, at 1440 and 390 px, into docs/screenshots/
 
 Standard library only: it must work before anything is installed.
 """
@@ -58,6 +59,7 @@ def main() -> None:
     commands = {
         "run": [PYTHON, "manage.py", "devstack"],
         "test": [PYTHON, "-m", "pytest"],
+        "screenshots": [PYTHON, "-m", "pytest", "-q", "tests/browser/render_screenshots.py"],
     }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)

@@ -1,8 +1,13 @@
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 
 from common.filters import SearchFilterMixin, SiteRefFilter
 from tenancy.models import Role
+
+# Said as people say it on the users page ("Any"), not as a null boolean ("Unknown").
+ACCOUNT_STATES = [("", "Any"), ("true", "Active"), ("false", "Deactivated")]
+ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
 class UserFilter(SearchFilterMixin, django_filters.FilterSet):
@@ -10,8 +15,10 @@ class UserFilter(SearchFilterMixin, django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search username, email, name")
     site = SiteRefFilter(id_field="memberships__site_id", distinct=True, label="Member of site (id or slug)")
     role = django_filters.ChoiceFilter(field_name="memberships__role", choices=Role.choices, distinct=True)
-    is_active = django_filters.BooleanFilter()
-    is_global_admin = django_filters.BooleanFilter(field_name="is_superuser")
+    is_active = django_filters.BooleanFilter(label="Active", widget=forms.Select(choices=ACCOUNT_STATES))
+    is_global_admin = django_filters.BooleanFilter(
+        field_name="is_superuser", label="Global administrator", widget=forms.Select(choices=ANY_YES_NO)
+    )
 
     class Meta:
         model = get_user_model()

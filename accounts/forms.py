@@ -36,7 +36,9 @@ class ProfileForm(forms.Form):
     )
     email_notifications = forms.BooleanField(required=False, label="Also send my notifications by email")
     reminder_minutes = Profile._meta.get_field("reminder_minutes").formfield(
-        required=False, label="Remind me this many minutes before a booking starts"
+        required=False,
+        label="Reminder (minutes before a booking starts)",
+        help_text="At most 1440 (a day).",
     )
 
 

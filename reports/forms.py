@@ -26,11 +26,13 @@ class UtilizationQueryForm(forms.Form):
     # Bounded, so that the default period around a date never leaves what Python's dates hold.
     start = forms.DateField(
         required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="First day (YYYY-MM-DD), in each site's time zone.",
         validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )
     end = forms.DateField(
         required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Last day, included.",
         validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )

@@ -1,9 +1,14 @@
-// Live figures without a full reload.
+// Live figures without a full reload. Times on the viewer's clock, as the page rendered them, named.
+const zone = document.getElementById("generated").dataset.zone || undefined;
+const clock = (iso, seconds = false) =>
+  new Date(iso).toLocaleTimeString([], {
+    timeZone: zone, hour: "2-digit", minute: "2-digit", second: seconds ? "2-digit" : undefined, hour12: false, timeZoneName: "short",
+  });
 setInterval(async () => {
   const response = await fetch("/api/dashboard/status/", { credentials: "same-origin" });
   if (!response.ok) return;
   const s = await response.json();
-  document.getElementById("generated").textContent = new Date(s.generated_at).toLocaleTimeString();
+  document.getElementById("generated").textContent = clock(s.generated_at, true);
   document.getElementById("outbox").textContent = s.outbox_pending;
   document.getElementById("conflicts").textContent = s.open_registry_conflicts;
   for (const [name, p] of Object.entries(s.processes)) {
@@ -26,8 +31,8 @@ setInterval(async () => {
     }
     list.replaceChildren(...items);
   };
-  fill("running", s.running, (b) => "until " + new Date(b.end).toLocaleTimeString());
-  fill("upcoming", s.starting_within_hour, (b) => "at " + new Date(b.start).toLocaleTimeString());
+  fill("running", s.running, (b) => "until " + clock(b.end));
+  fill("upcoming", s.starting_within_hour, (b) => "at " + clock(b.start));
   const rows = (id, items, cells, empty) => {
     const trs = items.map((item) => {
       const tr = document.createElement("tr");
