@@ -23,3 +23,18 @@ document.addEventListener("click", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !phone.matches) headerMenus().forEach((menu) => { menu.open = false; });
 });
+
+// On a phone tables become cards (theme.css): each cell carries its column's heading as a label.
+document.querySelectorAll("main table:not(.timeline)").forEach((table) => {
+  if (table.closest(".fc")) return;
+  const headings = [...table.querySelectorAll(":scope > thead th")].map((th) => th.textContent.trim());
+  if (!headings.length) return;
+  table.querySelectorAll(":scope > tbody > tr").forEach((row) => {
+    let column = 0;
+    for (const cell of row.children) {
+      const heading = headings[column];
+      if (heading && !cell.hasAttribute("data-label") && cell.colSpan === 1) cell.dataset.label = heading;
+      column += cell.colSpan || 1;
+    }
+  });
+});
