@@ -64,8 +64,8 @@ def test_render_every_page(browser, live_server, demo_today):
             for slug, path in pages.items():
                 page.goto(f"{live_server.url}{path}")
                 page.wait_for_load_state("networkidle")
-                target = folder / f"{slug}.png"
-                page.screenshot(path=str(target), full_page=True, clip=None)
+                target = folder / f"{slug}.jpg"
+                page.screenshot(path=str(target), full_page=True, type="jpeg", quality=70)
                 shots.setdefault(slug, {})[width] = target.relative_to(OUT)
             context.close()
         for slug, path in pages.items():

@@ -149,3 +149,18 @@ def test_a_week_ago_has_no_today_marked(browser, live_server, today):
         expect(page.locator(".lane .now")).to_have_count(0)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("scheme", "dark"), [("light", False), ("dark", True)])
+def test_light_and_dark_follow_the_system_setting(browser, live_server, today, scheme, dark):
+    context = browser.new_context(viewport=DESK, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "member")
+        page.goto(f"{live_server.url}/reservations/mine/")
+        red, green, blue = page.evaluate(
+            "getComputedStyle(document.documentElement).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"
+        )
+        assert (red + green + blue < 150) is dark, (red, green, blue)
+    finally:
+        context.close()
