@@ -2,12 +2,11 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 
-from common.filters import SearchFilterMixin, SiteRefFilter
+from common.filters import ANY_YES_NO, SearchFilterMixin, SiteRefFilter
 from tenancy.models import Role
 
-# Said as people say it on the users page ("Any"), not as a null boolean ("Unknown").
+# Said as people say it on the users page, not as a null boolean ("Unknown").
 ACCOUNT_STATES = [("", "Any"), ("true", "Active"), ("false", "Deactivated")]
-ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
 class UserFilter(SearchFilterMixin, django_filters.FilterSet):

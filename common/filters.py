@@ -4,6 +4,9 @@ from django.db.models import Q
 
 from common.web.forms import object_id
 
+# A yes/no filter on a page says "Any", not a null boolean's "Unknown".
+ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
 
 class SearchFilterMixin:
     search_fields: tuple[str, ...] = ()

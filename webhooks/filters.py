@@ -1,6 +1,7 @@
 import django_filters
+from django import forms
 
-from common.filters import ChoicesFilter, SearchFilterMixin, SiteRefFilter
+from common.filters import ANY_YES_NO, ChoicesFilter, SearchFilterMixin, SiteRefFilter
 
 from .models import Delivery, DeliveryStatus, Webhook
 
@@ -22,7 +23,9 @@ class DeliveryFilter(SearchFilterMixin, django_filters.FilterSet):
     event_type = django_filters.CharFilter(field_name="event__type")
     event = django_filters.UUIDFilter(field_name="event_id")
     status = ChoicesFilter(choices=DeliveryStatus.choices)
-    success = django_filters.BooleanFilter(method="filter_success")
+    success = django_filters.BooleanFilter(
+        method="filter_success", label="Succeeded", widget=forms.Select(choices=ANY_YES_NO)
+    )
     status_code = django_filters.NumberFilter(field_name="last_status_code")
     since = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lt")
