@@ -85,3 +85,27 @@ def test_the_dialog_is_the_booking_form_with_occurrences_only_when_repeating(wee
     form.get_by_role("button", name="Book").click()
     expect(form.locator(".errorlist").first).to_contain_text("required")
     expect(week.locator("#booking-dialog")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1440, "height": 900}, {"width": 390, "height": 844}], ids=["desk", "phone"]
+)
+def test_the_dialogs_book_button_is_in_sight_however_long_the_form(page, live_server, scene, viewport):
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, "member")
+    day = scene["day"]
+    if viewport["width"] > 500:
+        open_week(page, f"{live_server.url}/calendar/berlin/", day)
+        drag(page, point(page, day, "14:00"), point(page, day, "14:30", "bottom"))
+    else:  # on a phone the day view: a tap-and-drag on its column
+        page.goto(f"{live_server.url}/calendar/berlin/")
+        page.evaluate(f"window.reservoirCalendar.gotoDate('{day.isoformat()}')")
+        page.evaluate(f"window.reservoirCalendar.select('{day.isoformat()}T14:00:00', '{day.isoformat()}T14:30:00')")
+    form = page.frame_locator("#booking-frame")
+    form.get_by_label("Resource").select_option(label="krios")  # the longer form, with its own fields
+    form.get_by_label("Repeat", exact=True).select_option("WEEKLY")
+    expect(form.locator("#book-button")).to_be_in_viewport()
+    frame = page.locator("#booking-frame").bounding_box()
+    button = form.locator("#book-button").bounding_box()
+    assert button["y"] + button["height"] <= frame["y"] + frame["height"] + 1  # inside the dialog's frame
+    assert button["y"] + button["height"] <= viewport["height"]  # and on the screen
