@@ -5,8 +5,8 @@ The demo is loaded on Sunday 2026-11-22, so its bookings fall in the week Mon 23
     dgx-01-gpu0  Mon 23  09:00-12:00 Berlin  user       3 h
     dgx-01-gpu1  Mon 23  13:00-14:00 Berlin  user       1 h   (weekly series; the next one is on the 30th)
     dgx-01       Tue 24  14:00-18:00 Berlin  siteadmin  4 h
-11 resources (6 in Berlin, 5 in Boston), each 7 x 24 = 168 h that week; Krios-1 (maintenance) and cn-02
-(unavailable) were created so and never changed, so they could not be booked at all: 9 x 168 h available.
+11 resources (6 in Berlin, 5 in Boston), each 7 x 24 = 168 h that week; cn-02 (unavailable) was created
+so and never changed, so it could not be booked at all: 10 x 168 h available.
 """
 
 import csv
@@ -32,8 +32,8 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo_users, api
     assert body["totals"] == {
         "resources": 11,
         "booked_hours": 8.0,
-        "available_hours": 1512.0,  # 9 x 168
-        "utilization": 0.0053,  # 8 / 1512
+        "available_hours": 1680.0,  # 10 x 168
+        "utilization": 0.0048,  # 8 / 1680
         "bookings": 3,
     }
     sites = {s["name"]: s for s in body["sites"]}
@@ -42,8 +42,8 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo_users, api
         "name": "Berlin Lab",
         "resources": 6,
         "booked_hours": 8.0,
-        "available_hours": 840.0,  # 5 x 168, Krios-1 in maintenance
-        "utilization": 0.0095,  # 8 / 840
+        "available_hours": 1008.0,  # 6 x 168
+        "utilization": 0.0079,  # 8 / 1008
         "bookings": 3,
     }
     assert (sites["Boston DC"]["booked_hours"], sites["Boston DC"]["available_hours"]) == (0.0, 672.0)
@@ -54,7 +54,7 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo_users, api
     assert types == {
         "GPU server": (2, 4.0, 336.0, 0.0119),  # dgx-01 4 h of 2 x 168
         "GPU": (6, 4.0, 1008.0, 0.004),  # gpu0 3 h + gpu1 1 h of 6 x 168
-        "Microscope": (1, 0.0, 0.0, None),  # in maintenance all week
+        "Microscope": (1, 0.0, 168.0, 0.0),  # Krios-1, free all week
         "Compute node": (2, 0.0, 168.0, 0.0),  # cn-02 unavailable
     }
     per_resource = {r["name"]: (r["booked_hours"], r["bookings"]) for r in body["resources"] if r["bookings"]}
@@ -68,24 +68,24 @@ def test_global_administrator_sees_every_figure_of_the_demo_week(demo_users, api
     }  # fmt: skip
     assert len(body["heatmap"]) == 168
     monday_nine = next(c for c in body["heatmap"] if (c["day"], c["hour"]) == (1, 9))
-    assert monday_nine == {"day": 1, "hour": 9, "booked_hours": 1.0, "capacity_hours": 9.0, "utilization": 0.1111}
+    assert monday_nine == {"day": 1, "hour": 9, "booked_hours": 1.0, "capacity_hours": 10.0, "utilization": 0.1}
 
     assert [(u["username"], u["booked_hours"], u["bookings"]) for u in body["top_users"]] == [
         ("siteadmin", 4.0, 1),
         ("user", 4.0, 2),
     ]
     assert sorted(r["name"] for r in body["idle_resources"]) == [
-        "cn-01", "dgx-01-gpu2", "dgx-01-gpu3", "hgx-02", "hgx-02-gpu0", "hgx-02-gpu1",
+        "Krios-1", "cn-01", "dgx-01-gpu2", "dgx-01-gpu3", "hgx-02", "hgx-02-gpu0", "hgx-02-gpu1",
     ]  # fmt: skip
     unavailable = {r["name"]: r["unavailable_hours"] for r in body["resources"] if r["unavailable_hours"]}
-    assert unavailable == {"Krios-1": 168.0, "cn-02": 168.0}
+    assert unavailable == {"cn-02": 168.0}
 
 
 def test_site_administrator_gets_only_their_site(demo_users, api_for):
     client = api_for(demo_users["siteadmin"])
     body = client.get(f"/api/reports/utilization/?{WEEK}").json()
     assert [s["name"] for s in body["sites"]] == ["Berlin Lab"]
-    assert (body["totals"]["resources"], body["totals"]["available_hours"]) == (6, 840.0)
+    assert (body["totals"]["resources"], body["totals"]["available_hours"]) == (6, 1008.0)
     response = client.get(f"/api/reports/utilization/?{WEEK}&site=boston")
     assert response.status_code == 400
     assert response.json()["errors"] == {"site": ["No such site among those you administer."]}
@@ -131,7 +131,7 @@ def test_csv_export_has_the_same_figures(demo_users, api_for):
     assert 'filename="utilization-sites-20261123-20261129.csv"' in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [(r["name"], r["booked_hours"], r["available_hours"], r["utilization"]) for r in rows] == [
-        ("Berlin Lab", "8.0", "840.0", "0.0095"),
+        ("Berlin Lab", "8.0", "1008.0", "0.0079"),
         ("Boston DC", "0.0", "672.0", "0.0"),
     ]
     export = client.get(f"/api/reports/utilization/export/?{WEEK}").content.decode()
