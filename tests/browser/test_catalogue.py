@@ -37,7 +37,8 @@ def test_member_logs_in_and_browses_the_catalogue_tree(page, live_server, demo):
     expect(rows.nth(0)).to_contain_text("dgx-01")
     expect(rows.nth(1)).to_contain_text("└ dgx-01-gpu0")
     expect(page.locator("tr[data-resource='old-box']")).to_contain_text("Unavailable")
-    expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+    expect(page.get_by_role("link", name="Admin console")).to_have_count(0)
+    expect(page.locator(".site-header summary", has_text="Operations")).to_have_count(0)
 
 
 def test_operator_puts_a_server_into_maintenance_from_the_admin(page, live_server, demo):

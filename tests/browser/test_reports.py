@@ -11,6 +11,7 @@ def log_in(page, live_server, username, password):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    page.locator(".site-header summary", has_text="Operations").click()  # the operators' menu
     expect(page.get_by_role("link", name="Utilization")).to_be_visible()
 
 
@@ -28,9 +29,9 @@ def test_utilization_page_draws_the_demo_week(page, live_server, demo_logins, tm
     assert float(bar.get_attribute("width")) == pytest.approx(0.0095 * 360, abs=0.1)
     expect(page.locator("#heatmap td[data-day='1'][data-hour='9']")).to_have_text("1")
     tuesday_five = page.locator("#heatmap td[data-day='2'][data-hour='17']")
-    expect(tuesday_five).to_have_attribute("title", "Tue 17:00 · 1.0 h booked of 9.0 h · 11.1%")
+    expect(tuesday_five).to_have_attribute("title", "Tue 17:00 · 1.0 h booked of 10.0 h · 10.0%")
     expect(page.locator("#top-users")).to_contain_text("Sam Siteadmin")
-    expect(page.locator("#idle tr")).to_have_count(7)  # header + 6 idle resources
+    expect(page.locator("#idle tr")).to_have_count(8)  # header + 7 idle resources
     page.screenshot(path=str(tmp_path / "utilization.png"), full_page=True)
 
     with page.expect_download() as download:

@@ -23,11 +23,14 @@ def test_single_sign_on_round_trip(page, live_server, oidc):
     page.locator("input[name=sub]").fill("kc-lena")
     page.get_by_role("button", name="Authorize").click()
 
-    expect(page.get_by_role("link", name="Lena Tester")).to_be_visible()
+    account = page.locator(".site-header summary", has_text="Lena Tester")
+    expect(account).to_be_visible()
     expect(page.locator("tr[data-resource='dgx-01']")).to_be_visible()
     expect(page.locator("tr[data-resource='hgx-02']")).to_have_count(0)
-    expect(page.get_by_role("link", name="Admin")).to_be_visible()  # site administrator of Berlin
+    page.locator(".site-header summary", has_text="Operations").click()
+    expect(page.get_by_role("link", name="Admin console")).to_be_visible()  # site administrator of Berlin
 
+    account.click()
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("button", name="End session").click()  # the provider's own logout page
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")

@@ -50,7 +50,7 @@ def test_live_status_on_the_demo_data(demo_users, api_for):
     with freeze_time("2026-11-23 08:30:00"):  # 09:30 in Berlin
         body = api_for(users["admin"]).get("/api/dashboard/status/").json()
     assert body["resources_by_site"] == {
-        "Berlin Lab": {"active": 5, "maintenance": 1},
+        "Berlin Lab": {"active": 6},
         "Boston DC": {"active": 4, "unavailable": 1},
     }
     assert [(b["resource"], b["owner"], b["end"]) for b in body["running"]] == [
