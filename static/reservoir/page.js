@@ -38,3 +38,31 @@ document.querySelectorAll("main table:not(.timeline)").forEach((table) => {
     }
   });
 });
+
+// Destructive buttons (data-confirm="the question") ask in a dialog first: a red button that repeats
+// the action, and a way back. Texts go in as text, never as markup.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (!button || button.dataset.confirmed) return;
+  event.preventDefault();
+  const dialog = document.createElement("dialog");
+  dialog.className = "confirm-dialog";
+  dialog.innerHTML =
+    '<article><h2></h2><footer class="actions"><button type="button" class="danger" value="yes"></button>' +
+    '<button type="button" class="secondary" value="no">Keep it</button></footer></article>';
+  dialog.querySelector("h2").textContent = button.dataset.confirm;
+  dialog.querySelector("[value=yes]").textContent = button.textContent.trim();
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.addEventListener("click", (choice) => {
+    const chosen = choice.target.closest("button");
+    if (!chosen) return;
+    dialog.close();
+    if (chosen.value === "yes") {
+      button.dataset.confirmed = "true";
+      button.click();
+    }
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  dialog.querySelector("[value=no]").focus();
+});

@@ -8,6 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts import services as accounts
+from accounts.models import ApiToken
 from registry import services as registry
 from registry.models import Allocation
 from reservations import services
@@ -114,3 +116,21 @@ def test_cancelling_a_booking_asks_first(page, live_server, scene):
     assert booking.status == ReservationStatus.CONFIRMED
     page.locator("#confirm-cancel").click()
     expect(page.locator("#cancelled")).to_be_visible()
+
+
+def test_revoking_a_token_asks_in_a_dialog_first(page, live_server, scene):
+    token, _ = accounts.api_token_create(actor=scene["member"], user=scene["member"], name="ci-script")
+    log_in(page, live_server, "member")
+    page.goto(f"{live_server.url}/profile/")
+    row = page.locator("tr[data-token='ci-script']")
+    row.get_by_role("button", name="Revoke").click()
+    dialog = page.locator("dialog.confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Revoke this API token?")
+    dialog.get_by_role("button", name="Keep it").click()  # backing out changes nothing
+    expect(dialog).to_have_count(0)
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+    row.get_by_role("button", name="Revoke").click()
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="Revoke").click()
+    expect(page.locator("tr[data-token='ci-script'] button")).to_have_count(0)
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
