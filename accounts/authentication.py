@@ -105,11 +105,14 @@ class BearerAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <token>'.")
         raw = parts[1].decode("latin-1")
-        throttle = InvalidTokenThrottle()
-        throttle.refuse_if_over(request)
         try:
             user = user_for_api_token(raw) if tokens.looks_like_token(raw) else user_for_access_token(raw)
         except exceptions.AuthenticationFailed:
+            # Only a token that is not valid is slowed down: a valid credential is never refused by
+            # the address throttle, so one script with an expired token behind a shared NAT or proxy
+            # cannot lock everyone else at that address out of the API.
+            throttle = InvalidTokenThrottle()
+            throttle.refuse_if_over(request)
             throttle.record_failure(request)
             raise
         memo = request_memo()

@@ -70,8 +70,9 @@ def _audit_lockout(sender, request, username=None, ip_address=None, **kwargs):
 
 class InvalidTokenThrottle(SimpleRateThrottle):
     """Counts only presented tokens that are not valid, per client address (settings:
-    DEFAULT_THROTTLE_RATES["invalid_token"]). Fails open when Redis is away: a cache outage must not
-    lock every script out; the failures are still audited."""
+    DEFAULT_THROTTLE_RATES["invalid_token"]), and refuses only those: past the limit an invalid
+    token gets 429 instead of 401, while a valid one from the same address goes through. Fails open
+    when Redis is away: a cache outage must not lock every script out; the failures are still audited."""
 
     scope = "invalid_token"
 

@@ -1,6 +1,7 @@
 """Reservoir settings: everything comes from the environment (see README and .env.example)."""
 
 import datetime
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -107,6 +108,15 @@ else:
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME")
 
+# The installation's name in shared services (cache keys): RESERVOIR_INSTANCE, or its database's
+# name and where that database lives, so that two installations on one Redis stay apart by default.
+INSTALLATION = env_str("RESERVOIR_INSTANCE") or "{NAME}-{digest}".format(
+    NAME=DATABASES["default"].get("NAME") or "reservoir",
+    digest=hashlib.sha256(
+        f"{DATABASES['default'].get('HOST', '')}:{DATABASES['default'].get('PORT', '')}".encode()
+    ).hexdigest()[:8],
+)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery / Redis ---------------------------------------------------------------------------
@@ -137,7 +147,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1),
-        "KEY_PREFIX": env_str("CELERY_BROKER_KEY_PREFIX", "") + "cache",
+        # Throttle counters and caches belong to one installation: two on one Redis never share them.
+        "KEY_PREFIX": env_str("CELERY_BROKER_KEY_PREFIX", "") + "cache:" + INSTALLATION,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }

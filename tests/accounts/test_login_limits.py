@@ -1,6 +1,9 @@
 """Brute force is limited: password and SSO logins per account and address, invalid API tokens per
 address; 429 with Retry-After; lockouts audited."""
 
+import os
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -91,17 +94,33 @@ class TestInvalidApiTokens:
         refused = client.get("/api/sites/", **bad)
         assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
         assert refused.json()["code"] == "throttled"
-        # Even a valid token waits: the address is guessing.
+        # A valid token from the same address is not refused: guessing is slowed, users are not.
         from accounts import services
 
         _, token = services.api_token_create(actor=member, user=member, name="t")
         good = client.get("/api/sites/", HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR=three_per_minute)
-        assert good.status_code == 429
+        assert good.status_code == 200
+        assert client.get("/api/sites/", **bad).status_code == 429  # the guessing still is
         # Other addresses and valid tokens are unaffected; the counter lives in Redis.
         assert (
             client.get("/api/sites/", HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR="10.6.0.2").status_code == 200
         )
         assert cache.get(InvalidTokenThrottle().cache_format % {"scope": "invalid_token", "ident": three_per_minute})
+
+    def test_a_hundred_invalid_tokens_do_not_lock_out_a_valid_one_from_the_same_address(self, client, member):
+        """Behind one NAT or proxy, a script with an expired token must not lock the others out."""
+        address = "10.6.0.9"
+        key = InvalidTokenThrottle().cache_format % {"scope": "invalid_token", "ident": address}
+        cache.delete(key)
+        from accounts import services
+
+        _, token = services.api_token_create(actor=member, user=member, name="t")
+        bad = {"HTTP_AUTHORIZATION": "Bearer rsv_" + "y" * 40, "REMOTE_ADDR": address}
+        statuses = [client.get("/api/sites/", **bad).status_code for _ in range(100)]
+        assert statuses[:30] == [401] * 30 and set(statuses[30:]) == {429}  # 30 a minute by default
+        good = client.get("/api/sites/", HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR=address)
+        assert good.status_code == 200
+        cache.delete(key)
 
     def test_valid_tokens_are_not_counted(self, client, member, three_per_minute):
         from accounts import services
@@ -109,3 +128,24 @@ class TestInvalidApiTokens:
         _, token = services.api_token_create(actor=member, user=member, name="t")
         good = {"HTTP_AUTHORIZATION": f"Bearer {token}", "REMOTE_ADDR": three_per_minute}
         assert {client.get("/api/sites/", **good).status_code for _ in range(6)} == {200}
+
+
+def test_cache_keys_are_namespaced_per_installation_by_default():
+    """Two installations on one Redis, each with its own database, do not share throttle counters."""
+    code = "from django.conf import settings; print(settings.CACHES['default']['KEY_PREFIX'])"
+
+    def prefix(database: str, **extra) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in ("RESERVOIR_INSTANCE", "CELERY_BROKER_KEY_PREFIX")}
+        env.update(
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}", DJANGO_SETTINGS_MODULE="config.settings"
+        )
+        env.update(extra)
+        run = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); " + code], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    one, other = prefix("reservoir_one"), prefix("reservoir_two")
+    assert one != other and "reservoir_one" in one and "reservoir_two" in other
+    assert prefix("reservoir_one", RESERVOIR_INSTANCE="lab-a") == "cache:lab-a"
