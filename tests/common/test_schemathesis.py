@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from accounts import services
+from common.metrics import HTTP_REQUESTS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.fuzz]
 
@@ -50,7 +51,20 @@ def test_schemathesis_finds_nothing(live_server, demo_users, username, tmp_path)
         str(tmp_path),
         *[part for operation in EXCLUDED for part in ("--exclude-operation-id", operation)],
     ]
+    throttled_before = _throttled()
     run = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=tmp_path)
+    # Every request of the run carried a valid token from one address: none was refused as too many
+    # (the live server runs in this process, so its request counters are this process's).
+    assert _throttled() == throttled_before
     summary = run.stdout[run.stdout.find("= SUMMARY =") :] if "= SUMMARY =" in run.stdout else run.stdout[-3000:]
     print(summary)
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-3000:]
+
+
+def _throttled() -> float:
+    return sum(
+        sample.value
+        for metric in HTTP_REQUESTS.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total") and sample.labels.get("status") == "429"
+    )
