@@ -68,10 +68,12 @@ def publish(
     options: dict | None = None,
     event_data: dict | None = None,
     resource=None,
+    resources: list | None = None,
 ) -> None:
     """Record that `instance` was created, changed or deleted (before/after are audit snapshots).
     With `event_data`, the change is also an event for webhooks (`action` is its type, `resource`
-    decides which webhook scopes match): its outbox rows are written in this same transaction."""
+    decides which webhook scopes match; `resources`, for a change about several at once such as a
+    lease, matches the scopes of any of them): its outbox rows are written in this same transaction."""
     _log().record(
         action=action,
         actor=actor,
@@ -83,6 +85,9 @@ def publish(
     )
     if event_data is not None:
         for writer in _outbox:
-            writer(event_type=action, data=event_data, site_id=site_id, resource=resource)
+            if resources is not None:
+                writer(event_type=action, data=event_data, site_id=site_id, resources=resources)
+            else:
+                writer(event_type=action, data=event_data, site_id=site_id, resource=resource)
     for handler in _subscribers.get(action, []):
         handler(actor=actor, instance=instance, before=before or {}, after=after or {}, **(options or {}))

@@ -84,7 +84,37 @@ def enqueue_after_commit(delivery_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
-def write_event(*, event_type: str, data: dict, site_id: int | None, resource=None, webhooks=None) -> Event:
+def _covering_any(event_type: str, site_id: int | None, resources) -> list:
+    seen, hooks = set(), []
+    for resource in resources:
+        for hook in matched_webhooks(
+            event_type=event_type,
+            site_id=site_id,
+            resource_id=resource.pk,
+            resource_type_id=resource.resource_type_id,
+            path=tree_of(resource)[0] if resource.pk else [],
+            version=config_version_for(resource) if resource.site_id == site_id else None,
+        ):
+            if hook.pk not in seen:
+                seen.add(hook.pk)
+                hooks.append(hook)
+    if not resources:  # nothing left to name: the site's hooks still hear of it
+        hooks = matched_webhooks(event_type=event_type, site_id=site_id)
+    return hooks
+
+
+def write_event(
+    *, event_type: str, data: dict, site_id: int | None, resource=None, resources=None, webhooks=None
+) -> Event:
+    """One event and a pending delivery for each webhook whose scope covers it: `resource`'s, or for
+    an event about several resources (a lease's machines) any of `resources`' (each hook once)."""
+    if resources is not None and webhooks is None:
+        webhooks = _covering_any(event_type, site_id, resources)
+        kinds = {r.resource_type_id for r in resources}
+        resource = None
+        data_type = kinds.pop() if len(kinds) == 1 else None
+    else:
+        data_type = None
     now = timezone.now()
     event_id = uuid.uuid4()
     path = tree_of(resource)[0] if resource is not None and resource.pk else []
@@ -95,7 +125,7 @@ def write_event(*, event_type: str, data: dict, site_id: int | None, resource=No
         payload={"id": str(event_id), "type": event_type, "timestamp": now.isoformat(), "data": data},
         site_id=site_id,
         resource_id=resource.pk if resource is not None else None,
-        resource_type_id=resource.resource_type_id if resource is not None else None,
+        resource_type_id=resource.resource_type_id if resource is not None else data_type,
         resource_path=path,
     )
     if webhooks is None:

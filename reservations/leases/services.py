@@ -76,6 +76,7 @@ def lease_status(lease: Lease, bookings: list[Reservation]) -> str:
 
 
 def _publish(action: str, lease: Lease, *, actor, before=None, message: str = "", **extra) -> None:
+    bookings = list(lease_bookings(lease))
     publish(
         action,
         actor=actor,
@@ -84,7 +85,8 @@ def _publish(action: str, lease: Lease, *, actor, before=None, message: str = ""
         before=before,
         after=snapshot(lease),
         message=message,
-        event_data=lease_event(lease, **extra),
+        event_data=lease_event(lease, bookings, **extra),
+        resources=[b.resource for b in bookings],  # resource- and type-scoped webhooks hear of it too
     )
 
 
@@ -316,10 +318,14 @@ def on_boundary(booking: Reservation, kind: str, now: datetime, *, fire) -> None
         )
         for other in due:
             fire(other, "started", now)
+    bookings = list(lease_bookings(lease))
     publish(
         f"lease.{kind}",
         actor=None,
         instance=lease,
         site_id=lease.site_id,
-        event_data=lease_event(lease, scheduled_at=(lease.start if kind == "started" else lease.end).isoformat()),
+        event_data=lease_event(
+            lease, bookings, scheduled_at=(lease.start if kind == "started" else lease.end).isoformat()
+        ),
+        resources=[b.resource for b in bookings],
     )

@@ -355,3 +355,27 @@ def test_for_one_machine_the_search_agrees_with_the_first_free_slot(member, site
                 before=before,
             )
             assert (slot[1] if slot else None) == (windows[0].start if windows else None), (hours, after_day)
+
+
+def test_lease_events_reach_resource_and_type_scoped_webhooks(member, site_a, pool):
+    """A lease is about its machines: webhooks scoped to one of them or to their type hear of it,
+    once each; a webhook scoped to a machine outside the lease does not."""
+    from webhooks.models import Delivery, ScopeKind, Webhook
+
+    def hook(name, **scope):
+        return Webhook.objects.create(
+            site=site_a, name=name, url=f"https://hooks.example.org/{name}", secret="s", **scope
+        )
+
+    on_machine = hook("h100-0", scope=ScopeKind.RESOURCE, resource=pool["h100-0"])
+    on_type = hook("gpu-servers", scope=ScopeKind.RESOURCE_TYPE, resource_type=pool["type"])
+    on_site = hook("site")
+    elsewhere = hook("a100-5", scope=ScopeKind.RESOURCE, resource=pool["a100-5"])
+    made = lease(member, site_a, pool, count=2, where="gpu_model = H100", start=at(2, 9), end=at(2, 12))
+    created = Event.objects.get(type="lease.created")
+    reached = sorted(Delivery.objects.filter(event=created).values_list("webhook__name", flat=True))
+    assert reached == sorted([on_machine.name, on_type.name, on_site.name])
+    assert elsewhere.name not in reached
+    leases.lease_cancel(actor=member, lease=made, reason="done")
+    cancelled = Event.objects.get(type="lease.cancelled")
+    assert Delivery.objects.filter(event=cancelled, webhook=on_machine).count() == 1
