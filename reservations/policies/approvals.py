@@ -64,12 +64,24 @@ def bookings_created(bookings: list[Reservation], *, actor) -> None:
         )
 
 
-def _locked(reservation: Reservation) -> Reservation:
-    return (
+def _locked(reservation: Reservation) -> tuple[Reservation, list[Reservation]]:
+    """The booking, and every other pending booking of its lease: a lease is decided once, for all
+    its machines. Locked in id order, so two people deciding one lease's bookings take turns."""
+    ids = {reservation.pk}
+    if reservation.lease_id is not None:
+        ids |= set(
+            Reservation.objects.filter(lease_id=reservation.lease_id, status=ReservationStatus.PENDING).values_list(
+                "pk", flat=True
+            )
+        )
+    together = list(
         Reservation.objects.select_for_update(of=("self",))
         .select_related("resource", "resource__site", "resource__resource_type", "owner")
-        .get(pk=reservation.pk)
+        .filter(pk__in=ids)
+        .order_by("pk")
     )
+    booking = next(b for b in together if b.pk == reservation.pk)
+    return booking, [b for b in together if b.pk != booking.pk and b.status == ReservationStatus.PENDING]
 
 
 def _require_pending(booking: Reservation, verb: str) -> None:
@@ -82,35 +94,39 @@ def _require_pending(booking: Reservation, verb: str) -> None:
 
 @transaction.atomic
 def reservation_approve(*, actor, reservation: Reservation) -> Reservation:
+    """Approves the booking, and with it the rest of its lease."""
     require_site_admin(actor, reservation.resource.site_id, "approve its bookings")
-    booking = _locked(reservation)
+    booking, others = _locked(reservation)
     _require_pending(booking, "approved")
     if booking.end <= timezone.now():
         raise Conflict("This booking's time is over; there is nothing left to approve.", code="finished")
-    before = snapshot(booking)
-    booking.status = ReservationStatus.CONFIRMED
-    booking.decided_at, booking.decided_by = timezone.now(), actor
-    booking.save(update_fields=["status", "decided_at", "decided_by", "updated"])
-    publish_booking("reservation.approved", booking, actor=actor, before=before)
-    _tell(booking, "approved", "reservation.approved")
+    for each in (booking, *others):
+        before = snapshot(each)
+        each.status = ReservationStatus.CONFIRMED
+        each.decided_at, each.decided_by = timezone.now(), actor
+        each.save(update_fields=["status", "decided_at", "decided_by", "updated"])
+        publish_booking("reservation.approved", each, actor=actor, before=before)
+        _tell(each, "approved", "reservation.approved")
     return booking
 
 
 @transaction.atomic
 def reservation_reject(*, actor, reservation: Reservation, reason: str = "") -> Reservation:
-    """By a site administrator, or (actor None) by the expiry; the slot is free again at once."""
+    """By a site administrator, or (actor None) by the expiry; the slot is free again at once. The
+    rest of its lease is rejected with it."""
     if actor is not None:
         require_site_admin(actor, reservation.resource.site_id, "reject its bookings")
-    booking = _locked(reservation)
+    booking, others = _locked(reservation)
     _require_pending(booking, "rejected")
-    before = snapshot(booking)
-    booking.status = ReservationStatus.REJECTED
-    booking.decided_at, booking.decided_by = timezone.now(), actor
-    booking.cancel_reason = reason[:500]
-    booking.save(update_fields=["status", "decided_at", "decided_by", "cancel_reason", "updated"])
-    publish_booking("reservation.rejected", booking, actor=actor, before=before, message=reason, expired=actor is None)
-    hooks.freed(booking.resource, booking.start, booking.end)
-    _tell(booking, "rejected", "reservation.rejected")
+    for each in (booking, *others):
+        before = snapshot(each)
+        each.status = ReservationStatus.REJECTED
+        each.decided_at, each.decided_by = timezone.now(), actor
+        each.cancel_reason = reason[:500]
+        each.save(update_fields=["status", "decided_at", "decided_by", "cancel_reason", "updated"])
+        publish_booking("reservation.rejected", each, actor=actor, before=before, message=reason, expired=actor is None)
+        hooks.freed(each.resource, each.start, each.end)
+        _tell(each, "rejected", "reservation.rejected")
     return booking
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from common.exceptions import Conflict
 from notifications.models import Notification
 from reservations import services, tasks
+from reservations.leases import services as leases
 from reservations.models import Reservation, ReservationStatus
 from reservations.policies import approvals
 from reservations.policies import tasks as policy_tasks
@@ -155,3 +156,52 @@ def test_the_scheduler_hands_each_deadline_to_a_task_at_its_moment(member, krios
     assert tasks.fire_deadline(booking.pk, "expire") == 1
     assert tasks.fire_deadline(booking.pk, "expire") == 0  # twice scheduled, once done
     assert Event.objects.filter(type="reservation.rejected").count() == 1
+
+
+@pytest.fixture
+def scopes(site_a):
+    kind = ResourceTypeFactory(site=site_a, name="Scope", requires_approval=True, approval_timeout=timedelta(hours=4))
+    return kind, [ResourceFactory(site=site_a, resource_type=kind, name=f"scope-{i}") for i in range(3)]
+
+
+def _lease(member, site_a, kind, day):
+    return leases.lease_create(
+        actor=member, site=site_a, resource_type=kind, count=2, start=at(day, 9), end=at(day, 11)
+    )
+
+
+def test_a_lease_of_an_approval_type_is_decided_once_for_all_its_machines(
+    member, site_admin_api, site_admin, site_a, scopes
+):
+    kind, _ = scopes
+    made = _lease(member, site_a, kind, 2)
+    first, second = Reservation.objects.filter(lease=made).order_by("pk")
+    assert {first.status, second.status} == {ReservationStatus.PENDING}
+    approved = site_admin_api.post(f"/api/reservations/{first.pk}/approve/")
+    assert approved.status_code == 200
+    second.refresh_from_db()
+    assert second.status == ReservationStatus.CONFIRMED  # decided with the first
+    assert site_admin_api.post(f"/api/reservations/{second.pk}/approve/").status_code == 409
+
+    other = _lease(member, site_a, kind, 3)
+    one, two = Reservation.objects.filter(lease=other).order_by("pk")
+    approvals.reservation_reject(actor=site_admin, reservation=two, reason="not this week")
+    one.refresh_from_db()
+    assert one.status == ReservationStatus.REJECTED and one.cancel_reason == "not this week"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approving_one_machine_and_rejecting_another_at_once_give_the_lease_one_outcome(
+    member, site_admin, site_a, scopes
+):
+    kind, _ = scopes
+    for round_ in range(3):
+        made = _lease(member, site_a, kind, 2 + round_)
+        first, second = Reservation.objects.filter(lease=made).order_by("pk")
+        approve = lambda b=first: approvals.reservation_approve(actor=site_admin, reservation=b)  # noqa: E731
+        reject = lambda b=second: approvals.reservation_reject(actor=site_admin, reservation=b)  # noqa: E731
+        outcomes = race([approve if i % 2 else reject for i in range(10)])
+        statuses = set(Reservation.objects.filter(lease=made).values_list("status", flat=True))
+        assert statuses in ({"confirmed"}, {"rejected"}), (statuses, outcomes)
+        refusals = [o for o in outcomes if isinstance(o, Exception)]
+        assert len(refusals) == 9 and all(getattr(o, "code", None) == "decided" for o in refusals), refusals
