@@ -1,10 +1,10 @@
 """Allocations that live and die with a booking. A resource type (or one resource) names
 allocation templates (BookingTemplate); each confirmed booking gets them at its start, or when it is
 made, in the booking's transaction and before its event is written, so `reservation.started`
-carries them. They expire with the booking, move with an extension, and are released when it ends,
-is cancelled, released or rejected. A template that cannot be applied (a range exhausted) never
-stops the booking: the booking records why, its owner and the site's administrators are told, and
-`reservation.allocation_failed` is sent."""
+carries them. They expire with the booking, move with an extension, are made again when the booking
+moves off a failed machine, and are released when it ends, is cancelled, released or rejected. A
+template that cannot be applied (a range exhausted) never stops the booking: the booking records
+why, its owner and the site's administrators are told, and `reservation.allocation_failed` is sent."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -51,10 +51,18 @@ def links_for(resource, apply_at: str) -> list[BookingTemplate]:
     return [link for link in (own or links) if link.apply_at == apply_at]
 
 
-def react(action: str, booking, actor) -> None:
+def react(action: str, booking, actor, **extra) -> None:
     booking.__dict__.pop("_holds_no_allocations", None)  # true only for the event it was set for
     if action in RELEASE_ON:
         _release(booking, actor)
+    elif action == "reservation.replaced" and extra["replaced"]["previous_reservation_id"] == booking.pk:
+        # The booking itself moved to another machine: what was made for the old one is given back
+        # and made again for the new one. (A running booking's rest is a new booking: it claimed its own.)
+        _release(booking, actor)
+        claim_at = [ApplyAt.CREATED, *([ApplyAt.START] if booking.started_event_at else [])]
+        links = [link for at in claim_at for link in links_for(booking.resource, at)]
+        if links and booking.status == "confirmed":
+            _claim(booking, links)
     elif action == "reservation.updated":
         _follow_end(booking)
     elif action in CLAIM_AT and booking.status == "confirmed" and booking.end > timezone.now():

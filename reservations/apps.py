@@ -19,7 +19,10 @@ class ReservationsConfig(AppConfig):
     def ready(self) -> None:
         # The app's composition root: the core (services, selectors, tasks) knows none of the parts
         # below; this is the one place that says who takes part in a booking write, and in which order.
-        from . import hooks, subscribers  # noqa: F401 - subscribers reacts to resource status changes
+        from common.events import subscribe
+
+        from . import hooks, subscribers
+        from .leases import replacement
         from .leases import services as leases
         from .policies import approvals, blackouts, checkin, quotas, waitlist
 
@@ -32,6 +35,11 @@ class ReservationsConfig(AppConfig):
         # After it is written.
         hooks.after_created(approvals.bookings_created)  # approvers hear of pending bookings
         hooks.after_freed(waitlist.freed)  # the first waiter whose whole slot is free is served
+        hooks.after_freed(replacement.freed)  # then bookings awaiting a machine of its kind
+        # A resource leaving service: its lease and opted-in bookings move first, then the owners of
+        # what stays are told (or it is cancelled, when the operator asked for that).
+        subscribe("resource.status_changed", replacement.resource_status_changed)
+        subscribe("resource.status_changed", subscribers.resource_status_changed)
         # Deadlines the start/end scheduler hands to the workers at their moment.
         hooks.deadline(approvals.EXPIRY)
         hooks.deadline(checkin.NO_SHOW)

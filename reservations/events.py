@@ -18,7 +18,8 @@ _payload_parts: list = []
 
 
 def react_to_bookings(handler):
-    """`handler(action, reservation, actor)`, called by `publish_booking` before the event."""
+    """`handler(action, reservation, actor, **extra)`, called by `publish_booking` before the event
+    (`extra`: what the event adds to the booking's payload)."""
     _reactions.append(handler)
     return handler
 
@@ -90,7 +91,7 @@ def publish_booking(
     """Audit entry and webhook event for one booking, in the caller's transaction. Scheduled
     moments (started, ended) change nothing the audit diff would show: `audit_snapshot=False`."""
     for react in _reactions:
-        react(action, reservation, actor)
+        react(action, reservation, actor, **extra)
     publish(
         action,
         actor=actor,

@@ -88,7 +88,23 @@ class Reservation(TimeStampedModel):
         null=True, blank=True, help_text="When the rest of its time was freed (no-show or check-out)."
     )
     release_reason = models.CharField(
-        max_length=20, blank=True, choices=[("no_show", "No-show"), ("checked_out", "Checked out early")]
+        max_length=20,
+        blank=True,
+        choices=[
+            ("no_show", "No-show"),
+            ("checked_out", "Checked out early"),
+            ("replaced", "Moved off a failed resource"),
+        ],
+    )
+    # Slurm's REPLACE_DOWN for bookings: a lease's bookings always, a single one when it opts in.
+    replace_if_down = models.BooleanField(
+        default=False, help_text="If its resource goes out of service, move it to a free resource of the same type."
+    )
+    replace_where = models.CharField(
+        max_length=500, blank=True, help_text="The attribute filter a replacement must match (a lease uses its own)."
+    )
+    awaiting_replacement_since = models.DateTimeField(
+        null=True, blank=True, help_text="Its resource went out of service and no free match was found yet."
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -137,6 +153,11 @@ class Reservation(TimeStampedModel):
                 fields=["start"], name="reservation_start_pending", condition=Q(started_event_at__isnull=True)
             ),
             models.Index(fields=["end"], name="reservation_end_pending", condition=Q(ended_event_at__isnull=True)),
+            models.Index(
+                fields=["awaiting_replacement_since"],
+                name="reservation_awaiting_replace",
+                condition=Q(awaiting_replacement_since__isnull=False),
+            ),
             models.Index(
                 fields=["pending_until"], name="reservation_awaiting", condition=Q(status=ReservationStatus.PENDING)
             ),

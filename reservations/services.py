@@ -4,7 +4,7 @@ exclusion constraint refuses same-resource overlaps whatever happens."""
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from common.exceptions import Conflict
 from common.metrics import BOOKING_CONFLICTS
 from common.services import apply_changes, validated_insert, validated_save
 from notifications.services import notify
+from resources import attribute_filter
 from resources.models import Resource
 from resources.selectors import lock_tree_roots, one_configuration, tree_of
 
@@ -24,7 +25,17 @@ from .events import owner_data, publish_booking, publish_series_created
 from .models import HOLDING, Reservation, ReservationStatus, Series
 from .selectors import collides, details_visible_to, overlapping, tree_ids
 
-EDITABLE = ("resource", "start", "end", "title", "description", "parameters", "owner")
+EDITABLE = (
+    "resource",
+    "start",
+    "end",
+    "title",
+    "description",
+    "parameters",
+    "owner",
+    "replace_if_down",
+    "replace_where",
+)
 
 
 # --- Conflicts ------------------------------------------------------------------------------------
@@ -120,7 +131,43 @@ def _tell_owner(reservation: Reservation, actor, kind: str, verb: str, was: tupl
     )
 
 
+def free_the_rest(booking: Reservation, *, actor, reason: str, now: datetime) -> None:
+    """Ends the booking now (a no-show, a check-out, a move off a failed resource); its rest is free
+    (the trigger moves blocked_until with the end). Call it under the booking's row lock."""
+    before = snapshot(booking)
+    running = booking.started_event_at is not None and booking.ended_event_at is None
+    old_end = booking.end
+    booking.end = max(now, booking.start + timedelta(seconds=1))
+    booking.released_at, booking.release_reason = now, reason
+    # Its boundaries are settled now: a booking that never started (nothing was provisioned) must
+    # not start late, and one that ran ends here, not at its old end.
+    booking.started_event_at = booking.started_event_at or now
+    booking.ending_soon_event_at = booking.ending_soon_event_at or now
+    booking.ended_event_at = booking.ended_event_at or now
+    fields = ["end", "released_at", "release_reason", "started_event_at", "ending_soon_event_at", "ended_event_at"]
+    booking.save(update_fields=[*fields, "updated"])
+    publish_booking("reservation.released", booking, actor=actor, before=before, reason=reason)
+    if running:
+        publish_booking(
+            "reservation.ended",
+            booking,
+            actor=actor,
+            audit_snapshot=False,
+            released=reason,
+            scheduled_at=now.isoformat(),
+        )
+    hooks.freed(booking.resource, booking.end, old_end)
+
+
 # --- Single bookings --------------------------------------------------------------------------------
+
+
+def _check_where(where: str) -> None:
+    """A replacement filter that cannot be read is refused when it is given, not when a machine fails."""
+    try:
+        attribute_filter.parse(where)
+    except ValidationError as exc:
+        raise ValidationError({"replace_where": exc.message_dict["where"]}) from exc
 
 
 def _not_holding(reservation: Reservation) -> Conflict:
@@ -142,8 +189,11 @@ def reservation_create(
     description: str = "",
     parameters: dict | None = None,
     lease=None,
+    replace_if_down: bool = False,
+    replace_where: str = "",
 ) -> Reservation:
     owner = owner or actor
+    _check_where(replace_where)
     rules.require_can_book(actor=actor, resource=resource, owner=owner)
     cleaned = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
     lock_tree_roots(resource)
@@ -164,6 +214,8 @@ def reservation_create(
             cleanup=resource.cleanup_time,
             parameters=cleaned,
             lease=lease,
+            replace_if_down=replace_if_down,
+            replace_where=replace_where,
         )
         hooks.prepare(reservation, actor=actor)  # a check-in deadline; approval makes it pending
         _save(reservation, actor)
@@ -198,6 +250,8 @@ def _apply_update(*, actor, reservation: Reservation, changes: dict, move_with: 
     changed = apply_changes(reservation, changes, allowed=EDITABLE)
     if not changed:
         return reservation
+    if "replace_where" in changed:
+        _check_where(reservation.replace_where)
     if "owner" in changed or "resource" in changed:
         rules.require_can_book(actor=actor, resource=reservation.resource, owner=reservation.owner)
     if before["end"] and reservation.end <= timezone.now() and {"start", "end", "resource"} & set(changed):

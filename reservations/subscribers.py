@@ -1,9 +1,8 @@
-"""Reactions to changes in other apps, wired in ReservationsConfig.ready()."""
+"""Reactions to changes in other apps, subscribed in ReservationsConfig.ready()."""
 
 from collections import defaultdict
 
 from common import times
-from common.events import subscribe
 from notifications.services import notify
 from resources.models import ResourceStatus
 
@@ -24,7 +23,8 @@ def resource_status_changed(*, actor, instance, before, after, cancel_future_boo
         return
     by_owner = defaultdict(list)
     for booking in services.future_bookings_of(instance):
-        by_owner[booking.owner].append(booking)
+        if booking.awaiting_replacement_since is None or cancel_future_bookings:  # else told already
+            by_owner[booking.owner].append(booking)
     state = instance.get_status_display().lower()
     back = after.get("status") == ResourceStatus.ACTIVE
     for owner, bookings in by_owner.items():
@@ -42,6 +42,3 @@ def resource_status_changed(*, actor, instance, before, after, cancel_future_boo
             body = f"Kept, but {instance.name} may not be usable:\n{_listed(bookings)}"
         url = f"/reservations/{bookings[0].pk}/" if len(bookings) == 1 else "/reservations/mine/"
         notify(user=owner, kind=kind, title=title, body=body, url=url)
-
-
-subscribe("resource.status_changed", resource_status_changed)

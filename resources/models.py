@@ -141,6 +141,11 @@ class Resource(TimeStampedModel):
     attributes = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
     location = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=ResourceStatus.choices, default=ResourceStatus.ACTIVE)
+    leaves_service_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Drain: nothing is booked past this moment, and at it the resource goes into maintenance.",
+    )
     cleanup = models.DurationField(
         null=True,
         blank=True,

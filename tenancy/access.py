@@ -5,6 +5,7 @@ resources, types, members (and later bookings and webhooks) of their sites; a me
 sites and books there. `actor=None` is the system itself (migrations, demo data, scheduled tasks).
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from common.exceptions import PermissionDenied
@@ -119,3 +120,9 @@ def require_operator(user, what: str) -> None:
 
 def may_use_admin(user) -> bool:
     return bool(user.is_active and user.is_staff and administers_any_site(user))
+
+
+def site_administrators(site_id: int) -> QuerySet:
+    """Who answers for a site: its administrators and the global administrators (active ones)."""
+    site_admins = Membership.objects.filter(site_id=site_id, role=Role.ADMIN).values("user_id")
+    return get_user_model().objects.filter(Q(pk__in=site_admins) | Q(is_superuser=True), is_active=True)

@@ -61,8 +61,10 @@ def lease_event(lease: Lease, bookings: list[Reservation] | None = None, **extra
 
 
 def lease_bookings(lease: Lease):
+    """The lease's bookings, without the parts that ran on a machine before it failed (history)."""
     return (
         Reservation.objects.filter(lease=lease)
+        .exclude(release_reason="replaced")
         .select_related("resource", "resource__site", "resource__resource_type", "resource__parent", "owner")
         .order_by("resource__name", "pk")
     )
@@ -75,7 +77,7 @@ def lease_status(lease: Lease, bookings: list[Reservation]) -> str:
     return ReservationStatus.PENDING if ReservationStatus.PENDING in statuses else ReservationStatus.CONFIRMED
 
 
-def _publish(action: str, lease: Lease, *, actor, before=None, message: str = "", **extra) -> None:
+def publish_lease(action: str, lease: Lease, *, actor, before=None, message: str = "", **extra) -> None:
     bookings = list(lease_bookings(lease))
     publish(
         action,
@@ -220,7 +222,7 @@ def lease_create(
             resource_type=resource_type,
             site=site,
         )
-    _publish("lease.created", lease, actor=actor)
+    publish_lease("lease.created", lease, actor=actor)
     if actor.pk != owner.pk:
         notify(
             user=owner,
@@ -261,7 +263,7 @@ def lease_update(*, actor, lease: Lease, start: datetime | None = None, end: dat
             raise Conflict(f"{booking.resource.name}: {exc.message}", code=exc.code, details=exc.details) from exc
     lease.start, lease.end = new_start, new_end
     lease.save(update_fields=["start", "end", "updated"])
-    _publish("lease.updated", lease, actor=actor, before=before)
+    publish_lease("lease.updated", lease, actor=actor, before=before)
     return lease
 
 
@@ -277,7 +279,7 @@ def lease_cancel(*, actor, lease: Lease, reason: str = "") -> Lease:
         reservation_cancel(actor=actor, reservation=booking, reason=reason)
     lease.cancelled_at = timezone.now()
     lease.save(update_fields=["cancelled_at", "updated"])
-    _publish("lease.cancelled", lease, actor=actor, before=before, message=reason, cancel_reason=reason[:500])
+    publish_lease("lease.cancelled", lease, actor=actor, before=before, message=reason, cancel_reason=reason[:500])
     return lease
 
 

@@ -5,9 +5,7 @@ constraint counts them), until a site administrator approves or rejects them or 
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from common import times
@@ -18,8 +16,7 @@ from reservations import hooks
 from reservations.events import publish_booking
 from reservations.models import Reservation, ReservationStatus
 from resources.models import Resource
-from tenancy.access import can_admin_site, require_site_admin
-from tenancy.models import Membership, Role
+from tenancy.access import can_admin_site, require_site_admin, site_administrators
 
 
 def timeout_of(resource: Resource) -> timedelta:
@@ -41,8 +38,7 @@ def prepare_booking(reservation: Reservation, *, actor, changed) -> None:
 
 def approvers_of(site_id: int):
     """Who decides: the site's administrators and the global administrators."""
-    site_admins = Membership.objects.filter(site_id=site_id, role=Role.ADMIN).values("user_id")
-    return get_user_model().objects.filter(Q(pk__in=site_admins) | Q(is_superuser=True), is_active=True)
+    return site_administrators(site_id)
 
 
 def bookings_created(bookings: list[Reservation], *, actor) -> None:

@@ -16,7 +16,7 @@ from notifications.services import notify
 from reservations import hooks, rules
 from reservations.events import publish_booking
 from reservations.models import Reservation, ReservationStatus
-from reservations.services import reservation_update
+from reservations.services import free_the_rest, reservation_update
 from resources.models import Resource
 
 
@@ -68,33 +68,6 @@ def reservation_check_in(*, actor, reservation: Reservation) -> Reservation:
     return booking
 
 
-def _free_the_rest(booking: Reservation, *, actor, reason: str, now: datetime) -> None:
-    """Ends the booking now; its rest is free (the trigger moves blocked_until with the end)."""
-    before = snapshot(booking)
-    running = booking.started_event_at is not None and booking.ended_event_at is None
-    old_end = booking.end
-    booking.end = max(now, booking.start + timedelta(seconds=1))
-    booking.released_at, booking.release_reason = now, reason
-    # Its boundaries are settled now: a booking that never started (nothing was provisioned) must
-    # not start late, and one that ran ends here, not at its old end.
-    booking.started_event_at = booking.started_event_at or now
-    booking.ending_soon_event_at = booking.ending_soon_event_at or now
-    booking.ended_event_at = booking.ended_event_at or now
-    fields = ["end", "released_at", "release_reason", "started_event_at", "ending_soon_event_at", "ended_event_at"]
-    booking.save(update_fields=[*fields, "updated"])
-    publish_booking("reservation.released", booking, actor=actor, before=before, reason=reason)
-    if running:
-        publish_booking(
-            "reservation.ended",
-            booking,
-            actor=actor,
-            audit_snapshot=False,
-            released=reason,
-            scheduled_at=now.isoformat(),
-        )
-    hooks.freed(booking.resource, booking.end, old_end)
-
-
 @transaction.atomic
 def reservation_check_out(*, actor, reservation: Reservation) -> Reservation:
     """Done early: the rest of the booking is free for others at once."""
@@ -108,7 +81,7 @@ def reservation_check_out(*, actor, reservation: Reservation) -> Reservation:
             "This booking is not running; cancel it instead." if now < booking.start else "This booking is over.",
             code="not_running",
         )
-    _free_the_rest(booking, actor=actor, reason="checked_out", now=now)
+    free_the_rest(booking, actor=actor, reason="checked_out", now=now)
     return booking
 
 
@@ -133,7 +106,7 @@ def release_due(*, now=None, limit: int = 500, pk: int | None = None) -> int:
             )
             if booking is None:
                 break
-            _free_the_rest(booking, actor=None, reason="no_show", now=max(timezone.now(), booking.checkin_until))
+            free_the_rest(booking, actor=None, reason="no_show", now=max(timezone.now(), booking.checkin_until))
             notify(
                 user=booking.owner,
                 kind="reservation.released",
