@@ -22,7 +22,7 @@ class ReservationsConfig(AppConfig):
         from common.events import subscribe
 
         from . import hooks, subscribers
-        from .leases import replacement
+        from .leases import drain, replacement
         from .leases import services as leases
         from .policies import approvals, blackouts, checkin, quotas, waitlist
 
@@ -30,8 +30,10 @@ class ReservationsConfig(AppConfig):
         hooks.prepare_with(checkin.prepare_booking)  # the check-in deadline follows the start
         hooks.prepare_with(approvals.prepare_booking)  # a member's booking of such a type waits
         hooks.check_with(blackouts.check_booking)  # closed time first: it names why
+        hooks.check_with(drain.check_booking)  # and time after a resource leaves service
         hooks.check_with(quotas.check_booking)  # then the owner's quotas, under the owner's lock
         hooks.close_with(blackouts.closed_time)  # free-time searches and series skip closed time
+        hooks.close_with(drain.closed_time)
         # After it is written.
         hooks.after_created(approvals.bookings_created)  # approvers hear of pending bookings
         hooks.after_freed(waitlist.freed)  # the first waiter whose whole slot is free is served
@@ -40,6 +42,7 @@ class ReservationsConfig(AppConfig):
         # what stays are told (or it is cancelled, when the operator asked for that).
         subscribe("resource.status_changed", replacement.resource_status_changed)
         subscribe("resource.status_changed", subscribers.resource_status_changed)
+        subscribe("resource.updated", drain.resource_updated)  # a drain set: what reaches past it
         # Deadlines the start/end scheduler hands to the workers at their moment.
         hooks.deadline(approvals.EXPIRY)
         hooks.deadline(checkin.NO_SHOW)

@@ -93,7 +93,7 @@ class ChildrenInline(ReadOnlyInline):
 @admin.register(Resource)
 class ResourceAdmin(CatalogueAdmin):
     visible = staticmethod(selectors.visible_resources)
-    list_display = ["name", "site", "resource_type", "status", "parent", "location"]
+    list_display = ["name", "site", "resource_type", "status", "leaves_service_at", "parent", "location"]
     list_filter = [
         ("site", admin.RelatedOnlyFieldListFilter),
         ("resource_type", admin.RelatedOnlyFieldListFilter),
@@ -105,6 +105,15 @@ class ResourceAdmin(CatalogueAdmin):
     readonly_fields = ["tree_path", "elsewhere", "created", "updated"]
     fieldsets = [
         (None, {"fields": ["site", "resource_type", "name", "status", "parent", "tree_path", "elsewhere"]}),
+        (
+            "Leaving service",
+            {
+                "fields": ["leaves_service_at"],
+                "description": "Drain: nothing is booked past this moment; bookings after it move to a matching "
+                "resource (leases, and bookings that asked to) or are cancelled, their owners told; at it the "
+                "resource goes into maintenance.",
+            },
+        ),
         ("Details", {"fields": ["description", "specs", "attributes", "location"]}),
         ("Fair use", {"fields": ["cleanup"], "description": "Empty: the type's cleanup time."}),
         ("History", {"fields": ["created", "updated"], "classes": ["collapse"]}),

@@ -2,7 +2,9 @@
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.models import Severity
@@ -40,6 +42,7 @@ RESOURCE_FIELDS = (
     "attributes",
     "location",
     "status",
+    "leaves_service_at",
     "cleanup",
 )
 
@@ -232,6 +235,11 @@ def resource_update(*, actor, resource: Resource, cancel_future_bookings: bool =
     changed = apply_changes(resource, changes, allowed=RESOURCE_FIELDS)
     if not changed:
         return resource
+    drained = resource.leaves_service_at is not None and resource.leaves_service_at <= timezone.now()
+    if "leaves_service_at" in changed and drained:
+        raise ValidationError({"leaves_service_at": "Give a moment in the future, or set the status now."})
+    if "status" in changed and resource.status == ResourceStatus.ACTIVE and drained:
+        resource.leaves_service_at = None  # back from the drain's maintenance: drained no more
     if "site" in changed:
         require_site_admin(actor, resource.site_id, "move resources to it")
     if {"parent", "site"} & set(changed):
@@ -253,6 +261,28 @@ def resource_update(*, actor, resource: Resource, cancel_future_bookings: bool =
         resource=resource,
     )
     return resource
+
+
+def resource_drain(*, actor, resource: Resource, at) -> Resource:
+    """Take the resource out of service at `at` ("maintenance from Friday 18:00"), or no longer
+    (`at=None`). Nothing is booked past it; bookings after it move or are cancelled (reservations
+    reacts to the change), and at `at` the resource goes into maintenance (beat)."""
+    return resource_update(actor=actor, resource=resource, leaves_service_at=at)
+
+
+@transaction.atomic
+def drains_due(*, now=None) -> int:
+    """Resources whose drain moment came: into maintenance, as the system (what stays on them is
+    replaced or kept, as for any status change). Returns how many."""
+    now = now or timezone.now()
+    due = list(
+        Resource.objects.select_for_update(skip_locked=True)
+        .filter(status=ResourceStatus.ACTIVE, leaves_service_at__lte=now)
+        .select_related("site", "resource_type")
+    )
+    for resource in due:
+        resource_status_set(actor=None, resource=resource, status=ResourceStatus.MAINTENANCE)
+    return len(due)
 
 
 def resource_status_set(*, actor, resource: Resource, status: str, cancel_future_bookings: bool = False) -> Resource:

@@ -45,6 +45,7 @@ KEPT_BY_THE_SERVER = [
     "cancelled_at",
     "cancelled_by",
     "cancel_reason",
+    "awaiting_replacement_since",
     "created",
     "updated",
 ]
@@ -81,7 +82,9 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
     parameters = serializers.JSONField(required=False, help_text="Values for the resource type's custom parameters.")
     details_visible = serializers.SerializerMethodField()
     release_reason = serializers.CharField(
-        read_only=True, help_text="Why the rest was freed: `no_show` or `checked_out`; empty when it was not."
+        read_only=True,
+        help_text="Why the rest was freed: `no_show`, `checked_out` or `replaced` (its machine failed and the rest "
+        "was booked on another); empty when it was not.",
     )
     cleanup_until = serializers.DateTimeField(
         source="blocked_until",
@@ -105,6 +108,8 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
             "start",
             "end",
             "parameters",
+            "replace_if_down",
+            "replace_where",
             *KEPT_BY_THE_SERVER,
             "details_visible",
         ]

@@ -54,21 +54,36 @@ def resource_status_changed(*, actor, instance, before, after, cancel_future_boo
         )
         retry_awaiting(site_id=instance.site_id, resource_type_id=instance.resource_type_id)
         return
-    reason = f"{instance.name} is {instance.get_status_display().lower()}"
     for booking_id in list(replaceable(instance).values_list("pk", flat=True)):
         # Asked to cancel what it held: what finds no machine is cancelled by the owners' notice next.
-        replace(booking_id, reason=reason, tell_if_none=not cancel_future_bookings)
+        replace(booking_id, tell_if_none=not cancel_future_bookings)
 
 
-def replace(booking_id: int, *, reason: str, tell_if_none: bool = True) -> Reservation | None:
-    """Move one booking off its failed resource; returns the booking now holding its time, or None
-    (still on the failed resource, awaiting a machine)."""
+def why(resource: Resource) -> str:
+    """Why bookings leave it: "dgx-01 is in maintenance", "dgx-01 leaves service at Fri 18:00 CET"."""
+    if not resource.is_bookable:
+        return f"{resource.name} is {resource.get_status_display().lower()}"
+    leaving = times.at(resource.leaves_service_at, times.site_zone(resource.site))
+    return f"{resource.name} leaves service at {leaving}"
+
+
+def _must_leave(booking: Reservation, now: datetime) -> bool:
+    """Its resource is out of service, or leaves service before it ends (and it has not started:
+    a running booking's rest moves at the moment itself)."""
+    leaving = booking.resource.leaves_service_at
+    return not booking.resource.is_bookable or (leaving is not None and booking.end > leaving and booking.start > now)
+
+
+def replace(booking_id: int, *, reason: str = "", tell_if_none: bool = True) -> Reservation | None:
+    """Move one booking off its failed (or draining) resource; returns the booking now holding its
+    time, or None (still where it was, awaiting a machine)."""
     with transaction.atomic():
         booking = _locked(booking_id)
         now = timezone.now()
-        if booking is None or booking.end <= now or booking.resource.is_bookable:
+        if booking is None or booking.end <= now or not _must_leave(booking, now):
             return None
         old = booking.resource
+        reason = reason or why(old)
         for candidate in _candidates(booking):
             try:
                 with transaction.atomic():
@@ -100,11 +115,10 @@ def retry_awaiting(*, site_id: int, resource_type_id: int) -> int:
             | Q(lease__isnull=True, resource__resource_type_id=resource_type_id)
         )
         .order_by("awaiting_replacement_since", "pk")
-        .values_list("pk", "resource__name", "resource__status")
     )
     found = 0
-    for booking_id, name, status in list(waiting):
-        found += replace(booking_id, reason=f"{name} is {ResourceStatus(status).label.lower()}") is not None
+    for booking_id in list(waiting.values_list("pk", flat=True)):
+        found += replace(booking_id) is not None
     return found
 
 
@@ -202,7 +216,8 @@ def _degraded(booking: Reservation, reason: str) -> None:
     if booking.lease_id is not None:
         lease = booking.lease
         holding = [b for b in lease_bookings(lease) if b.status in HOLDING]
-        usable = sum(b.resource.is_bookable for b in holding)
+        now = timezone.now()
+        usable = sum(not _must_leave(b, now) for b in holding)
         publish_lease(
             "lease.degraded",
             lease,

@@ -90,6 +90,7 @@ class ResourceSerializer(ScopedRelationsMixin, ModelSerializer):
             "attributes",
             "location",
             "status",
+            "leaves_service_at",
             "cleanup",
             "created",
             "updated",

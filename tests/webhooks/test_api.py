@@ -125,6 +125,32 @@ class TestCallbacks:
         assert self.post(anon_api, hook_id, secret, payload, message_id="m2").status_code == 202
         assert Delivery.objects.get().provisioning_result == {"ok": True}
 
+    def test_monitoring_takes_a_resource_out_of_service_and_its_lease_booking_moves(
+        self, anon_api, hook, member, site_a
+    ):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from reservations.leases import services as leases
+
+        kind = ResourceTypeFactory(name="GPU server", site=site_a)
+        down, spare = (ResourceFactory(site=site_a, resource_type=kind, name=n) for n in ("dgx-01", "dgx-02"))
+        start = timezone.now() + timedelta(days=1)
+        lease = leases.lease_create(
+            actor=member, site=site_a, resource_type=kind, count=1, start=start, end=start + timedelta(hours=2)
+        )
+        hook_id, secret = hook
+        held = lease.bookings.get().resource
+        payload = {"type": "resource_status", "resource": held.name, "status": "unavailable", "reason": "PSU"}
+        answer = self.post(anon_api, hook_id, secret, payload, message_id="m3")
+        assert answer.status_code == 202 and answer.json()["changed"] is True
+        assert {down.pk, spare.pk} - {held.pk} == {lease.bookings.get().resource_id}
+        unknown = self.post(anon_api, hook_id, secret, {**payload, "resource": "elsewhere"}, message_id="m4")
+        assert unknown.status_code == 400 and "resource" in unknown.json()["errors"]
+        bad = self.post(anon_api, hook_id, secret, {**payload, "status": "on fire"}, message_id="m5")
+        assert bad.status_code == 400 and "status" in bad.json()["errors"]
+
     def test_bad_signatures_and_stale_timestamps_are_refused(self, anon_api, hook):
         hook_id, secret = hook
         payload = {"type": "progress", "reservation": 1}

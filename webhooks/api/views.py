@@ -93,7 +93,9 @@ class WebhookViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
     def callback(self, request, pk=None):
         """Receivers post back here, signed with the webhook's secret like our deliveries:
         {"type": "progress", "reservation": id, "note": "..."} or
-        {"type": "provisioning_result", "event_id": "...", "result": {...}}."""
+        {"type": "provisioning_result", "event_id": "...", "result": {...}} or, from monitoring,
+        {"type": "resource_status", "resource": id or name, "status": "unavailable"} (a site webhook's
+        resource leaves service: its lease and opted-in bookings are moved to free matching ones)."""
         webhook = Webhook.objects.filter(pk=pk, enabled=True).first()
         body = request.body
         if webhook is None:
