@@ -349,9 +349,12 @@ def series_create(
     description: str = "",
     parameters: dict | None = None,
     skip_conflicts: bool = False,
+    replace_if_down: bool = False,
+    replace_where: str = "",
 ) -> SeriesResult:
     """All occurrences or none; with `skip_conflicts`, the free ones, and a report of the others."""
     owner = owner or actor
+    _check_where(replace_where)
     rules.require_can_book(actor=actor, resource=resource, owner=owner)
     duration = end - start
     starts = recurrence.occurrences(rrule, start, resource.site.time_zone)
@@ -398,6 +401,8 @@ def series_create(
             cleanup=cleanup,
             parameters=cleaned,
             series=series,
+            replace_if_down=replace_if_down,
+            replace_where=replace_where,
         )
         hooks.prepare(booking, actor=actor)
         result.created.append(booking)

@@ -23,7 +23,17 @@ from reservations.models import HOLDING, Reservation, ReservationStatus, Series
 from reservations.policies import approvals
 from tenancy.admin import RoleScopedAdmin
 
-EDITED_HERE = ["resource", "owner", "start", "end", "title", "description", "parameters"]
+EDITED_HERE = [
+    "resource",
+    "owner",
+    "start",
+    "end",
+    "title",
+    "description",
+    "parameters",
+    "replace_if_down",
+    "replace_where",
+]
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -55,6 +65,25 @@ class KindFilter(admin.SimpleListFilter):
         if self.value() == "series":
             return queryset.filter(series__isnull=False)
         return queryset
+
+
+class ReplacementFilter(admin.SimpleListFilter):
+    title = "if its machine fails"
+    parameter_name = "replacement"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("awaiting", "Awaiting a replacement"),
+            ("moved", "Moved off a failed machine"),
+            ("moves", "Moves (lease or opted in)"),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "awaiting": lambda: queryset.filter(awaiting_replacement_since__isnull=False, status__in=HOLDING),
+            "moved": lambda: queryset.filter(release_reason="replaced"),
+            "moves": lambda: queryset.filter(Q(lease__isnull=False) | Q(replace_if_down=True)),
+        }.get(self.value(), lambda: queryset)()
 
 
 class ReservationAdminForm(forms.ModelForm):
@@ -129,6 +158,7 @@ class ReservationAdmin(RoleScopedAdmin):
         WhenFilter,
         "status",
         KindFilter,
+        ReplacementFilter,
         ("resource__site", admin.RelatedOnlyFieldListFilter),
         ("resource__resource_type", admin.RelatedOnlyFieldListFilter),
         ("resource", admin.RelatedOnlyFieldListFilter),
@@ -146,7 +176,16 @@ class ReservationAdmin(RoleScopedAdmin):
     date_hierarchy = "start"
     ordering = ["-start"]
     autocomplete_fields = ["resource", "owner"]
-    readonly_fields = ["status", "series_link", "when", "cancellation", "links", "created", "updated"]
+    readonly_fields = [
+        "status",
+        "series_link",
+        "when",
+        "cancellation",
+        "awaiting_replacement_since",
+        "links",
+        "created",
+        "updated",
+    ]
     actions = ["approve_selected", "reject_selected", "cancel_with_reason", "export_csv"]
 
     def site_id_of(self, obj):

@@ -41,6 +41,15 @@ class ReservationForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     owner = forms.ModelChoiceField(queryset=None, required=False, label="Book for", empty_label="myself")
+    replace_if_down = forms.BooleanField(
+        required=False, label="If this resource fails, move my booking to another free one of its type"
+    )
+    replace_where = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Only to one matching",
+        help_text="An attribute filter, e.g. gpu_memory_gb >= 80. Empty: any of the type.",
+    )
     repeat = forms.ChoiceField(choices=REPEAT_CHOICES, required=False)
     repeat_interval = forms.IntegerField(min_value=1, max_value=52, initial=1, required=False, label="Every")
     repeat_weekdays = forms.MultipleChoiceField(

@@ -297,6 +297,8 @@ def reservation_new(request):
                 "description": data["description"],
                 "parameters": form.parameters(),
                 "owner": data.get("owner") or request.user,
+                "replace_if_down": data.get("replace_if_down", False),
+                "replace_where": data.get("replace_where", ""),
             }
             rule = form.rrule()
             if "preview" in request.POST:
@@ -420,6 +422,8 @@ def reservation_detail(request, pk: int):
             "end": times.wall_clock(booking.end, where),
             "title": booking.title,
             "description": booking.description,
+            "replace_if_down": booking.replace_if_down,
+            "replace_where": booking.replace_where,
             **{f"param_{k}": v for k, v in booking.parameters.items()},
         }
         if request.method == "POST":
@@ -438,6 +442,8 @@ def reservation_detail(request, pk: int):
                     title=data["title"],
                     description=data["description"],
                     parameters=form.parameters(),
+                    replace_if_down=data["replace_if_down"],
+                    replace_where=data["replace_where"],
                 )
 
             if run_form_service(form, update):

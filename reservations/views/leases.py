@@ -139,6 +139,7 @@ def lease_detail(request, pk: int):
         {
             "lease": lease,
             "bookings": bookings,
+            "replaced": lease.bookings.filter(release_reason="replaced").select_related("resource").order_by("pk"),
             "when": times.span(lease.start, lease.end, zone, times.user_zone(request.user)),
             "status": leases.lease_status(lease, bookings),
             "form": form,

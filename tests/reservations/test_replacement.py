@@ -214,3 +214,45 @@ def test_a_replacement_racing_ordinary_bookings_of_the_last_free_machine_gives_o
     assert sum(isinstance(o, Reservation) for o in outcomes) == (1 if single_won else 0)
     waiting = Reservation.objects.filter(lease=made, awaiting_replacement_since__isnull=False).count()
     assert waiting == (1 if single_won else 0)
+
+
+def test_pages_offer_the_opt_in_and_show_what_moved_and_what_waits(
+    client, member, second_member, site_a, site_admin, pool
+):
+    client.force_login(member)
+    form = client.get(f"/reservations/new/?resource={pool['a100-0'].pk}").content.decode()
+    assert "If this resource fails, move my booking" in form
+    bad = client.post(
+        "/reservations/new/",
+        {
+            "resource": pool["a100-0"].pk,
+            "start": at(2, 9).strftime("%Y-%m-%dT%H:%M"),
+            "end": at(2, 10).strftime("%Y-%m-%dT%H:%M"),
+            "replace_if_down": "on",
+            "replace_where": "gpu_memory_gb >>> 80",
+        },
+    )
+    assert bad.status_code == 200 and "compares numbers only" in bad.content.decode()
+    made = client.post(
+        "/reservations/new/",
+        {
+            "resource": pool["a100-0"].pk,
+            "start": at(2, 9).strftime("%Y-%m-%dT%H:%M"),
+            "end": at(2, 10).strftime("%Y-%m-%dT%H:%M"),
+            "replace_if_down": "on",
+            "replace_where": "gpu_memory_gb >= 80",
+        },
+    )
+    assert made.status_code == 302, made.content.decode()[:2000]
+    booking = Reservation.objects.get(owner=member)
+    assert booking.replace_if_down and booking.replace_where == "gpu_memory_gb >= 80"
+    assert 'value="gpu_memory_gb &gt;= 80"' in client.get(f"/reservations/{booking.pk}/").content.decode()
+    lease = lease_of(member, site_a, pool, count=1, start=at(3, 9), end=at(3, 10))
+    (leased,) = held(lease)
+    for name in {"a100-0", "a100-1", "a100-2", "a100-3"} - {leased}:
+        bookings.reservation_create(actor=second_member, resource=pool[name], start=at(3, 8), end=at(3, 11))
+    resources.resource_status_set(actor=site_admin, resource=pool[leased], status="maintenance")
+    page = client.get(f"/leases/{lease.pk}/").content.decode()
+    assert "awaiting-replacement" in page and "Awaiting a free GPU server" in page
+    detail = client.get(f"/reservations/{lease.bookings.get().pk}/").content.decode()
+    assert 'id="awaiting-replacement"' in detail
