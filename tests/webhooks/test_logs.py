@@ -3,7 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from .conftest import Worker, purge_queues
+from tests.processes import Worker, purge_queues
+
 from .support import hook, soon, wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
