@@ -404,6 +404,12 @@ class _Previewed(Exception):
     """Raised inside the form's service call to stop after the preview: nothing is booked."""
 
 
+def _leases_always_move(form, booking) -> None:
+    """A lease's booking is always replaced if its machine fails: no choice to offer."""
+    if booking.lease_id is not None:
+        del form.fields["replace_if_down"], form.fields["replace_where"]
+
+
 @login_required
 def reservation_detail(request, pk: int):
     booking = get_object_or_404(selectors.reservation_list(user=request.user), pk=pk)
@@ -428,6 +434,7 @@ def reservation_detail(request, pk: int):
         }
         if request.method == "POST":
             form = ReservationForm(request.POST, resources=resources, schema=schema, with_repeat=False)
+            _leases_always_move(form, booking)
 
             @transaction.atomic
             def update(data):
@@ -442,8 +449,8 @@ def reservation_detail(request, pk: int):
                     title=data["title"],
                     description=data["description"],
                     parameters=form.parameters(),
-                    replace_if_down=data["replace_if_down"],
-                    replace_where=data["replace_where"],
+                    replace_if_down=data.get("replace_if_down", booking.replace_if_down),
+                    replace_where=data.get("replace_where", booking.replace_where),
                 )
 
             if run_form_service(form, update):
@@ -451,6 +458,7 @@ def reservation_detail(request, pk: int):
                 return redirect("reservation-detail", pk=booking.pk)
         else:
             form = ReservationForm(initial=initial, resources=resources, schema=schema, with_repeat=False)
+            _leases_always_move(form, booking)
     return render(
         request,
         "reservations/detail.html",
