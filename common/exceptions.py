@@ -29,6 +29,13 @@ class PreconditionFailed(DomainError):
     code = "stale"
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but not something the server can act on (an idempotency key reused for another request)."""
+
+    status_code = 422
+    code = "unprocessable"
+
+
 class PermissionDenied(DomainError):
     status_code = 403
     code = "permission_denied"

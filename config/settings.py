@@ -411,6 +411,7 @@ WEBHOOK_MAX_RESPONSE_BYTES = 4096
 EVENT_ENDING_SOON_MINUTES = env_int("EVENT_ENDING_SOON_MINUTES", 15)
 CELERY_TASK_ROUTES = {"webhooks.tasks.deliver": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhook-outbox-sweep"] = {"task": "webhooks.tasks.sweep", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["idempotency-expiry"] = {"task": "common.tasks.forget_idempotent_answers", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["resource-drains"] = {"task": "resources.tasks.start_due_drains", "schedule": 5.0}
 CELERY_BEAT_SCHEDULE["email-outbox-sweep"] = {"task": "notifications.tasks.sweep_emails", "schedule": 5.0}
 CELERY_BEAT_SCHEDULE["booking-boundaries"] = {"task": "reservations.tasks.schedule_boundaries", "schedule": 1.0}

@@ -22,6 +22,8 @@ DESCRIPTIONS = {
     "the `ETag` header its version.",
     413: "The request body is larger than the server accepts.",
     415: "The request body is not in a media type this operation reads.",
+    422: "The `Idempotency-Key` was used in the last 24 hours for another request (another path or body), "
+    "or is not 1 to 255 printable characters.",
     423: "The allocation is locked against changes.",
     503: "The database is not reachable for a moment (a restart or failover); nothing was changed. "
     "`Retry-After` says when to try again.",
@@ -59,7 +61,13 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.add(423)
         if self._guarded():
             statuses.add(412)
+        if self._idempotent():
+            statuses.add(422)
         return sorted(statuses)
+
+    def _idempotent(self) -> bool:
+        handler = getattr(self.view, getattr(self.view, "action", None) or "", None)
+        return self.method == "POST" and getattr(handler, "idempotent", False)
 
     def _guarded(self) -> bool:
         return self.method in GUARDED and "{" in self.path and isinstance(self.view, ConditionalObjectMixin)
@@ -73,6 +81,17 @@ class AutoSchema(SpectacularAutoSchema):
                     str,
                     OpenApiParameter.HEADER,
                     description="The ETag of the version you read: the change is refused (412) if it changed since.",
+                )
+            )
+        if self._idempotent():
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description="A key you choose for this request (a UUID, say). Sent again with the same body "
+                    "within 24 hours, the first answer comes back (`Idempotent-Replayed: true`) and nothing is "
+                    "written again; with another body, 422.",
                 )
             )
         return parameters

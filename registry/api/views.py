@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
+from common.api.idempotency import idempotent
 from registry import selectors, services
 from registry.filters import AllocationFilter
 from registry.models import AllocationTemplate
@@ -59,6 +60,10 @@ class AllocationViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return AllocationUpdateSerializer if self.action in ("update", "partial_update") else AllocationSerializer
 
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = services.allocate(actor=self.request.user, site=data.pop("site"), **_spec(data))
@@ -103,6 +108,7 @@ class AllocationViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
 
     @extend_schema(request=NextPortSerializer, responses={201: AllocationSerializer})
     @action(detail=False, methods=["post"], url_path="allocate-next-port")
+    @idempotent
     def allocate_next_port(self, request):
         body = NextPortSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
@@ -141,6 +147,7 @@ class AllocationViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
 
     @extend_schema(request=BulkSerializer, responses={201: AllocationSerializer(many=True)})
     @action(detail=False, methods=["post"], url_path="bulk-allocate")
+    @idempotent
     def bulk_allocate(self, request):
         body = BulkSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
@@ -226,6 +233,7 @@ class TemplateViewSet(ConditionalObjectMixin, viewsets.ModelViewSet):
 
     @extend_schema(request=ApplyTemplateSerializer, responses={201: AllocationSerializer(many=True)})
     @action(detail=True, methods=["post"])
+    @idempotent
     def apply(self, request, pk=None):
         body = ApplyTemplateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)

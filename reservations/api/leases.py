@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
+from common.api.idempotency import idempotent
 from common.api.serializers import ModelSerializer
 from reservations.leases import search as lease_search
 from reservations.leases import selectors as lease_selectors
@@ -159,6 +160,7 @@ class LeaseViewSet(
         return Response(LeaseSerializer(lease, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(request=LeaseCreateSerializer, responses={201: LeaseSerializer})
+    @idempotent
     def create(self, request, *args, **kwargs):
         """Book `count` free resources of a type matching `where`: at a fixed `start`-`end`, or for
         `duration` at the earliest start in [`window_start`, `window_end`) at which `count` are free

@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from common.api.conditional import ConditionalObjectMixin
+from common.api.idempotency import idempotent
 from common.api.row_lists import RowListMixin
 from reservations import selectors, services
 from reservations.filters import ReservationFilter
@@ -60,6 +61,10 @@ class ReservationViewSet(
 
     def _scope(self) -> str:
         return self.request.query_params.get("scope", "this")
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -140,6 +145,7 @@ class ReservationViewSet(
 
     @extend_schema(request=SeriesCreateSerializer, responses={201: SeriesResultSerializer})
     @action(detail=False, methods=["post"])
+    @idempotent
     def series(self, request):
         """Create a recurring booking (all occurrences or none, unless skip_conflicts)."""
         serializer = SeriesCreateSerializer(data=request.data, context=self.get_serializer_context())
