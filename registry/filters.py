@@ -18,6 +18,7 @@ class AllocationFilter(SearchFilterMixin, django_filters.FilterSet):
         model = Allocation
         fields = [
             "resource_type",
+            "resource_name",
             "status",
             "owner_service",
             "environment",
