@@ -21,13 +21,14 @@ class ReservationFilter(SearchFilterMixin, django_filters.FilterSet):
     owner = django_filters.CharFilter(method="filter_owner", label="Owner username")
     status = ChoicesFilter(choices=ReservationStatus.choices)
     series = django_filters.NumberFilter(field_name="series_id")
+    lease = django_filters.NumberFilter(field_name="lease_id")
     start = django_filters.IsoDateTimeFilter(method="filter_window", label="Overlapping from (ISO 8601)")
     end = django_filters.IsoDateTimeFilter(method="filter_window", label="Overlapping until (ISO 8601)")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Only my bookings")
 
     class Meta:
         model = Reservation
-        fields = ["resource", "blocking", "site", "type", "owner", "status", "series", "start", "end", "mine"]
+        fields = ["resource", "blocking", "site", "type", "owner", "status", "series", "lease", "start", "end", "mine"]
 
     def _visible(self) -> Q:
         user = getattr(self.request, "user", None)

@@ -41,6 +41,7 @@ KEPT_BY_THE_SERVER = [
     "released_at",
     "release_reason",
     "series",
+    "lease",
     "created_by",
     "cancelled_at",
     "cancelled_by",
