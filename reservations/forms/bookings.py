@@ -42,7 +42,7 @@ class ReservationForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     owner = forms.ModelChoiceField(queryset=None, required=False, label="Book for", empty_label="myself")
     replace_if_down = forms.BooleanField(
-        required=False, label="If this resource fails, move my booking to another free one of its type"
+        required=False, label="If it fails, move my booking to another free one of the same type"
     )
     replace_where = forms.CharField(
         max_length=500,

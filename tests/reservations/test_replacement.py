@@ -221,7 +221,7 @@ def test_pages_offer_the_opt_in_and_show_what_moved_and_what_waits(
 ):
     client.force_login(member)
     form = client.get(f"/reservations/new/?resource={pool['a100-0'].pk}").content.decode()
-    assert "If this resource fails, move my booking" in form
+    assert "If it fails, move my booking" in form
     bad = client.post(
         "/reservations/new/",
         {
