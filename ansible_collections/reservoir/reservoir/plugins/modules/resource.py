@@ -54,7 +54,7 @@ options:
     description: A resource's free-text specification.
     type: str
   attributes:
-    description: A resource's attributes (what lease filters match), for example V({gpu_model: A100}).
+    description: A resource attributes (what lease filters match), for example C(gpu_model) set to V(A100).
     type: dict
   status:
     description: A resource's status.
