@@ -1,3 +1,5 @@
+# Copyright: Reservoir developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 class ModuleDocFragment:
     DOCUMENTATION = r"""
 options:

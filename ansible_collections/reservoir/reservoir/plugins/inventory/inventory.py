@@ -1,5 +1,5 @@
 # Copyright: Reservoir developers
-# MIT License (see LICENSE in the repository)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ description:
     allocations tied to the booking (ports, directories, databases), as C(reservoir_*) variables.
   - Hosts are grouped by site, type and lease; C(compose), C(groups) and C(keyed_groups) add more.
   - The inventory file's name must end in C(reservoir.yml) or C(reservoir.yaml).
-author: Reservoir developers
+author: Reservoir developers (@reservoir)
 extends_documentation_fragment:
   - constructed
   - inventory_cache

@@ -1,5 +1,5 @@
 # Copyright: Reservoir developers
-# MIT License (see LICENSE in the repository)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ version_added: 0.1.0
 description:
   - Returns free ports of a range, or free addresses of a network with O(network), as the registry sees
     them now. Nothing is held; take them with M(reservoir.reservoir.allocation).
-author: Reservoir developers
+author: Reservoir developers (@reservoir)
 options:
   count:
     description: How many.
@@ -78,9 +78,9 @@ class LookupModule(LookupBase):
         if self.get_option("network"):
             path, body, key = "find-available-ips/", {"network": self.get_option("network")}, "available_ips"
         else:
-            start, _, end = self.get_option("range").partition("-")
+            start, dash, end = self.get_option("range").partition("-")
             path, key = "find-available-ports/", "available_ports"
-            body = {"start_port": int(start), "end_port": int(end or start)}
+            body = {"start_port": int(start), "end_port": int(end if dash else start)}
         body.update(count=count, environment=environment)
         try:
             response = open_url(

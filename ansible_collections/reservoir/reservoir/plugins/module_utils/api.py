@@ -1,5 +1,5 @@
 # Copyright: Reservoir developers
-# MIT License (see LICENSE in the repository)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The REST API from a module: authentication, the one error shape, pages, retries without doubles."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: Reservoir developers
-# MIT License (see LICENSE in the repository)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ description:
     ever hold the same one, or releases it.
   - Idempotent. An allocation already held for the same O(resource_type), O(resource_name), O(owner_service)
     and O(environment) at the site is returned instead of a second one being taken.
-author: Reservoir developers
+author: Reservoir developers (@reservoir)
 extends_documentation_fragment:
   - reservoir.reservoir.api
 options:
@@ -126,9 +126,11 @@ def take(client, site_id, params):
         "description": params["description"],
     }
     if params["resource_value"] == "next":
-        start, _, end = params["range"].partition("-")
+        start, dash, end = params["range"].partition("-")
         return client.request(
-            "POST", PATH + "allocate-next-port/", {**common, "start_port": int(start), "end_port": int(end or start)}
+            "POST",
+            PATH + "allocate-next-port/",
+            {**common, "start_port": int(start), "end_port": int(end if dash else start)},
         )
     return client.request(
         "POST", PATH, {**common, "resource_type": params["resource_type"], "resource_value": params["resource_value"]}

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: Reservoir developers
-# MIT License (see LICENSE in the repository)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ description:
     all its allocations or none, owned by O(service) in O(environment) at the site.
   - Idempotent. When the service already holds allocations in that environment at the site, the template
     counts as applied and they are returned; O(state=absent) releases every allocation the service holds there.
-author: Reservoir developers
+author: Reservoir developers (@reservoir)
 extends_documentation_fragment:
   - reservoir.reservoir.api
 options:

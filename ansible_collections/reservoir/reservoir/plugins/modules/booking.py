@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: Reservoir developers
-# MIT License (see LICENSE in the repository)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ description:
   - Idempotent. A booking of the same resource, start, end and owner that holds its time is returned instead
     of a second one. With O(key), the request also carries it as its C(Idempotency-Key), so a retry within
     24 hours is answered from the first request and writes nothing.
-author: Reservoir developers
+author: Reservoir developers (@reservoir)
 extends_documentation_fragment:
   - reservoir.reservoir.api
 options:

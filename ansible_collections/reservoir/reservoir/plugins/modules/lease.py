@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: Reservoir developers
-# MIT License (see LICENSE in the repository)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ description:
   - Idempotent. A lease of yours that is not cancelled, with the same site, type, O(where), O(count) and
     O(title), at the same times (or, with a window, of the same duration within it) is returned instead of a
     second one.
-author: Reservoir developers
+author: Reservoir developers (@reservoir)
 extends_documentation_fragment:
   - reservoir.reservoir.api
 options:

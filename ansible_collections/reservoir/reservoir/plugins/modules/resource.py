@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: Reservoir developers
-# MIT License (see LICENSE in the repository)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ description:
     C(netbox.netbox.netbox_device) does for devices. Only the options given are compared and changed.
   - Idempotent. A site is found by its slug, a type by its name (and site), a resource by its name and site.
   - Needs the rights of an administrator of the site (a global administrator for sites and global types).
-author: Reservoir developers
+author: Reservoir developers (@reservoir)
 extends_documentation_fragment:
   - reservoir.reservoir.api
 options:
