@@ -2,17 +2,16 @@
 
 import pytest
 
+from accounts import services as accounts
 from resources.models import Resource, ResourceType
 from tenancy.models import Site
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def as_admin(ansible, scene):
-    from accounts import services as accounts
-    from tests.factories import UserFactory
-
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
     _, token = accounts.api_token_create(actor=root, user=root, name="ansible")
     ansible.env["RESERVOIR_TOKEN"] = token

@@ -92,6 +92,7 @@ from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlencode
 from ansible.module_utils.urls import open_url
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible_collections.reservoir.reservoir.plugins.module_utils.api import every_row
 
 HELD = ("active", "reserved")
 
@@ -145,16 +146,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError("Could not read %s from Reservoir: %s" % (path, to_native(error))) from error
 
     def _all(self, path, **query):
-        query.setdefault("page_size", 1000)
-        page, rows = 1, []
-        while True:
-            answer = self._get(path, page=page, **query)
-            if isinstance(answer, list):
-                return answer
-            rows.extend(answer["results"])
-            if not answer.get("next"):
-                return rows
-            page += 1
+        return every_row(self._get, path, **query)
 
     def _site_id(self, site):
         if site is None or str(site).isdigit():

@@ -22,6 +22,20 @@ LIVE = ("confirmed", "pending")  # bookings that hold their time
 HELD = ("active", "reserved")  # allocations that hold their value
 
 
+def every_row(get, path, **query):
+    """Every row of a list, page after page; `get(path, **query)` answers one page."""
+    query.setdefault("page_size", 1000)
+    page, rows = 1, []
+    while True:
+        answer = get(path, page=page, **query)
+        if isinstance(answer, list):
+            return answer
+        rows.extend(answer["results"])
+        if not answer.get("next"):
+            return rows
+        page += 1
+
+
 class ApiError(Exception):
     def __init__(self, status, body):
         body = body if isinstance(body, dict) else {"detail": str(body)}
@@ -76,17 +90,7 @@ class Client:
         return self.request("GET", path, query=query or None)
 
     def all(self, path, **query):
-        """Every row of a list, page after page."""
-        query.setdefault("page_size", 1000)
-        page, rows = 1, []
-        while True:
-            answer = self.get(path, page=page, **query)
-            if isinstance(answer, list):
-                return answer
-            rows.extend(answer["results"])
-            if not answer.get("next"):
-                return rows
-            page += 1
+        return every_row(self.get, path, **query)
 
     def fail(self, error, **result):
         body = error.body
