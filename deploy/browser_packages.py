@@ -28,6 +28,10 @@ class IntegrityError(Exception):
     pass
 
 
+class UnsafeArchiveError(IntegrityError):
+    """A member that would land outside its package folder, or is neither a file nor a folder."""
+
+
 def lock_digest(lock: Path) -> str:
     return hashlib.sha256(lock.read_bytes()).hexdigest()
 
@@ -67,7 +71,25 @@ def unpack(data: bytes, destination: Path) -> None:
                 continue
             member.name = inner
             members.append(member)
-        archive.extractall(destination, members=members, filter="data")
+        if hasattr(tarfile, "data_filter"):
+            archive.extractall(destination, members=members, filter="data")
+        else:  # Python before 3.11.4 (Debian 12 ships 3.11.2): the same rules, checked here
+            archive.extractall(destination, members=[safe_member(m, destination) for m in members])
+
+
+def safe_member(member: tarfile.TarInfo, destination: Path) -> tarfile.TarInfo:
+    """What tarfile's "data" filter enforces: a relative path inside the destination, a plain file or
+    folder, no set-id, sticky or group/other write bits, and owned by whoever unpacks it."""
+    root = destination.resolve()
+    target = (root / member.name).resolve()
+    if os.path.isabs(member.name) or ".." in Path(member.name).parts or not target.is_relative_to(root):
+        raise UnsafeArchiveError(f"{member.name!r} would be written outside {destination}")
+    if not (member.isfile() or member.isdir()):
+        raise UnsafeArchiveError(f"{member.name!r} is neither a file nor a folder")
+    mode = member.mode & 0o755
+    member.mode = (mode | 0o700) if member.isdir() else (mode | 0o600)
+    member.uid, member.gid, member.uname, member.gname = os.getuid(), os.getgid(), "", ""
+    return member
 
 
 def install(lock: Path, target: Path, registry: str | None = None, fetch=None) -> int:

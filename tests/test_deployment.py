@@ -1,9 +1,12 @@
 """docker-compose.yml and the Keycloak realm carry what Reservoir needs (no engine runs here)."""
 
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import yaml
 from django.conf import settings
@@ -20,9 +23,9 @@ def compose() -> dict:
 def test_compose_runs_every_process_against_real_servers():
     services = compose()["services"]
     assert {"db", "redis", "keycloak", "migrate", "web", "worker", "beat"} <= set(services)
-    worker = services["worker"]["command"]
-    assert worker[:4] == ["celery", "-A", "config", "worker"] and ",".join(WORKER_QUEUES) in worker
-    assert services["beat"]["command"][3] == "beat" and "deploy" not in services["beat"]  # one beat
+    words = {name: services[name]["command"] for name in ("migrate", "web", "worker", "beat")}
+    assert words == {"migrate": ["migrate"], "web": ["web"], "worker": ["worker"], "beat": ["beat"]}
+    assert "deploy" not in services["beat"]  # one beat
     env = services["web"]["environment"]
     assert env["DATABASE_URL"].startswith("postgres://") and env["CELERY_BROKER_URL"].startswith("redis://")
     assert env["OIDC_ISSUER"].endswith("/realms/reservoir")
@@ -96,3 +99,71 @@ def test_production_settings_from_the_generated_env_pass_the_deploy_check(tmp_pa
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def run_entrypoint(tmp_path, *argv: str, **env: str) -> subprocess.CompletedProcess:
+    """deploy/entrypoint.sh as the image runs it, with gunicorn, celery and python replaced by
+    programs that print how they were started."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir(exist_ok=True)
+    for program in ("gunicorn", "celery", "python"):
+        (stubs / program).write_text(f'#!/bin/sh\necho {program} "$@"\n')
+        (stubs / program).chmod(0o755)
+    return subprocess.run(
+        ["sh", str(ROOT / "deploy" / "entrypoint.sh"), *argv],
+        env={"PATH": f"{stubs}:/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_the_entrypoint_starts_each_role_by_its_word(tmp_path):
+    started = {role: run_entrypoint(tmp_path, role, PORT="8123").stdout.split() for role in ("web", "worker", "beat")}
+    assert started["web"][:2] == ["gunicorn", "config.wsgi:application"] and "0.0.0.0:8123" in started["web"]
+    worker = started["worker"]
+    assert worker[:4] == ["celery", "-A", "config", "worker"] and worker[worker.index("-Q") + 1] == ",".join(WORKER_QUEUES)
+    assert started["beat"][:4] == ["celery", "-A", "config", "beat"]
+    assert run_entrypoint(tmp_path, "migrate").stdout.split() == ["python", "manage.py", "migrate", "--noinput"]
+    assert run_entrypoint(tmp_path, "worker", "--concurrency", "2").stdout.split()[-2:] == ["--concurrency", "2"]
+    assert run_entrypoint(tmp_path, "python", "manage.py", "shell").stdout.split() == ["python", "manage.py", "shell"]
+
+
+def test_the_web_empties_a_metrics_folder_it_did_not_make_and_refuses_one_it_cannot_write(tmp_path):
+    metrics = tmp_path / "prometheus"
+    metrics.mkdir()
+    (metrics / "counter_1.db").write_bytes(b"stale")
+    result = run_entrypoint(tmp_path, "web", PROMETHEUS_MULTIPROC_DIR=str(metrics))
+    assert result.returncode == 0 and metrics.is_dir() and not any(metrics.iterdir())
+    if os.geteuid() == 0:  # as the image's user, a folder root left behind (the image of issue 35)
+        locked = ["setpriv", "--reuid=10001", "--regid=10001", "--clear-groups"]
+        metrics = Path(tempfile.mkdtemp(prefix="reservoir-metrics-"))
+        metrics.chmod(0o755)
+        (tmp_path / "bin").chmod(0o755)
+        tmp_path.chmod(0o755)
+        tmp_path.parent.chmod(0o755)
+        (metrics / "counter_2.db").write_bytes(b"root's")
+        result = subprocess.run(
+            [*locked, "sh", str(ROOT / "deploy" / "entrypoint.sh"), "web"],
+            env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 1 and "not writable by 10001" in result.stderr
+
+
+def test_compose_file_is_valid_for_compose(tmp_path):
+    """podman-compose parses and resolves it as a Compose engine would (no engine runs here)."""
+    (tmp_path / ".env").write_text("POSTGRES_PASSWORD=x\nKEYCLOAK_ADMIN_PASSWORD=y\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "podman_compose", "--env-file", str(tmp_path / ".env"), "-f", str(ROOT / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    resolved = yaml.safe_load(result.stdout)
+    assert resolved["services"]["worker"]["command"] == ["worker"]
+    assert resolved["services"]["web"]["environment"]["DATABASE_URL"] == "postgres://reservoir:x@db:5432/reservoir"

@@ -75,3 +75,57 @@ def test_the_calendar_loads_its_scripts_from_a_python_only_install(browser, live
     assert page.evaluate("Boolean(window.FullCalendar && window.luxon && window.reservoirCalendar)")
     assert problems == []
     context.close()
+
+
+def tarball(*members: tuple[str, bytes, int]) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data, mode in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.uid, info.gid = len(data), mode, 4242, 4242
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture(params=["the data filter", "Python before 3.11.4"])
+def unpacking(request, monkeypatch):
+    """Debian 12's Python 3.11.2 has no tarfile.data_filter; the script keeps the same rules without it."""
+    import tarfile
+
+    if request.param != "the data filter":
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    elif not hasattr(tarfile, "data_filter"):
+        pytest.skip("this Python has no data filter")
+    return request.param
+
+
+def test_a_package_unpacks_without_its_top_folder_and_without_set_id_bits(tmp_path, unpacking):
+    data = tarball(("package/package.json", b"{}", 0o644), ("package/bin/run", b"#!/bin/sh", 0o6777))
+    browser_packages.unpack(data, tmp_path / "pkg")
+    assert (tmp_path / "pkg" / "package.json").read_bytes() == b"{}"
+    mode = (tmp_path / "pkg" / "bin" / "run").stat().st_mode & 0o7777
+    assert mode & 0o6000 == 0 and mode & 0o022 == 0
+
+
+def test_a_member_that_climbs_out_of_its_package_folder_is_refused(tmp_path, unpacking):
+    with pytest.raises(unsafe_archive_errors()):
+        browser_packages.unpack(tarball(("package/../../escaped.js", b"x", 0o644)), tmp_path / "a" / "pkg")
+    assert not (tmp_path / "escaped.js").exists()
+
+
+def test_an_absolute_member_never_lands_outside_its_package_folder(tmp_path, unpacking):
+    outside = tmp_path / "absolute.js"
+    try:  # the data filter strips the leading slash; the check of our own refuses it
+        browser_packages.unpack(tarball((f"package/{outside}", b"x", 0o644)), tmp_path / "pkg")
+    except unsafe_archive_errors():
+        pass
+    assert not outside.exists()
+
+
+def unsafe_archive_errors() -> tuple[type[Exception], ...]:
+    import tarfile
+
+    return (browser_packages.UnsafeArchiveError, getattr(tarfile, "FilterError", browser_packages.UnsafeArchiveError))
