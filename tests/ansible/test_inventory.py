@@ -70,6 +70,21 @@ def test_the_inventory_is_exactly_the_leases_machines_with_their_allocations(ans
         assert sorted(found[group]["hosts"]) == machines, group
 
 
+def test_naming_a_lease_lists_its_machines_however_far_out_it_is(ansible, scene):
+    start = (timezone.now() + timedelta(days=800)).replace(minute=0, second=0, microsecond=0)
+    far = leases.lease_create(
+        actor=scene["member"],
+        site=scene["site"],
+        resource_type=scene["kind"],
+        count=2,
+        start=start,
+        end=start + timedelta(hours=4),
+        title="Next year's run",
+    )
+    found = ansible.inventory({"plugin": "reservoir.reservoir.inventory", "lease": far.pk})
+    assert sorted(found["_meta"]["hostvars"]) == sorted(b.resource.name for b in far.bookings.all())
+
+
 def test_all_my_bookings_by_default_and_a_cache_answers_the_second_time(ansible, leased, tmp_path):
     source = {
         "plugin": "reservoir.reservoir.inventory",

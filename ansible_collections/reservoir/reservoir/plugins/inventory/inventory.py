@@ -52,7 +52,7 @@ options:
     description: Only resources matching this attribute filter, for example V(gpu_memory_gb >= 80).
     type: str
   lease:
-    description: Only the machines of this lease (its id).
+    description: Only the machines of this lease (its id), whenever it is (O(start) and O(end) apply only if given).
     type: int
   status:
     description: Bookings in these states.
@@ -60,10 +60,10 @@ options:
     elements: str
     default: [confirmed, pending]
   start:
-    description: Bookings still running at or after this moment (ISO 8601); default, now.
+    description: Bookings still running at or after this moment (ISO 8601); default, now (none with O(lease)).
     type: str
   end:
-    description: Bookings starting before this moment (ISO 8601); default, a year from O(start).
+    description: Bookings starting before this moment (ISO 8601); default, a year from O(start) (none with O(lease)).
     type: str
   host_attribute:
     description: The resource attribute whose value becomes C(ansible_host), for example V(ip).
@@ -156,13 +156,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError("No site %r among those you may see." % site)
         return found[0]["id"]
 
+    def _window(self):
+        """A named lease lists its machines whenever it is: the window applies only where given."""
+        start, end = self.get_option("start"), self.get_option("end")
+        if self.get_option("lease"):
+            return {key: value for key, value in (("start", start), ("end", end)) if value}
+        start = start or datetime.now(UTC).isoformat()
+        end = end or (datetime.fromisoformat(start.replace("Z", "+00:00")) + timedelta(days=366)).isoformat()
+        return {"start": start, "end": end}
+
     def _fetch(self):
-        start = self.get_option("start") or datetime.now(UTC).isoformat()
-        end = (
-            self.get_option("end")
-            or (datetime.fromisoformat(start.replace("Z", "+00:00")) + timedelta(days=366)).isoformat()
-        )
-        query = {"status": self.get_option("status"), "start": start, "end": end}
+        query = {"status": self.get_option("status"), **self._window()}
         if self.get_option("mine"):
             query["mine"] = "true"
         site = self._site_id(self.get_option("site"))
