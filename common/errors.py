@@ -111,15 +111,28 @@ def outage_for(exc: BaseException) -> Refusal | None:
     return None
 
 
-def outage_response(request, refusal: Refusal) -> HttpResponse:
-    """Rendered without templates or context processors: they would ask the database again."""
+def bare_response(request, refusal: Refusal, heading: str) -> HttpResponse:
+    """Rendered without templates or context processors (no database): the API's one error shape,
+    or a minimal page."""
     if request.path.startswith("/api/"):
-        response = JsonResponse(refusal.body(), status=refusal.status)
-    else:
-        page = f"<!doctype html><title>Unavailable</title><h1>Unavailable</h1><p>{escape(refusal.message)}</p>"
-        response = HttpResponse(page, status=refusal.status)
+        return JsonResponse(refusal.body(), status=refusal.status)
+    page = f"<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{escape(refusal.message)}</p>"
+    return HttpResponse(page, status=refusal.status)
+
+
+def outage_response(request, refusal: Refusal) -> HttpResponse:
+    response = bare_response(request, refusal, "Unavailable")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def uri_too_long(length: int, limit: int) -> Refusal:
+    return Refusal(
+        414,
+        "uri_too_long",
+        f"The address is {length:,} characters long; the server reads at most {limit:,}. "
+        "Ask for fewer or shorter query parameters.",
+    )
 
 
 def safe_next(request, *candidates: str | None) -> str | None:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "common.web.middleware.URLLengthMiddleware",
     "common.web.middleware.HealthCheckMiddleware",
     "observability.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -286,6 +287,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
 }
+# The longest address (path and query, characters) answered; longer ones get a 414 in the one error
+# shape. gunicorn itself reads up to 1 MB (gunicorn.conf.py) so that this limit is the one that speaks.
+MAX_URL_LENGTH = 8190
 # The largest request body (bytes) and JSON nesting the API accepts: 413 and 400 beyond.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)

@@ -167,3 +167,40 @@ def test_compose_file_is_valid_for_compose(tmp_path):
     resolved = yaml.safe_load(result.stdout)
     assert resolved["services"]["worker"]["command"] == ["worker"]
     assert resolved["services"]["web"]["environment"]["DATABASE_URL"] == "postgres://reservoir:x@db:5432/reservoir"
+
+
+def test_gunicorn_leaves_a_long_address_to_django_which_answers_414_in_the_error_shape(tmp_path):
+    """gunicorn's own 414 (a page, past 4,094 characters) was not the API's error shape (schemathesis)."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": "postgres://127.0.0.1:1/unused", "ALLOWED_HOSTS": "127.0.0.1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,  # gunicorn.conf.py, as in the image
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/reservations/?search=" + "x" * 20_000
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5)
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, json.loads(exc.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert status == 414 and body["code"] == "uri_too_long" and set(body) >= {"detail", "errors"}
+    finally:
+        server.terminate()
+        server.wait(30)

@@ -1,6 +1,7 @@
 """The OpenAPI contract: every operation documents the refusals it can answer with, each in the one
 error shape ({"detail", "code", "errors"}, see common.errors), so that a generated client can read them."""
 
+from django.conf import settings
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -21,6 +22,7 @@ DESCRIPTIONS = {
     412: "`If-Match` names a version that is no longer current: `current` holds the object as it is now, "
     "the `ETag` header its version.",
     413: "The request body is larger than the server accepts.",
+    414: f"The address (path and query string) is longer than the server reads ({settings.MAX_URL_LENGTH:,} characters).",
     415: "The request body is not in a media type this operation reads.",
     422: "The `Idempotency-Key` was used in the last 24 hours for another request (another path or body), "
     "or is not 1 to 255 printable characters.",
@@ -48,7 +50,7 @@ class AutoSchema(SpectacularAutoSchema):
         view = self.view
         public = any(permission is AllowAny for permission in getattr(view, "permission_classes", []))
         signed = public and not getattr(view, "authentication_classes", None)
-        statuses = {400, 429, 503}
+        statuses = {400, 414, 429, 503}
         if not public or signed:
             statuses |= {401, 403}
         if "{" in self.path or self._is_list_view():

@@ -5,9 +5,24 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from common.errors import outage_for, outage_response, refusal_for, safe_next
+from common.errors import bare_response, outage_for, outage_response, refusal_for, safe_next, uri_too_long
 from common.events import record_refusal
 from common.web import views
+
+
+class URLLengthMiddleware:
+    """gunicorn reads request lines of up to 1 MB (gunicorn.conf.py), so that Reservoir, not the
+    server, refuses an address that is too long: a 414 in the one error shape, before any database
+    work, past settings.MAX_URL_LENGTH."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        length = len(request.get_full_path())
+        if length > settings.MAX_URL_LENGTH:
+            return bare_response(request, uri_too_long(length, settings.MAX_URL_LENGTH), "Address too long")
+        return self.get_response(request)
 
 
 class HealthCheckMiddleware:

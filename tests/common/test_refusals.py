@@ -131,6 +131,17 @@ def test_the_api_keeps_its_one_error_shape(member_api, locked):
     assert body["code"] == "locked" and body["errors"] == {} and "locked" in body["detail"].lower()
 
 
+def test_an_address_too_long_is_a_414_in_the_one_error_shape(member_api, client, settings):
+    query = "?search=" + "x" * settings.MAX_URL_LENGTH
+    response = member_api.get("/api/reservations/" + query)
+    body = response.json()
+    assert response.status_code == 414 and body["code"] == "uri_too_long" and body["errors"] == {}
+    assert f"{settings.MAX_URL_LENGTH:,}" in body["detail"]
+    page = client.get("/" + query)
+    assert page.status_code == 414 and b"Address too long" in page.content
+    assert member_api.get("/api/reservations/?search=" + "x" * 2000).status_code == 200
+
+
 def test_an_oversized_body_is_a_413_and_deep_json_a_400(member_api, settings):
     settings.API_MAX_BODY_BYTES = 10_000
     big = member_api.post("/api/reservations/", {"title": "x" * 20_000}, format="json")
