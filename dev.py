@@ -23,8 +23,9 @@ REQUIREMENTS = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt", ROOT /
 
 
 def ensure_environment() -> None:
-    if sys.version_info < (3, 11, 2):  # noqa: UP036 - this file runs before the venv exists
-        sys.exit(f"Reservoir needs Python 3.11.2 or newer (Debian 12's python3 will do); this is {sys.version.split()[0]}.")
+    if sys.version_info < (3, 11, 2):
+        found = sys.version.split()[0]
+        sys.exit(f"Reservoir needs Python 3.11.2 or newer (Debian 12's python3 will do); this is {found}.")
     if not PYTHON.exists():
         print(f"Creating a virtual environment in {VENV} ...", flush=True)
         venv.create(VENV, with_pip=True)

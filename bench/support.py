@@ -58,6 +58,8 @@ def start_gunicorn(workers: int, *, production: bool = False, threads: int = 1) 
         ],
         env=env,
         cwd=settings.BASE_DIR,  # gunicorn.conf.py, as in the image
+        # BENCH_GUNICORN_LOG: what the server logged, for a bench that names its failures.
+        stderr=open(os.environ["BENCH_GUNICORN_LOG"], "a") if os.environ.get("BENCH_GUNICORN_LOG") else None,  # noqa: SIM115
     )
     base = f"http://127.0.0.1:{port}"
     wait_healthy(base)

@@ -17,6 +17,7 @@ metrics folder lives) is writable by the app user. It prints the image's size an
 """
 
 import argparse
+import contextlib
 import http.server
 import json
 import os
@@ -124,7 +125,7 @@ class Image:
 class Receiver(http.server.BaseHTTPRequestHandler):
     events: list[dict] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Receiver.events.append({"body": json.loads(body), "signature": self.headers.get("webhook-signature")})
         self.send_response(204)
@@ -137,7 +138,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 def get(url: str, headers: dict | None = None, data: bytes | None = None) -> tuple[int, bytes, dict]:
     request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(), dict(exc.headers)
@@ -169,8 +170,25 @@ def compose_word(service: str) -> list[str]:
 
 def writable_outside_tmp(image: Image) -> list[str]:
     found = image.run(
-        ["find", "/", "-xdev", "(", "-path", "/tmp", "-o", "-path", "/proc", "-o", "-path", "/dev", ")", "-prune",
-         "-o", "-writable", "-print"],
+        [
+            "find",
+            "/",
+            "-xdev",
+            "(",
+            "-path",
+            "/tmp",
+            "-o",
+            "-path",
+            "/proc",
+            "-o",
+            "-path",
+            "/dev",
+            ")",
+            "-prune",
+            "-o",
+            "-writable",
+            "-print",
+        ],
         {},
     )
     return [line for line in found.stdout.splitlines() if line]
@@ -180,7 +198,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=os.environ.get("BASE_IMAGE", "localhost/reservoir-base:bookworm"))
     parser.add_argument("--tag", default="localhost/reservoir:check")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--port", type=int, default=8790)
     args = parser.parse_args()
@@ -193,8 +213,23 @@ def main() -> int:
 
     step(f"podman build -> {args.tag}")
     mark = time.monotonic()
-    run(["podman", "build", "--isolation=chroot", "--network=host", "--pull=never", "--layers", "--format", "docker",
-         "--build-arg", f"BASE_IMAGE={args.base}", "-t", args.tag, str(ROOT)])
+    run(
+        [
+            "podman",
+            "build",
+            "--isolation=chroot",
+            "--network=host",
+            "--pull=never",
+            "--layers",
+            "--format",
+            "docker",
+            "--build-arg",
+            f"BASE_IMAGE={args.base}",
+            "-t",
+            args.tag,
+            str(ROOT),
+        ]
+    )
     timings["build"] = time.monotonic() - mark
     size = int(run(["podman", "image", "inspect", "--format", "{{.Size}}", args.tag], capture_output=True).stdout)
 
@@ -221,7 +256,7 @@ def main() -> int:
     logs.mkdir(parents=True, exist_ok=True)
     try:
         print(f"image user {image.user} ({image.uid}:{image.gid}), entrypoint {image.entrypoint}, cmd {image.cmd}")
-        step("migrate (compose's word: %s)" % compose_word("migrate"))
+        step(f"migrate (compose's word: {compose_word('migrate')})")
         mark = time.monotonic()
         migrated = image.run([*image.entrypoint, *compose_word("migrate")], env)
         if migrated.returncode != 0:
@@ -240,7 +275,7 @@ def main() -> int:
 
         step("static files with hashed names under DEBUG=0")
         status, page, _ = get(f"{base}/accounts/login/")
-        hashed = re.findall(r'/static/[\w/.-]+\.[0-9a-f]{12}\.(?:css|js)', page.decode())
+        hashed = re.findall(r"/static/[\w/.-]+\.[0-9a-f]{12}\.(?:css|js)", page.decode())
         if status != 200 or not hashed:
             raise Failure(f"the login page ({status}) names no hashed static file")
         for path in sorted(set(hashed)):
@@ -295,15 +330,14 @@ def main() -> int:
     except Failure as exc:
         for name in ("web", "worker", "beat"):
             if (logs / f"{name}.log").exists():
-                print(f"--- {name}.log (last lines)\n" + "\n".join((logs / f"{name}.log").read_text().splitlines()[-30:]))
+                tail = (logs / f"{name}.log").read_text().splitlines()[-30:]
+                print(f"--- {name}.log (last lines)\n" + "\n".join(tail))
         print(f"IMAGE CHECK FAILED: {exc}", file=sys.stderr)
         return 1
     finally:
         for process in processes:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         image.close()
         receiver.shutdown()
     total = time.monotonic() - started

@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import F, Func, Q
 
+from common import times
 from common.models import TimeStampedModel
 
 
@@ -169,7 +170,9 @@ class Reservation(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title or 'Booking'} of {self.resource} {self.start:%Y-%m-%d %H:%M} to {self.end:%H:%M}"
+        # On the site's clock with the zone named, however the times were loaded (a form gives
+        # them in the site's zone, the database in UTC): audit entries keep this text.
+        return f"{self.title or 'Booking'} of {self.resource} {times.booking_span(self)}"
 
     def _sync_blocked_until(self) -> None:
         # The database's trigger does the same for writes that bypass save() (bulk, SQL).

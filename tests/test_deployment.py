@@ -122,7 +122,9 @@ def test_the_entrypoint_starts_each_role_by_its_word(tmp_path):
     started = {role: run_entrypoint(tmp_path, role, PORT="8123").stdout.split() for role in ("web", "worker", "beat")}
     assert started["web"][:2] == ["gunicorn", "config.wsgi:application"] and "0.0.0.0:8123" in started["web"]
     worker = started["worker"]
-    assert worker[:4] == ["celery", "-A", "config", "worker"] and worker[worker.index("-Q") + 1] == ",".join(WORKER_QUEUES)
+    assert worker[:4] == ["celery", "-A", "config", "worker"] and worker[worker.index("-Q") + 1] == ",".join(
+        WORKER_QUEUES
+    )
     assert started["beat"][:4] == ["celery", "-A", "config", "beat"]
     assert run_entrypoint(tmp_path, "migrate").stdout.split() == ["python", "manage.py", "migrate", "--noinput"]
     assert run_entrypoint(tmp_path, "worker", "--concurrency", "2").stdout.split()[-2:] == ["--concurrency", "2"]
@@ -157,7 +159,16 @@ def test_compose_file_is_valid_for_compose(tmp_path):
     """podman-compose parses and resolves it as a Compose engine would (no engine runs here)."""
     (tmp_path / ".env").write_text("POSTGRES_PASSWORD=x\nKEYCLOAK_ADMIN_PASSWORD=y\n")
     result = subprocess.run(
-        [sys.executable, "-m", "podman_compose", "--env-file", str(tmp_path / ".env"), "-f", str(ROOT / "docker-compose.yml"), "config"],
+        [
+            sys.executable,
+            "-m",
+            "podman_compose",
+            "--env-file",
+            str(tmp_path / ".env"),
+            "-f",
+            str(ROOT / "docker-compose.yml"),
+            "config",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

@@ -100,11 +100,7 @@ def test_worker_listens_on_both_queues(default):
 
 def test_every_process_starts_by_the_images_entrypoint_word(default):
     """The image's ENTRYPOINT (deploy/entrypoint.sh) takes one word per role, as compose gives it."""
-    words = {
-        name: container(doc)["args"][0]
-        for (kind, name), doc in default.items()
-        if kind in {"Deployment", "Job"}
-    }
+    words = {name: container(doc)["args"][0] for (kind, name), doc in default.items() if kind in {"Deployment", "Job"}}
     assert words == {
         "rsv-reservoir-web": "web",
         "rsv-reservoir-worker": "worker",

@@ -22,7 +22,8 @@ DESCRIPTIONS = {
     412: "`If-Match` names a version that is no longer current: `current` holds the object as it is now, "
     "the `ETag` header its version.",
     413: "The request body is larger than the server accepts.",
-    414: f"The address (path and query string) is longer than the server reads ({settings.MAX_URL_LENGTH:,} characters).",
+    414: "The address (path and query string) is longer than the server reads "
+    f"({settings.MAX_URL_LENGTH:,} characters).",
     415: "The request body is not in a media type this operation reads.",
     422: "The `Idempotency-Key` was used in the last 24 hours for another request (another path or body), "
     "or is not 1 to 255 printable characters.",

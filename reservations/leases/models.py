@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from common import times
 from common.models import TimeStampedModel
 
 
@@ -41,4 +42,5 @@ class Lease(TimeStampedModel):
         indexes = [models.Index(fields=["owner", "start"], name="lease_owner_start")]
 
     def __str__(self) -> str:
-        return f"{self.title or 'Lease'}: {self.count} x {self.resource_type} {self.start:%Y-%m-%d %H:%M}"
+        where = times.site_zone(self.site)
+        return f"{self.title or 'Lease'}: {self.count} x {self.resource_type} {times.span(self.start, self.end, where)}"

@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from common import times
 from common.models import TimeStampedModel
 from reservations.models import Reservation
 
@@ -134,7 +135,7 @@ class BlackoutPeriod(models.Model):
         indexes = [models.Index(fields=["site", "start", "end"], name="blackout_period_site_time")]
 
     def __str__(self) -> str:
-        return f"{self.blackout.reason}: {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
+        return f"{self.blackout.reason}: {times.span(self.start, self.end, times.site_zone(self.site))}"
 
 
 class WaitlistStatus(models.TextChoices):
@@ -180,4 +181,5 @@ class WaitlistEntry(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} waits for {self.resource} {self.start:%Y-%m-%d %H:%M}"
+        where = times.site_zone(self.resource.site)
+        return f"{self.user} waits for {self.resource} {times.span(self.start, self.end, where)}"

@@ -240,3 +240,22 @@ def test_the_audit_page_says_which_clock_its_times_are_on(client, admin_user):
     assert "When (UTC)" not in page
     shown = entry.timestamp.astimezone(ZoneInfo("America/New_York"))
     assert shown.strftime("%Y-%m-%d %H:%M:%S %Z") in page
+
+
+def test_a_bookings_entries_name_its_times_on_the_sites_clock_however_it_was_loaded(site_a, member):
+    """The created entry (times from a form, in the site's zone) and the cancelled one (times read back
+    from the database, in UTC) read the same: 14:00-18:00 CET, never 13:00-17:00 unlabelled."""
+    from reservations import services as reservations
+    from tests.factories import ResourceFactory
+
+    berlin = ZoneInfo("Europe/Berlin")
+    start = (timezone.now() + timedelta(days=3)).astimezone(berlin).replace(hour=14, minute=0, second=0, microsecond=0)
+    resource = ResourceFactory(site=site_a, name="dgx")
+    booking = reservations.reservation_create(
+        actor=member, resource=resource, start=start, end=start + timedelta(hours=4), title="Driver upgrade"
+    )
+    reservations.reservation_cancel(actor=member, reservation=type(booking).objects.get(pk=booking.pk))
+    texts = set(AuditEntry.objects.filter(object_id=str(booking.pk)).values_list("object_repr", flat=True))
+    assert len(texts) == 1, texts
+    (text,) = texts
+    assert "14:00\u201318:00 CET" in text and text.startswith("Driver upgrade of dgx")
