@@ -14,6 +14,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("RESERVOIR_DATA_DIR", str(BASE_DIR / ".data")))
 
 DEBUG = env_bool("DEBUG", False)
+# With DEBUG on, Django's technical 404 page instead of the product's (the demo shows the product's).
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-only-used-with-DEBUG-on")
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "common.web.middleware.PermissionsPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost, so that the product's 404 page gets the headers (CSP, ...) every page gets.
+    "common.web.middleware.ProductNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

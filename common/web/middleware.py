@@ -25,6 +25,27 @@ class URLLengthMiddleware:
         return self.get_response(request)
 
 
+class ProductNotFoundMiddleware:
+    """With DEBUG on (the demo, development), a page that is not found is still the product's own
+    404 page, not Django's technical one, which lists every URL pattern and is 980 px wide on a
+    phone. TECHNICAL_ERROR_PAGES=1 brings Django's back for debugging."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and not settings.TECHNICAL_ERROR_PAGES
+            and response.status_code == 404
+            and not request.path.startswith("/api/")
+            and b"DEBUG = True" in getattr(response, "content", b"")
+        ):
+            return render(request, "404.html", status=404)
+        return response
+
+
 class HealthCheckMiddleware:
     """Answers the probes before host validation and HTTPS redirects: load balancers and
     Kubernetes call them by pod IP over plain HTTP, which ALLOWED_HOSTS rightly refuses elsewhere."""

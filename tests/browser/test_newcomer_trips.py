@@ -1,0 +1,89 @@
+"""What a newcomer tripped on (issue 36), each as they met it in Chromium: a Log out that could not
+be read, audit times an hour off, and Django's debug page in the demo."""
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from reservations import services as reservations
+from reservations.models import Reservation
+from tests.browser.support import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1440, "height": 900}
+
+# WCAG's contrast ratio of the element's text against its background, as axe-core's
+# colour-contrast rule computes it for plain text (the menu's backgrounds are opaque).
+CONTRAST = """(element) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = ([r, g, b]) => {
+    const [R, G, B] = [r, g, b].map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  let node = element, background = "rgba(0, 0, 0, 0)";
+  while (node && /rgba\\(0, 0, 0, 0\\)|transparent/.test(background)) {
+    background = getComputedStyle(node).backgroundColor;
+    node = node.parentElement;
+  }
+  const [a, b] = [luminance(rgb(getComputedStyle(element).color)), luminance(rgb(background))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1440", "390"])
+@pytest.mark.parametrize("username", ["admin", "siteadmin", "user"])
+def test_log_out_is_readable_in_the_open_name_menu(browser, live_server, demo_users, demo_logins, username, viewport):
+    context = browser.new_context(viewport=viewport, timezone_id="Europe/Berlin")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, username, demo_logins[username])
+    if viewport is PHONE:
+        page.locator("label.menu-button").click()
+    logout = page.get_by_role("button", name="Log out")
+    if not logout.is_visible():  # on a phone the open menu already shows the name menu's links
+        page.locator(".nav-user details > summary").click()
+    logout.wait_for(state="visible")
+    ratio = logout.evaluate(CONTRAST)
+    assert ratio >= 4.5, f"Log out has a contrast of {ratio:.2f}:1"
+    context.close()
+
+
+def test_audit_times_are_the_bookings_times_in_one_named_zone(browser, live_server, demo_users, demo_logins):
+    """Created from a form (site time), cancelled later (times read back in UTC): both entries say
+    the booking's own 14:00-18:00 CET, as the booking page does."""
+    booking = Reservation.objects.get(title="Driver upgrade")
+    reservations.reservation_cancel(actor=demo_users["admin"], reservation=booking)
+    page = browser.new_page(viewport=DESK, timezone_id="Europe/Berlin")
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "admin", demo_logins["admin"])
+    page.goto(f"{live_server.url}/audit/?search=Driver+upgrade")
+    rows = page.locator("tbody tr").filter(has_text="Driver upgrade")
+    texts = rows.all_inner_texts()
+    assert len(texts) >= 2, texts
+    berlin = ZoneInfo(booking.resource.site.time_zone)
+    wanted = f"{booking.start.astimezone(berlin):%H:%M}\u2013{booking.end.astimezone(berlin):%H:%M} CET"
+    assert all(wanted in text for text in texts), (wanted, texts)
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1440", "390"])
+def test_the_demo_shows_the_products_own_404(browser, live_server, demo_users, demo_logins, settings, viewport):
+    """Under `dev.py run` (DEBUG on), a member opening a colleague's booking gets the product's page,
+    not Django's list of URL patterns."""
+    settings.DEBUG = True
+    colleague = Reservation.objects.exclude(owner=demo_users["user"]).exclude(owner__username="user").first()
+    page = browser.new_page(viewport=viewport, timezone_id="Europe/Berlin")
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "user", demo_logins["user"])
+    for path in (f"/reservations/{colleague.pk}/", "/no/such/page/"):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 404
+        assert page.get_by_role("heading", name="Not found").is_visible()
+        assert "URLconf" not in page.content()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{path}: {width} px"
+    page.close()
