@@ -1,8 +1,6 @@
-"""Server-drawn charts: the numbers become SVG bar geometry and heatmap colours, no JavaScript needed."""
+"""Server-drawn charts: the numbers become bar shares and heatmap colours, no JavaScript needed."""
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-BAR_WIDTH = 360  # px for 100 %
-ROW_HEIGHT = 24
 LOW, HIGH = (240, 244, 248), (31, 59, 87)
 
 
@@ -11,21 +9,17 @@ def percent(ratio: float | None) -> str:
 
 
 def bars(rows: list[dict]) -> dict:
-    """Horizontal bars of utilization, one per row (sites or resource types)."""
-    items = []
-    for index, row in enumerate(rows):
-        ratio = min(row["utilization"] or 0.0, 1.0)
-        width = round(ratio * BAR_WIDTH, 1)
-        items.append(
-            {
-                "y": index * ROW_HEIGHT,
-                "name": row["name"],
-                "width": width,
-                "label_x": 188 + BAR_WIDTH,
-                "label": percent(row["utilization"]),
-            }
-        )
-    return {"items": items, "height": max(len(items), 1) * ROW_HEIGHT, "full": BAR_WIDTH}
+    """Horizontal bars of utilization, one per row (sites or resource types): each bar's share of the
+    track, so that the page draws it at the text's own size on any width."""
+    items = [
+        {
+            "name": row["name"],
+            "share": round(min(row["utilization"] or 0.0, 1.0) * 100, 1),
+            "label": percent(row["utilization"]),
+        }
+        for row in rows
+    ]
+    return {"items": items}
 
 
 def _colour(ratio: float) -> str:

@@ -87,3 +87,28 @@ def test_the_demo_shows_the_products_own_404(browser, live_server, demo_users, d
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"{path}: {width} px"
     page.close()
+
+
+# Computed sizes are what is drawn: the chart is HTML now, not an SVG scaled to the width.
+SMALLEST_TEXT = """(selector) => Math.min(...[...document.querySelectorAll(selector)]
+  .filter((e) => e.textContent.trim() && e.getClientRects().length)
+  .map((e) => parseFloat(getComputedStyle(e).fontSize)))"""
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1440", "390"])
+def test_utilization_labels_are_readable_and_the_heatmap_whole(browser, live_server, demo_users, demo_logins, viewport):
+    page = browser.new_page(viewport=viewport, timezone_id="Europe/Berlin")
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "admin", demo_logins["admin"])
+    page.goto(f"{live_server.url}/reports/utilization/?start=2026-11-23&end=2026-11-29")
+    for selector in ("ul.bars .bar-name", "ul.bars .bar-value", "#heatmap th", "#heatmap td"):
+        smallest = page.evaluate(SMALLEST_TEXT, selector)
+        assert smallest >= 11, f"{selector}: {smallest:.1f} px"
+    # Every hour column can be reached (the box scrolls), and the page itself does not scroll sideways.
+    box = page.locator(".heat-scroll")
+    last = page.locator("#heatmap thead th").last
+    box.evaluate("(element) => element.scrollTo(element.scrollWidth, 0)")
+    right = last.bounding_box()
+    assert right["x"] + right["width"] <= viewport["width"] + 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.close()
