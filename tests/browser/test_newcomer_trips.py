@@ -1,6 +1,7 @@
 """What a newcomer tripped on (issue 36), each as they met it in Chromium: a Log out that could not
 be read, audit times an hour off, and Django's debug page in the demo."""
 
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -111,4 +112,23 @@ def test_utilization_labels_are_readable_and_the_heatmap_whole(browser, live_ser
     right = last.bounding_box()
     assert right["x"] + right["width"] <= viewport["width"] + 1
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1440", "390"])
+def test_the_timelines_month_day_headers_do_not_overlap(browser, live_server, demo_users, demo_logins, viewport):
+    page = browser.new_page(viewport=viewport, timezone_id="Europe/Berlin")
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "user", demo_logins["user"])
+    page.goto(f"{live_server.url}/calendar/berlin/timeline/?view=month&date=2026-12-01")
+    heads = page.locator(".timeline thead .days > span")
+    assert heads.count() >= 28
+    boxes = heads.evaluate_all(
+        """(spans) => spans.map((s) => ({ clipped: s.scrollWidth > s.clientWidth + 1,
+            left: s.getBoundingClientRect().left, right: s.getBoundingClientRect().right, text: s.innerText }))"""
+    )
+    clipped = [b["text"] for b in boxes if b["clipped"]]
+    assert not clipped, f"day headers cut off: {clipped[:5]}"
+    assert all(a["right"] <= b["left"] + 0.5 for a, b in itertools.pairwise(boxes))
+    assert boxes[0]["text"].split() == ["Tue", "1"]
     page.close()
