@@ -19,13 +19,15 @@ class Entry:
 
 
 MAIN = (
-    Entry("Calendar", "calendar", frozenset({"site-calendar", "timeline", "schedule", "resource-calendar", "home"})),
+    # The catalogue (home) is the brand's page, and the booking form is reached from it and from the
+    # calendars: neither is marked as another entry's.
+    Entry("Calendar", "calendar", frozenset({"site-calendar", "timeline", "schedule", "resource-calendar"})),
     Entry(
         "My bookings",
         "my-bookings",
         frozenset({"reservation-detail", "reservation-cancel", "reservation-use", "lease-detail", "lease-cancel"}),
     ),
-    Entry("Find and book", "lease-new", frozenset({"reservation-new"})),
+    Entry("Find and book", "lease-new"),
     Entry("Registry", "registry", frozenset({"allocation-history", "allocation-edit", "allocation-release"})),
 )
 OPERATIONS = (
@@ -55,12 +57,19 @@ def _links(entries, current) -> list[dict]:
     return links
 
 
+def belongs_to(request, owner_id: int | None) -> None:
+    """A booking's or lease's page is under My bookings only when it is the viewer's own."""
+    if owner_id != getattr(request.user, "pk", None):
+        request.navigation_url_name = None
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match is not None else None
+    current = getattr(request, "navigation_url_name", current)
     operations = _links(OPERATIONS, current) if user.is_staff else []
     # Members read their own audit trail; it sits with their personal pages.
     personal = _links(PERSONAL if user.is_staff else (*PERSONAL, OPERATIONS[-1]), current)

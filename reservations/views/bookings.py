@@ -13,7 +13,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts.selectors import user_list
 from common import times
-from common.web import versions
+from common.web import navigation, versions
 from common.web.forms import object_id, read_query, run_form_service
 from reservations import rules, selectors, services
 from reservations.forms.bookings import ReservationForm, TimelineQuery
@@ -417,6 +417,7 @@ def reservation_detail(request, pk: int):
     can_change = rules.may_change(request.user, booking)
     if not visible:
         raise Http404("No booking you may see here.")
+    navigation.belongs_to(request, booking.owner_id)
     form = None
     if can_change and booking.status in HOLDING:
         resources = bookable_resources(user=request.user).select_related("resource_type", "site")
@@ -482,6 +483,7 @@ def reservation_cancel(request, pk: int):
     booking = get_object_or_404(selectors.reservation_list(user=request.user), pk=pk)
     if not selectors.details_visible_to(request.user)(booking):
         raise Http404("No booking you may see here.")
+    navigation.belongs_to(request, booking.owner_id)
     if request.method != "POST":
         rules.require_can_change(actor=request.user, reservation=booking)
         return render(request, "reservations/cancel.html", {"booking": booking})

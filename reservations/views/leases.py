@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from common import times
+from common.web import navigation
 from common.web.forms import add_refusal, aware_moment, run_form_service, run_service
 from reservations import rules
 from reservations.forms.leases import LeaseMoveForm, LeaseSearchForm
@@ -115,6 +116,7 @@ def _lease_for(request, pk: int):
 @login_required
 def lease_detail(request, pk: int):
     lease = _lease_for(request, pk)
+    navigation.belongs_to(request, lease.owner_id)
     bookings = list(leases.lease_bookings(lease))
     zone = times.site_zone(lease.site)
     holding = [b for b in bookings if b.status in ("confirmed", "pending")]
@@ -152,6 +154,7 @@ def lease_detail(request, pk: int):
 @login_required
 def lease_cancel(request, pk: int):
     lease = _lease_for(request, pk)
+    navigation.belongs_to(request, lease.owner_id)
     if request.method != "POST":
         bookings = list(lease.bookings.select_related("resource").order_by("resource__name"))
         count = len(bookings)

@@ -132,3 +132,26 @@ def test_the_timelines_month_day_headers_do_not_overlap(browser, live_server, de
     assert all(a["right"] <= b["left"] + 0.5 for a, b in itertools.pairwise(boxes))
     assert boxes[0]["text"].split() == ["Tue", "1"]
     page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1440", "390"])
+def test_the_header_marks_only_the_page_it_is(browser, live_server, demo_users, demo_logins, viewport):
+    """The catalogue is the brand's page; the booking form and a colleague's booking or lease belong
+    to no entry; your own booking is under My bookings."""
+    own = Reservation.objects.filter(owner=demo_users["siteadmin"]).first()
+    colleagues = Reservation.objects.exclude(owner=demo_users["siteadmin"]).first()
+    page = browser.new_page(viewport=viewport, timezone_id="Europe/Berlin")
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "siteadmin", demo_logins["siteadmin"])
+    marked = page.locator(".site-header [aria-current='page']")
+    expected = {
+        "/": ["Reservoir"],
+        "/reservations/new/": [],
+        f"/reservations/{colleagues.pk}/": [],
+        f"/reservations/{own.pk}/": ["My bookings"],
+        "/calendar/berlin/": ["Calendar"],
+    }
+    for path, labels in expected.items():
+        page.goto(f"{live_server.url}{path}")
+        assert [text.strip() for text in marked.all_inner_texts()] == labels, path
+    page.close()
