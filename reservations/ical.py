@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from common import times
+from common import names, times
 
 from .models import ReservationStatus
 
@@ -40,7 +40,7 @@ def feed(name: str, bookings, details_visible) -> bytes:
         event.add("location", f"{booking.resource.site.name} {booking.resource.location}".strip())
         lines = [times.booking_span(booking)]
         if visible:
-            lines += [booking.description, f"Owner: {booking.owner.get_full_name() or booking.owner.get_username()}"]
+            lines += [booking.description, f"Owner: {names.person(booking.owner)}"]
         event.add("description", "\n".join(line for line in lines if line))
         event.add("url", f"{settings.SITE_URL.rstrip('/')}/reservations/{booking.pk}/")
         event.add("status", ICAL_STATUS.get(booking.status, "CANCELLED"))

@@ -10,7 +10,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from common import times
+from common import names, times
 from resources.models import Resource
 from resources.selectors import resource_tree_ids
 from resources.tree import MAX_TREE_DEPTH
@@ -254,7 +254,7 @@ def series_preview(*, actor, resource: Resource, start: datetime, end: datetime,
         problem = ""
         if clashes:
             taken = clashes[0]
-            by = f" by {taken.owner.get_username()}" if visible(taken) else ""
+            by = f" by {names.person(taken.owner)}" if visible(taken) else ""
             problem = f"taken: {taken.resource.name} is booked{by}"
         else:
             try:

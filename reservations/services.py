@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from common import times
+from common import names, times
 from common.events import snapshot
 from common.exceptions import Conflict
 from common.metrics import BOOKING_CONFLICTS
@@ -61,7 +61,7 @@ def _conflict(clashes, actor, prefix: str = "", cleanup=None) -> Conflict:
     BOOKING_CONFLICTS.inc()
     described = _describe(clashes, actor)
     first = clashes[0]
-    by = f" by {described[0]['owner']}" if described[0]["owner"] else ""
+    by = f" by {names.person(first.owner)}" if described[0]["owner"] else ""
     more = f" and {len(clashes) - 1} more" if len(clashes) > 1 else ""
     then = f", then {rules.human(first.cleanup)} cleanup" if first.cleanup else ""
     own = f" (this booking needs {rules.human(cleanup)} cleanup after it)" if cleanup else ""
@@ -121,7 +121,7 @@ def _tell_owner(reservation: Reservation, actor, kind: str, verb: str, was: tupl
     notify(
         user=reservation.owner,
         kind=kind,
-        title=f"{actor.get_full_name() or actor.get_username()} {verb} your booking of {reservation.resource.name}",
+        title=f"{names.person(actor)} {verb} your booking of {reservation.resource.name}",
         body=before
         + (f"{reservation.resource.name}, " if before else "")
         + times.booking_span(reservation, viewer)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from common import times
+from common import names, times
 from common.events import snapshot
 from common.exceptions import Conflict
 from notifications.services import notify
@@ -48,7 +48,7 @@ def bookings_created(bookings: list[Reservation], *, actor) -> None:
         return
     first = bookings[0]
     many = f" and {len(bookings) - 1} more" if len(bookings) > 1 else ""
-    who = first.owner.get_full_name() or first.owner.get_username()
+    who = names.person(first.owner)
     for approver in approvers_of(first.resource.site_id):
         notify(
             user=approver,

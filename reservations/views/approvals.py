@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
+from common import names
 from common.errors import safe_next
 from common.web.forms import object_id, run_service
 from reservations import selectors
@@ -34,6 +35,6 @@ def queue(request):
             )
             verb = "rejected"
         if done:
-            messages.success(request, f"Booking of {booking.resource.name} by {booking.owner.get_username()} {verb}.")
+            messages.success(request, f"Booking of {booking.resource.name} by {names.person(booking.owner)} {verb}.")
         return redirect(safe_next(request, request.POST.get("next")) or "approvals")
     return render(request, "reservations/approvals.html", {"pending": pending[:500]})

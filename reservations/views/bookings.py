@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts.selectors import user_list
-from common import times
+from common import names, times
 from common.web import navigation, versions
 from common.web.forms import object_id, read_query, run_form_service
 from reservations import rules, selectors, services
@@ -140,7 +140,7 @@ def timeline(request, slug: str):
         title = booking.title if shown and booking.title else ""
         pending = "Pending: " if booking.status == ReservationStatus.PENDING else ""
         bar = {
-            "owner": (booking.owner.get_full_name() or booking.owner.get_username()) if shown else "",
+            "owner": names.person(booking.owner) if shown else "",
             "status": "Waiting for approval" if pending else "Booked",
             "booking": booking,
             "left": f"{left:.3f}",

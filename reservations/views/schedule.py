@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from common import spreadsheet, times
+from common import names, spreadsheet, times
 from common.web.forms import read_query
 from reservations import selectors
 from reservations.forms.bookings import ScheduleQuery
@@ -38,7 +38,7 @@ def schedule(request, slug: str):
                 "booking": booking,
                 "when": times.booking_span(booking),
                 "title": booking.title if shown else "Booked",
-                "owner": (booking.owner.get_full_name() or booking.owner.get_username()) if shown else "",
+                "owner": names.person(booking.owner) if shown else "",
             }
         )
     rows = [
