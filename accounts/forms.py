@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
 
+from common.web.forms import readable_choices
 from tenancy.models import Role
 
 from .models import Profile
@@ -59,3 +60,4 @@ class MembershipForm(forms.Form):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+        readable_choices(self)

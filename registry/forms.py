@@ -1,5 +1,7 @@
 from django import forms
 
+from common.web.forms import readable_choices
+
 from .kinds import Kind
 
 
@@ -16,6 +18,7 @@ class AllocationForm(forms.Form):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+        readable_choices(self)
 
 
 class FindPortsForm(forms.Form):

@@ -2,6 +2,8 @@ import json
 
 from django import forms
 
+from common.web.forms import readable_choices
+
 from .models import EVENT_TYPES, ScopeKind, Webhook
 
 
@@ -30,6 +32,7 @@ class WebhookForm(forms.Form):
         self.fields["site"].queryset = sites
         self.fields["resource_type"].queryset = resource_types
         self.fields["resource"].queryset = resources
+        readable_choices(self)
 
     def clean_headers(self):
         text = self.cleaned_data.get("headers") or "{}"

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
@@ -77,3 +78,22 @@ def run_service(request, call) -> bool:
         messages.error(request, refusal.message)
         return False
     return True
+
+
+def readable_choices(form) -> None:
+    """No Django "---------" in a select. A required choice with a single option is chosen for the
+    person (one site: that site); otherwise the empty option asks ("Choose a site") or, for an
+    optional one, says that nothing is chosen ("Any type"). Call after the querysets are set."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField) or field.empty_label != "---------":
+            continue  # a field that named its empty choice ("myself") keeps it
+        label = str(field.label or name.replace("_", " ")).lower()
+        if not field.required:
+            field.empty_label = f"Any {label}"
+            continue
+        field.empty_label = f"Choose {label}"
+        if not form.is_bound and not form.initial.get(name) and field.queryset is not None:
+            only = list(field.queryset[:2])
+            if len(only) == 1:
+                form.initial[name] = only[0].pk
+                field.empty_label = None

@@ -3,7 +3,7 @@ from datetime import UTC
 from django import forms
 from django.utils import timezone
 
-from common import times
+from common import names, times
 from resources.parameters import ParameterType
 
 
@@ -79,13 +79,13 @@ class ReservationForm(forms.Form):
         groups: dict[str, list] = {}
         for r in resources.order_by("site__name", "resource_type__name", "name"):
             groups.setdefault(f"{r.site.name} · {r.resource_type.name}", []).append((r.pk, r.name))
-        self.fields["resource"].choices = [("", "---------"), *groups.items()]
+        self.fields["resource"].choices = [("", "Choose a resource"), *groups.items()]
         self.schema = schema or []
         if owners is None:
             del self.fields["owner"]
         else:
             self.fields["owner"].queryset = owners
-            self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+            self.fields["owner"].label_from_instance = names.person
         if not with_repeat:
             for name in self.REPEAT_FIELDS:
                 del self.fields[name]
@@ -99,7 +99,8 @@ class ReservationForm(forms.Form):
                 field = forms.BooleanField(required=False)
             elif kind == ParameterType.CHOICE:
                 field = forms.ChoiceField(
-                    choices=[("", "---")] + [(c, c) for c in definition["choices"]], required=required
+                    choices=[("", "Choose one" if required else "None")] + [(c, c) for c in definition["choices"]],
+                    required=required,
                 )
             else:
                 field = forms.CharField(required=required)

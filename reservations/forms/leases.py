@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 
 from common import times
+from common.web.forms import readable_choices
 from reservations.leases import search as lease_search
 
 from .bookings import WallClockField
@@ -33,6 +34,7 @@ class LeaseSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
         self.fields["resource_type"].queryset = types
+        readable_choices(self)
         self.fields["hours"].widget.attrs["step"] = "0.25"
 
     def clean(self):
