@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 
 
@@ -7,3 +8,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from .api import schema  # noqa: F401 - registers the OpenAPI description of Bearer auth
+
+
+class LoginLimitsConfig(AxesAppConfig):
+    """django-axes, named in the operators' console for what it holds (it said "AXES")."""
+
+    verbose_name = "Login attempts and lockouts"

@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "accounts.apps.LoginLimitsConfig",  # django-axes, under a readable name
     "mozilla_django_oidc",
     "common",
     "accounts",

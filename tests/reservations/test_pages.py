@@ -192,3 +192,18 @@ def test_the_calendars_dialog_offers_only_that_sites_resources(client, admin_use
     assert f'action="?embed=1&amp;site={site_a.pk}"' in dialog  # kept when the form is sent
     page = client.get("/reservations/new/").text
     assert f'value="{here.pk}"' in page and f'value="{there.pk}"' in page
+
+
+def test_a_series_page_says_how_many_occurrences_were_skipped(client, member, tree):
+    services.reservation_create(actor=member, resource=tree["gpu0"], start=at(9, 9), end=at(9, 10))
+    result = services.series_create(
+        actor=member,
+        resource=tree["gpu0"],
+        start=at(7, 9),
+        end=at(7, 10),
+        rrule="FREQ=DAILY;COUNT=5",
+        skip_conflicts=True,
+    )
+    client.force_login(member)
+    page = html(client, f"/reservations/{result.created[0].pk}/")
+    assert "Daily, 5 times (4 booked, 1 skipped)" in page
