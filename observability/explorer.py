@@ -92,8 +92,10 @@ def explorer_tree(*, user, search: str = "", status: str = "") -> list[dict]:
             continue
         site = tree[root.resource.site_id]
         kind = root.resource.resource_type
-        group = site["types"].setdefault(kind.pk, {"type": kind, "nodes": []})
+        group = site["types"].setdefault(kind.pk, {"type": kind, "nodes": [], "count": 0})
         group["nodes"] += flatten(root, 0, [])
+        # The group lists its roots' parts too (a server's GPUs); it counts only its own type.
+        group["count"] = sum(node.resource.resource_type_id == kind.pk for node in group["nodes"])
     return [
         {"site": entry["site"], "types": sorted(entry["types"].values(), key=lambda g: g["type"].name)}
         for entry in tree.values()

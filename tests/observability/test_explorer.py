@@ -95,3 +95,13 @@ def test_site_admin_cannot_filter_webhooks_by_a_resource_of_another_site(client,
     client.force_login(site_admin)
     other = type(lab["server"]).objects.get(name="boston-box")
     assert client.get(f"/webhooks/?resource={other.pk}").status_code == 404
+
+
+def test_a_type_counts_its_own_and_a_machine_out_of_service_is_not_free(client, site_admin, lab):
+    counts = {g["type"].name: g["count"] for g in explorer_tree(user=site_admin)[0]["types"]}
+    assert counts == {"GPU": 1, "GPU server": 1}  # dgx-01's GPUs are listed under it, not counted as servers
+    client.force_login(site_admin)
+    page = client.get("/explorer/").content.decode()
+    assert "(1 resource and their parts)" in page
+    loose = page[page.index('data-resource="loose-gpu"') :]
+    assert "out of service" in loose[: loose.index("</tr>")]
