@@ -155,3 +155,22 @@ def test_the_header_marks_only_the_page_it_is(browser, live_server, demo_users, 
         page.goto(f"{live_server.url}{path}")
         assert [text.strip() for text in marked.all_inner_texts()] == labels, path
     page.close()
+
+
+def test_a_new_webhooks_secret_is_copied_with_one_click(browser, live_server, demo_users, demo_logins, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]  # the receiver is on this machine
+    context = browser.new_context(viewport=DESK, timezone_id="Europe/Berlin")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "siteadmin", demo_logins["siteadmin"])
+    page.goto(f"{live_server.url}/webhooks/")
+    page.get_by_label("Name").fill("Provisioning")
+    page.get_by_label("URL").fill("http://127.0.0.1:9/provision")
+    page.get_by_role("button", name="Create webhook").click()
+    secret = page.locator("#webhook-secret").inner_text().strip()
+    assert len(secret) > 20
+    page.get_by_role("button", name="Copy the secret").click()
+    page.get_by_role("button", name="Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    context.close()
