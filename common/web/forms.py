@@ -2,6 +2,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import DjangoTemplates
 from django.utils.dateparse import parse_datetime
 
 from common.errors import NON_FIELD, REFUSALS, refusal_for
@@ -97,3 +98,10 @@ def readable_choices(form) -> None:
             if len(only) == 1:
                 form.initial[name] = only[0].pk
                 field.empty_label = None
+
+
+class FormRenderer(DjangoTemplates):
+    """`{{ form }}` renders every form in one layout (common/templates/forms/fields.html), the
+    booking form's: the label above its input without a colon, a checkbox beside its label."""
+
+    form_template_name = "forms/fields.html"
