@@ -102,7 +102,7 @@ def test_utilization_labels_are_readable_and_the_heatmap_whole(browser, live_ser
     page.set_default_timeout(15_000)
     log_in(page, live_server, "admin", demo_logins["admin"])
     page.goto(f"{live_server.url}/reports/utilization/?start=2026-11-23&end=2026-11-29")
-    for selector in ("ul.bars .bar-name", "ul.bars .bar-value", "#heatmap th", "#heatmap td"):
+    for selector in ("div.bars .bar-name", "div.bars .bar-value", "#heatmap th", "#heatmap td"):
         smallest = page.evaluate(SMALLEST_TEXT, selector)
         assert smallest >= 11, f"{selector}: {smallest:.1f} px"
     # Every hour column can be reached (the box scrolls), and the page itself does not scroll sideways.
