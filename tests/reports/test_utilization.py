@@ -189,7 +189,8 @@ def test_a_week_with_the_clocks_going_back_has_169_hours(site_admin, site_a, api
 def test_the_page_draws_charts_heatmap_and_tables(demo_users, client):
     client.force_login(demo_users["admin"])
     page = client.get(f"/reports/utilization/?{WEEK}").content.decode()
-    assert 'aria-label="Utilization by site: Berlin Lab' in page and 'aria-label="Utilization by resource type: ' in page
+    assert 'aria-label="Utilization by site: Berlin Lab' in page
+    assert 'aria-label="Utilization by resource type: ' in page
     assert '<strong id="total-utilization">0.5%</strong>' in page
     assert 'data-day="1" data-hour="9" data-booked="1.0"' in page
     assert "section=top_users" in page and "Krios-1" in page
