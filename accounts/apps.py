@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 
 class AccountsConfig(AppConfig):
+    # This module also holds django-axes' config (LoginLimitsConfig): say which one "accounts" is.
+    default = True
     name = "accounts"
     verbose_name = "People and access"
 
