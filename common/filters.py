@@ -3,6 +3,7 @@ from django.apps import apps
 from django.db.models import Q
 
 from common.web.forms import object_id
+from common.web.widgets import ChoicesDropdown
 
 # A yes/no filter on a page says "Any", not a null boolean's "Unknown".
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
@@ -42,4 +43,11 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("distinct", False)
+        kwargs.setdefault("widget", ChoicesDropdown)
         super().__init__(*args, **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        field.widget.label = field.label  # its summary is named by it for a screen reader
+        return field

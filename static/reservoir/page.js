@@ -38,6 +38,19 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !phone.matches) headerMenus().forEach((menu) => { menu.open = false; });
 });
 
+// Several-choice filters (common/web/widgets.py): the summary names what is ticked; a click
+// elsewhere or Escape closes them.
+document.addEventListener("change", (event) => {
+  const box = event.target.closest("details[data-choices]");
+  if (!box) return;
+  const chosen = [...box.querySelectorAll("input:checked")].map((input) => input.parentElement.textContent.trim());
+  box.querySelector("[data-summary]").textContent = chosen.join(", ") || "any";
+});
+const closeChoices = (except) =>
+  document.querySelectorAll("details[data-choices][open]").forEach((box) => { if (box !== except) box.open = false; });
+document.addEventListener("click", (event) => closeChoices(event.target.closest("details[data-choices]")));
+document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeChoices(null); });
+
 // On a phone tables become cards (theme.css): each cell carries its column's heading as a label.
 document.querySelectorAll("main table:not(.timeline)").forEach((table) => {
   if (table.closest(".fc")) return;

@@ -175,3 +175,35 @@ def test_a_new_webhooks_secret_is_copied_with_one_click(browser, live_server, de
     page.get_by_role("button", name="Copied").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == secret
     context.close()
+
+
+def test_header_links_never_touch(browser, live_server, demo_users, demo_logins):
+    page = browser.new_page(viewport=DESK, timezone_id="Europe/Berlin")
+    log_in(page, live_server, "siteadmin", demo_logins["siteadmin"])
+    boxes = [link.bounding_box() for link in page.locator(".site-header .nav-links > li > a").all()]
+    gaps = [right["x"] - (left["x"] + left["width"]) for left, right in itertools.pairwise(boxes)]
+    assert gaps
+    assert min(gaps) >= 4
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1440", "390"])
+def test_several_choice_filters_are_dropdowns_of_checkboxes(browser, live_server, demo_users, demo_logins, viewport):
+    """The registry's Type is no native multi-select box: a control as high as its neighbours that
+    names what is ticked and filters by it."""
+    page = browser.new_page(viewport=viewport, timezone_id="Europe/Berlin")
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "siteadmin", demo_logins["siteadmin"])
+    page.goto(f"{live_server.url}/registry/")
+    assert page.locator("main select[multiple]").count() == 0
+    choices = page.locator("form.filters details[data-choices]").first
+    search = page.locator("form.filters input[name=search]")
+    assert abs(choices.locator("summary").bounding_box()["height"] - search.bounding_box()["height"]) < 6
+    choices.locator("summary").click()
+    choices.get_by_label("Port").check()
+    assert choices.locator("[data-summary]").inner_text() == "Port"
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**resource_type=port**")
+    assert page.locator("form.filters details[data-choices] [data-summary]").first.inner_text() == "Port"
+    page.close()
