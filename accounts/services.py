@@ -32,8 +32,11 @@ def _require_self_or_global_admin(actor, user, action: str) -> None:
 
 
 def profile_for(user) -> Profile:
-    profile, _ = Profile.objects.get_or_create(user=user)
-    return profile
+    """The user's profile, created on first use. Two first requests of one user may race here
+    (every page of a new user reports the browser's zone): INSERT ... ON CONFLICT DO NOTHING
+    waits for the other insert instead of failing, so both go on with the one row."""
+    Profile.objects.bulk_create([Profile(user=user)], ignore_conflicts=True)
+    return Profile.objects.get(user=user)
 
 
 # --- Profile ----------------------------------------------------------------------------------
@@ -42,7 +45,8 @@ def profile_for(user) -> Profile:
 @transaction.atomic
 def profile_update(*, actor, user, **changes) -> None:
     _require_self_or_global_admin(actor, user, "change this profile")
-    profile = profile_for(user)
+    profile_for(user)
+    profile = Profile.objects.select_for_update().get(user=user)  # parallel edits apply one by one
     user_changes = {k: v for k, v in changes.items() if k not in PROFILE_FIELDS}
     profile_changes = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
     before = {**snapshot(user), **snapshot(profile)}

@@ -142,3 +142,21 @@ def test_a_refused_write_from_a_page_is_audited(client, member, site_a):
     assert response.status_code == 403
     refusal = AuditEntry.objects.get(action="auth.permission_denied")
     assert refusal.actor_username == "member" and "POST /users/1/" in refusal.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_first_requests_of_a_new_user_share_one_profile(member):
+    """Every page of a new user reports the browser's zone; two at once must not collide."""
+    from rest_framework.test import APIClient
+
+    from accounts.models import Profile
+    from tests.concurrency import race
+
+    def report_zone():
+        client = APIClient()
+        client.force_authenticate(member)
+        return client.patch("/api/users/me/", {"time_zone": "Europe/Berlin"}, format="json").status_code
+
+    assert not Profile.objects.filter(user=member).exists()
+    assert race([report_zone for _ in range(8)]) == [200] * 8
+    assert Profile.objects.get(user=member).time_zone == "Europe/Berlin"
