@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
+from audit.models import AuditEntry
 from common.admin import ReadOnlyInline
 from tenancy.access import is_global_admin
 from tenancy.admin import ServiceBackedAdmin, offer_choices
@@ -12,6 +13,21 @@ from tenancy.models import Site as SiteModel
 from . import selectors, services
 from .models import Resource, ResourceStatus, ResourceType
 from .tree import resource_ancestor_ids
+
+
+def moved_bookings(request) -> str:
+    """What a change of status moved elsewhere in this request (bookings and leases that take
+    another machine), read back from the audit log the replacement wrote."""
+    moved = list(
+        AuditEntry.objects.filter(request_id=getattr(request, "request_id", "") or "-", action="reservation.replaced")
+        .order_by("pk")
+        .values_list("message", "object_repr")
+    )
+    if not moved:
+        return ""
+    said = ngettext(" %(n)d booking moved to another machine", " %(n)d bookings moved to other machines", len(moved))
+    return said % {"n": len(moved)} + ": " + "; ".join(message or name for message, name in moved[:5]) + "."
+
 
 offer_choices("resources.ResourceType", lambda user: selectors.visible_resource_types(user=user).select_related("site"))
 offer_choices("resources.Resource", lambda user: selectors.visible_resources(user=user).select_related("site"))
@@ -152,14 +168,21 @@ class ResourceAdmin(CatalogueAdmin):
         label = ResourceStatus(status).label.lower()
         selected = list(queryset)
         changed = sum(r.status != status for r in selected)
+
+        def said() -> str:
+            text = (
+                ngettext("%(n)d resource marked", "%(n)d resources marked", changed) % {"n": changed}
+                + f" {label}"
+                + (", their future bookings cancelled." if cancel_future_bookings else ".")
+            )
+            return text + moved_bookings(request)
+
         self.run_service(
             request,
             lambda: services.resource_bulk_status_set(
                 actor=request.user, resources=selected, status=status, cancel_future_bookings=cancel_future_bookings
             ),
-            ngettext("%(n)d resource marked", "%(n)d resources marked", changed) % {"n": changed}
-            + f" {label}"
-            + (", their future bookings cancelled." if cancel_future_bookings else "."),
+            said,
         )
 
     @admin.action(description="Mark selected resources unavailable and cancel their future bookings")

@@ -80,14 +80,15 @@ class RoleScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
-    def run_service(self, request, call, success: str) -> None:
-        """For admin actions: report a refused or conflicting change as a message, not an error page."""
+    def run_service(self, request, call, success) -> None:
+        """For admin actions: report a refused or conflicting change as a message, not an error page.
+        `success` is the message, or a function that writes it once the change is made."""
         try:
             call()
         except REFUSALS as exc:
             self.message_user(request, refusal_for(exc).message, messages.ERROR)
         else:
-            self.message_user(request, success, messages.SUCCESS)
+            self.message_user(request, success() if callable(success) else success, messages.SUCCESS)
 
     def run_each(self, request, objects, call, verb: str) -> None:
         """An admin action over several objects: each refused one is named with the reason, the

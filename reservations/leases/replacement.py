@@ -196,7 +196,14 @@ def _replaced(booking: Reservation, moved: Reservation, old: Resource, reason: s
 
 def _announce(booking: Reservation, moved: Reservation, old: Resource, reason: str) -> None:
     replaced = _replaced(booking, moved, old, reason)
-    publish_booking("reservation.replaced", moved, actor=None, audit_snapshot=False, replaced=replaced)
+    publish_booking(
+        "reservation.replaced",
+        moved,
+        actor=None,
+        audit_snapshot=False,
+        message=f"{old.name} \u2192 {moved.resource.name}, {times.booking_span(moved)} ({reason})",
+        replaced=replaced,
+    )
     if moved.lease_id is not None:
         lease = Lease.objects.select_related("site", "resource_type", "owner").get(pk=moved.lease_id)
         publish_lease("lease.updated", lease, actor=None, message=f"{reason}: replaced", replaced=replaced)

@@ -99,6 +99,29 @@ def resource_calendar(request, pk: int):
 BLOCKED_STATUS = "Not bookable: part of a booked whole"
 
 
+def _merge_blocked(bars: list[dict], start, span: float, tz, viewer) -> list[dict]:
+    """A whole whose parts are booked at once gets one "Blocked by" bar per stretch of time, naming
+    every part, instead of bars drawn over each other."""
+    blocked = sorted((b for b in bars if b.get("blocked")), key=lambda b: b["booking"].start)
+    merged: list[dict] = []
+    for bar in blocked:
+        booking = bar["booking"]
+        last = merged[-1] if merged else None
+        if last is not None and booking.start < last["until"]:
+            last["until"] = max(last["until"], booking.end)
+            last["names"].append(booking.resource.name)
+            continue
+        merged.append({**bar, "from": booking.start, "until": booking.end, "names": [booking.resource.name]})
+    for bar in merged:
+        if len(bar["names"]) > 1:
+            left = max((bar["from"] - start).total_seconds(), 0) / span * 100
+            right = min((bar["until"] - start).total_seconds(), span) / span * 100
+            parts = ", ".join(dict.fromkeys(bar["names"]))
+            bar.update(left=f"{left:.3f}", width=f"{max(right - left, 0.3):.3f}", label=f"Blocked by {parts}")
+            bar["when"] = times.span(bar["from"], bar["until"], tz, viewer)
+    return [b for b in bars if not b.get("blocked")] + merged
+
+
 @login_required
 def timeline(request, slug: str):
     """Rows = resources (grouped by type, as a tree), columns = days; bookings as colored bars."""
@@ -179,7 +202,8 @@ def timeline(request, slug: str):
     for resource, depth in tree:
         if depth == 0:
             blocks.append([])
-        blocks[-1].append((resource, depth, bars.get(resource.pk, [])))
+        own = bars.get(resource.pk, [])
+        blocks[-1].append((resource, depth, _merge_blocked(own, start, span, tz, times.user_zone(request.user))))
     blocks.sort(key=lambda block: (block[0][0].resource_type.name.lower(), block[0][0].name.lower()))
     rows = [row for block in blocks for row in block]
     today = timezone.now().astimezone(tz).date()
@@ -338,7 +362,8 @@ def reservation_new(request):
                 said = (
                     "Requested: it waits for a site administrator's approval; you are told when it is decided."
                     if first.status == ReservationStatus.PENDING
-                    else "Booked."
+                    else f"Booked: {first.resource.name}{f' · {first.title}' if first.title else ''}, "
+                    f"{times.booking_span(first, times.user_zone(request.user))}."
                 )
             if embed:
                 return render(request, "reservations/booked_embedded.html", {"message": said, "booking": first})

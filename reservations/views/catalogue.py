@@ -14,8 +14,7 @@ from resources.models import ResourceStatus
 
 def _when(moment, zone) -> str:
     today = timezone.now().astimezone(zone).date()
-    local = moment.astimezone(zone)
-    return local.strftime("%H:%M %Z") if local.date() == today else local.strftime("%a %d %b %H:%M %Z")
+    return times.at(moment, zone, with_day=moment.astimezone(zone).date() != today)
 
 
 def _now(resource, occupancy: dict) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from audit.models import AuditEntry
 from common import times
 from common.web import navigation
 from common.web.forms import add_refusal, aware_moment, run_form_service, run_service
@@ -142,6 +143,12 @@ def lease_detail(request, pk: int):
             "lease": lease,
             "bookings": bookings,
             "replaced": lease.bookings.filter(release_reason="replaced").select_related("resource").order_by("pk"),
+            # Every move to another machine, from the audit log the replacement wrote.
+            "moves": AuditEntry.objects.filter(
+                action="reservation.replaced",
+                object_type="reservations.reservation",
+                object_id__in=[str(b.pk) for b in bookings],
+            ).order_by("timestamp"),
             "when": times.span(lease.start, lease.end, zone, times.user_zone(request.user)),
             "status": leases.lease_status(lease, bookings),
             "form": form,

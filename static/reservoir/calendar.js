@@ -52,8 +52,34 @@
     return key;
   }
 
-  function say(text) {
+  // One line above the grid: what went wrong, or what was just done ("ok").
+  function say(text, kind = "error") {
+    message.className = `message ${kind}`;
     message.textContent = text || "";
+  }
+
+  // The site's way of writing days (common/times.py): "Mon 2026-11-30".
+  const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const pad = (n) => String(n).padStart(2, "0");
+  const isoDay = (d) => `${d.year}-${pad(d.month + 1)}-${pad(d.day)}`;
+  const siteDay = (d) => `${WEEKDAYS[d.marker.getUTCDay()]} ${isoDay(d)}`;
+  const clock = (date) =>
+    date.toLocaleTimeString("en-GB", { timeZone: timeZone === "local" ? undefined : timeZone, hour: "2-digit", minute: "2-digit" });
+
+  // Each resource its own shade of its type's colour, so that two GPUs side by side differ.
+  const SHADES = [0, -0.28, 0.3, -0.45, 0.5, -0.14, 0.16];
+  const shadeOf = {};
+  Object.values(
+    resources.reduce((byType, r) => ((byType[r.type_id] = byType[r.type_id] || []).push(r), byType), {})
+  ).forEach((group) =>
+    group.sort((a, b) => a.name.localeCompare(b.name)).forEach((r, i) => (shadeOf[String(r.id)] = SHADES[i % SHADES.length]))
+  );
+
+  function shade(hex, amount) {
+    if (!/^#[0-9a-f]{6}$/i.test(hex || "") || !amount) return hex;
+    const toward = amount < 0 ? 0 : 255;
+    const mix = (i) => Math.round(parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16) * (1 - Math.abs(amount)) + toward * Math.abs(amount));
+    return `#${[0, 1, 2].map((i) => pad(mix(i).toString(16))).join("")}`;
   }
 
   function toEvent(r) {
@@ -73,28 +99,43 @@
       };
     }
     const pending = r.status === "pending";
+    const color = readableShade(r.color || "#336699", shadeOf[String(r.resource)]);
     return {
       id: String(r.id),
-      title: `${pending ? "Pending: " : ""}${r.title || "Booking"} · ${r.resource_name}`,
+      // The resource first: in a week of many GPUs that is what tells the blocks apart.
+      title: `${r.resource_name} · ${pending ? "Pending: " : ""}${r.title || "Booking"}`,
       classNames: pending ? ["pending"] : [],
       start: r.start,
       end: r.end,
-      backgroundColor: r.color,
-      borderColor: r.color,
-      textColor: textOn(r.color || "#336699"),
+      backgroundColor: color,
+      borderColor: color,
+      textColor: textOn(color),
       editable: r.details_visible,
       extendedProps: { reservation: r },
     };
   }
 
-  function textOn(hex) {
-    // Black or white, whichever contrasts more with the type's colour (WCAG relative luminance).
+  function luminance(hex) {
     const channel = (i) => {
       const c = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16) / 255;
       return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
     };
-    const light = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+    return 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+  }
+
+  function textOn(hex) {
+    // Black or white, whichever contrasts more with the colour (WCAG relative luminance).
+    const light = luminance(hex);
     return (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) ? "#111111" : "#ffffff";
+  }
+
+  function readableShade(hex, amount) {
+    // The resource's shade, eased toward the type's colour until its text reads at 4.5:1 (WCAG AA).
+    for (let a = amount || 0; ; a = Math.abs(a) < 0.05 ? 0 : a * 0.7) {
+      const color = shade(hex, a);
+      const [bg, fg] = [luminance(color), luminance(textOn(color))];
+      if ((Math.max(bg, fg) + 0.05) / (Math.min(bg, fg) + 0.05) >= 4.5 || !a) return color;
+    }
   }
 
   function busyDuring(start, end) {
@@ -193,7 +234,7 @@
     dialog.close();
     calendar.unselect();
     calendar.refetchEvents();
-    say("");
+    say(event.data.message || "Booked.", "ok");
   });
 
   const scopeDialog = document.getElementById("scope-dialog");
@@ -219,7 +260,8 @@
         start: info.event.startStr,
         end: info.event.endStr,
       });
-      say("");
+      const what = scope === "this" ? "Moved" : scope === "all" ? "Moved the whole series" : "Moved this and the following";
+      say(`${what}: ${info.event.title}, now ${clock(info.event.start)}–${clock(info.event.end)}.`, "ok");
       if (scope !== "this") calendar.refetchEvents();
     } catch (error) {
       info.revert();
@@ -231,8 +273,26 @@
   const timeZone = element.dataset.timeZone || "local";
   const narrow = window.matchMedia("(max-width: 640px)").matches;
   const canBookPast = element.dataset.canBookPast === "true";
+  // The fold above the grid stays open on a desk; on a phone the grid comes first.
+  const more = document.getElementById("calendar-more");
+  if (more && !narrow) more.open = true;
+  // Open on today's working hours: from an hour before the site's now.
+  const siteHour = window.luxon ? luxon.DateTime.now().setZone(timeZone === "local" ? "system" : timeZone).hour : 8;
   const calendar = new FullCalendar.Calendar(element, {
     timeZone,
+    dayHeaderFormat: (arg) => siteDay(arg.date),
+    titleFormat: (arg) =>
+      !arg.end || isoDay(arg.start) === isoDay(arg.end) ? siteDay(arg.start) : `${isoDay(arg.start)} – ${isoDay(arg.end)}`,
+    listDayFormat: (arg) => siteDay(arg.date),
+    listDaySideFormat: false,
+    views: {
+      dayGridMonth: {
+        dayHeaderFormat: { weekday: "short" },
+        titleFormat: { year: "numeric", month: "long" },
+      },
+      // The title carries the year; seven columns carry weekday and day.
+      timeGridWeek: { dayHeaderFormat: (arg) => `${WEEKDAYS[arg.date.marker.getUTCDay()]} ${isoDay(arg.date).slice(5)}` },
+    },
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     // On a phone a week of seven columns is unreadable: one day, and the list.
@@ -240,11 +300,13 @@
     headerToolbar: narrow
       ? { left: "prev,next", center: "title", right: "today timeGridDay,listWeek" }
       : { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
+    // On a phone the grid takes the screen below the toolbar rather than a desk's aspect ratio.
+    ...(narrow ? { contentHeight: Math.max(360, window.innerHeight - 300) } : {}),
     nowIndicator: true,
     firstDay: 1,
     allDaySlot: false,
     slotDuration: "00:30:00",
-    scrollTime: "08:00:00",
+    scrollTime: `${pad(Math.max(0, siteHour - 1))}:00:00`,
     selectable: true,
     selectMirror: true,
     editable: true,

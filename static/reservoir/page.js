@@ -51,6 +51,52 @@ const closeChoices = (except) =>
 document.addEventListener("click", (event) => closeChoices(event.target.closest("details[data-choices]")));
 document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeChoices(null); });
 
+// Date and time inputs are the browser's own control, written in the browser's language; beside
+// each, the value reads in the site's one format (common/times.py): "Mon 2026-12-07 09:00".
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+function readsAs(input) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2}))?/.exec(input.value);
+  if (!match) return "";
+  const weekday = WEEKDAYS[new Date(Date.UTC(+match[1], +match[2] - 1, +match[3])).getUTCDay()];
+  return `${weekday} ${match[1]}-${match[2]}-${match[3]}${match[4] ? ` ${match[4]}` : ""}`;
+}
+document.querySelectorAll("input[type=datetime-local], input[type=date]").forEach((input) => {
+  const note = document.createElement("small");
+  note.className = "reads-as";
+  note.setAttribute("aria-hidden", "true"); // the input itself is announced with its value
+  input.after(note);
+  const show = () => { note.textContent = readsAs(input); };
+  input.addEventListener("input", show);
+  input.addEventListener("change", show);
+  show();
+});
+
+// A field the browser finds invalid says why on the page, next to it, not in a passing bubble.
+document.addEventListener("invalid", (event) => {
+  const field = event.target;
+  event.preventDefault();
+  let note = field.parentElement.querySelector(":scope > .field-problem");
+  if (!note) {
+    note = document.createElement("small");
+    note.className = "field-problem";
+    note.id = `${field.id || field.name}-problem`;
+    note.setAttribute("role", "alert");
+    field.after(note);
+  }
+  note.textContent = field.validationMessage;
+  field.setAttribute("aria-invalid", "true");
+  field.setAttribute("aria-describedby", note.id);
+  const first = field.form && field.form.querySelector(":invalid");
+  if (first === field) field.focus();
+}, true);
+document.addEventListener("input", (event) => {
+  const field = event.target;
+  if (!field.matches || !field.matches("[aria-invalid=true]") || !field.checkValidity()) return;
+  field.removeAttribute("aria-invalid");
+  const note = field.parentElement.querySelector(":scope > .field-problem");
+  if (note) note.remove();
+});
+
 // On a phone tables become cards (theme.css): each cell carries its column's heading as a label.
 document.querySelectorAll("main table:not(.timeline)").forEach((table) => {
   if (table.closest(".fc")) return;

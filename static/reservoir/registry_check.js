@@ -21,4 +21,14 @@
     out.textContent = data.available ? `${data.resource_value} is free` : `${data.resource_value} is taken: ${data.reason}`;
   }
   form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, 250); });
+  // A free port found below fills the form above with it, checked at once.
+  document.addEventListener("click", (event) => {
+    const port = event.target.closest("button.free-port");
+    if (!port) return;
+    form.resource_type.value = "port";
+    form.resource_value.value = port.dataset.port;
+    form.scrollIntoView({ behavior: "smooth", block: "start" });
+    form.resource_value.focus();
+    check();
+  });
 })();

@@ -15,9 +15,15 @@
   const bookingDialog = document.getElementById("booking-dialog");
   const bookingFrame = document.getElementById("booking-frame");
   document.getElementById("booking-cancel").addEventListener("click", () => bookingDialog.close());
+  // A change reloads the page (the server lays the bars out); what was done is said after it.
+  const SAID = "reservoir.timeline-said";
+  function reloadSaying(text) {
+    sessionStorage.setItem(SAID, text);
+    window.location.reload();
+  }
   window.addEventListener("message", (event) => {
     if (event.origin === window.location.origin && event.data && event.data.type === "reservoir:booked") {
-      window.location.reload();
+      reloadSaying(event.data.message || "Booked.");
     }
   });
 
@@ -40,7 +46,14 @@
     bar.addEventListener("blur", off);
   });
 
-  const say = (text) => (message.textContent = text || "");
+  function say(text, kind = "error") {
+    message.className = `message ${kind}`;
+    message.textContent = text || "";
+  }
+  if (sessionStorage.getItem(SAID)) {
+    say(sessionStorage.getItem(SAID), "ok");
+    sessionStorage.removeItem(SAID);
+  }
   const snap = (ms) => windowStart + Math.round((ms - windowStart) / step) * step;
   const at = (lane, clientX) => {
     const box = lane.getBoundingClientRect();
@@ -74,7 +87,9 @@
       body: JSON.stringify(body),
     });
     if (response.ok) {
-      window.location.reload();
+      const moved = await response.json().catch(() => null);
+      const name = (moved && moved.resource_name) || bar.dataset.cardTitle || "The booking";
+      reloadSaying(`Saved: ${name}${moved && moved.when ? `, ${moved.when}` : ""}.`);
       return true;
     }
     const data = await response.json().catch(() => null);

@@ -20,6 +20,7 @@ def open_week(page, url: str, day) -> None:
     page.goto(url)
     page.wait_for_selector(".fc-timegrid-slot-lane")
     page.evaluate(f"window.reservoirCalendar.gotoDate('{day.isoformat()}')")
+    page.evaluate("window.reservoirCalendar.scrollToTime('08:00')")  # it opens at now; these drags plan from 08:00
     page.wait_for_selector(f".fc-timegrid-col[data-date='{day.isoformat()}']")
 
 

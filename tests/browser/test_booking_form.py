@@ -73,7 +73,7 @@ def test_a_site_administrator_books_for_a_member(page, live_server, scene):
     page.get_by_label("End").fill(f"{day.isoformat()}T15:00")
     page.get_by_label("Book for").select_option(label="Mia Member")
     page.get_by_role("button", name="Book").click()
-    expect(page.locator(".message")).to_contain_text("Booked.")
+    expect(page.locator(".message")).to_contain_text("Booked: ")
     booking = Reservation.objects.get()
     assert (booking.owner, booking.created_by) == (scene["member"], scene["admin"])
 

@@ -44,6 +44,7 @@ def calendar(browser, live_server, scene):
     page.goto(f"{live_server.url}/resources/{scene['gpu'].pk}/calendar/")
     page.wait_for_selector(".fc-timegrid-slot-lane")
     page.evaluate(f"window.reservoirCalendar.gotoDate('{scene['day'].isoformat()}')")
+    page.evaluate("window.reservoirCalendar.scrollToTime('08:00')")  # it opens at now; these drags plan from 08:00
     page.wait_for_selector(f".fc-timegrid-col[data-date='{scene['day'].isoformat()}']")
     yield page
     context.close()
@@ -61,6 +62,7 @@ def test_drag_across_free_time_books_it(calendar, scene):
     form.get_by_role("button", name="Book").click()
     expect(dialog).to_be_hidden()
     expect(page.locator(".fc-event", has_text="fine-tuning")).to_be_visible()
+    expect(page.locator("#calendar-message.ok")).to_contain_text("Booked: ")  # said, on the page
     booking = Reservation.objects.get()
     assert (booking.start, booking.end, booking.title) == (when(day, 10), when(day, 12), "fine-tuning")
 
@@ -95,14 +97,14 @@ def test_dragging_a_booking_moves_it_and_a_refused_move_snaps_back(calendar, sce
     box = event.bounding_box()
     target = point(page, day, "16:00")
     drag(page, (box["x"] + box["width"] / 2, box["y"] + 5), (target[0], target[1] + 3))
-    expect(page.locator("#calendar-message")).to_have_text("")
-    page.wait_for_timeout(500)
+    expect(page.locator("#calendar-message.ok")).to_contain_text("Moved: ")  # what was done, said
+    expect(page.locator("#calendar-message")).to_contain_text("now 16:00\u201317:00")
     moved = Reservation.objects.get(title="movable")
     assert (moved.start, moved.end) == (when(day, 16), when(day, 17))
 
     event = page.locator(".fc-event", has_text="movable")
+    target = point(page, day, "18:00")  # scrolls first: the event's box is read after it
     box = event.bounding_box()
-    target = point(page, day, "18:00")
     drag(page, (box["x"] + box["width"] / 2, box["y"] + 5), (target[0], target[1] + 3))
     expect(page.locator("#calendar-message")).to_contain_text("dgx-01 is already booked")
     moved.refresh_from_db()

@@ -49,6 +49,7 @@ def mark_in_maintenance(page, live_server, name):
     page.locator("select[name=action]").select_option("mark_maintenance")
     page.get_by_role("button", name="Go").click()
     expect(page.locator(".messagelist")).to_contain_text("1 resource marked in maintenance")
+    return page.locator(".messagelist").inner_text()
 
 
 def test_the_failed_machine_is_replaced_and_the_member_sees_it_on_a_phone(browser, live_server, scene):
@@ -56,8 +57,9 @@ def test_the_failed_machine_is_replaced_and_the_member_sees_it_on_a_phone(browse
     operator = browser.new_context()
     page = operator.new_page()
     page.set_default_timeout(15_000)
-    mark_in_maintenance(page, live_server, held[0])
+    said = mark_in_maintenance(page, live_server, held[0])
     operator.close()
+    assert "1 booking moved to another machine" in said and held[0] in said, said
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, timezone_id="Europe/Berlin")
     page = phone.new_page()
@@ -69,6 +71,7 @@ def test_the_failed_machine_is_replaced_and_the_member_sees_it_on_a_phone(browse
         expect(machines).not_to_contain_text(held[0])
         expect(machines).to_contain_text(held[1])
         expect(machines.locator("tbody tr")).to_have_count(2)
+        expect(page.locator("#replaced")).to_contain_text(held[0])  # the trace of what was replaced
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.goto(f"{live_server.url}/notifications/")
         expect(page.locator("main")).to_contain_text(f"{held[0]} is in maintenance: your booking moved to")
