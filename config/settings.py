@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "registry",
     "observability",
     "reports",
+    "machines",
     "webhooks",
     "audit",
 ]

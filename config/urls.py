@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("webhooks.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("machines.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file: the Content-Security-Policy allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger-ui"),

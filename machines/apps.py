@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class MachinesConfig(AppConfig):
+    """The machines themselves: tokens for the agent that runs on each, and what it reads."""
+
+    name = "machines"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .api import schema  # noqa: F401 - registers the Machine authentication scheme
