@@ -9,6 +9,9 @@ from django.utils import timezone
 from accounts.models import SshKey
 from reservations.models import Reservation, ReservationStatus
 from resources.tree import resource_ancestor_ids, resource_descendant_ids
+from tenancy.access import administered_site_ids, scope_to_sites
+
+from .models import MachineToken
 
 HORIZON = timedelta(hours=24)
 
@@ -43,9 +46,5 @@ def machine_state(resource) -> dict:
 
 def machine_token_list(*, user):
     """The tokens of the machines at the sites the user administers (every site for global ones)."""
-    from tenancy.access import administered_site_ids, scope_to_sites
-
-    from .models import MachineToken
-
     tokens = MachineToken.objects.select_related("resource__site")
     return scope_to_sites(tokens, administered_site_ids(user), "resource__site")

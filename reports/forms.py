@@ -44,6 +44,8 @@ class UtilizationQueryForm(forms.Form):
         sites = administered_site_ids(user)
         self.fields["site"].queryset = scope_to_sites(Site.objects.order_by("name"), sites, "id")
         self.fields["resource_type"].queryset = scope_to_sites_or_global(ResourceType.objects.order_by("name"), sites)
+        self.fields["site"].empty_label = "All my sites"
+        self.fields["resource_type"].empty_label = "All types"
         self.fields["site"].error_messages["invalid_choice"] = "No such site among those you administer."
         self.fields["resource_type"].error_messages["invalid_choice"] = "No such resource type at your sites."
 
