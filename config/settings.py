@@ -449,6 +449,11 @@ REGISTRY_BOUNDS = {
 QUOTA_EXEMPT_ADMINS = env_bool("QUOTA_EXEMPT_ADMINS", True)
 # A pending booking of a type without its own approval_timeout is rejected after this long.
 APPROVAL_TIMEOUT_HOURS = env_int("APPROVAL_TIMEOUT_HOURS", 48)
+# Machines' usage samples are kept this long; the per-booking summaries stay.
+USAGE_RETENTION_DAYS = env_int("USAGE_RETENTION_DAYS", 30)
+# An agent that has not reported for this long is shown as stale on the dashboard.
+AGENT_STALE_MINUTES = env_int("AGENT_STALE_MINUTES", 3)
+CELERY_BEAT_SCHEDULE["usage-retention"] = {"task": "machines.tasks.prune_usage_samples", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["oidc-sync"] = {"task": "accounts.tasks.sync_with_provider", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["audit-chain"] = {"task": "audit.tasks.seal_audit_chain", "schedule": 5.0}
 

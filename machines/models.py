@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -26,3 +28,106 @@ class MachineToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None
+
+
+class AtEnd(models.TextChoices):
+    END = "end", "End the holder's sessions and processes"
+    WARN = "warn", "Only warn them"
+
+
+class UsagePolicy(models.Model):
+    """What the agents on machines of one resource type do with the bookings and the use they see.
+    Without a row: sessions are ended at the end, and every other policy is off."""
+
+    resource_type = models.OneToOneField(
+        "resources.ResourceType", on_delete=models.CASCADE, related_name="usage_policy", primary_key=True
+    )
+    at_end = models.CharField(max_length=8, choices=AtEnd.choices, default=AtEnd.END)
+    warn_minutes = models.PositiveSmallIntegerField(
+        default=10, help_text="The holder's terminals are warned this many minutes before the end; 0: no warning."
+    )
+    auto_checkin = models.BooleanField(
+        default=False, help_text="The holder's first login on the machine checks the booking in."
+    )
+    idle_reclaim = models.BooleanField(
+        default=False, help_text="A running booking whose machine is idle is warned, then ended early."
+    )
+    idle_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="Idle for this long (no holder logged in, every GPU below the threshold): warn."
+    )
+    idle_gpu_percent = models.PositiveSmallIntegerField(
+        default=5, help_text="A GPU busier than this (per cent) counts as use."
+    )
+    idle_grace_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="After the warning, still idle for this long: the booking ends and its time is freed."
+    )
+    report_unreserved = models.BooleanField(
+        default=False,
+        help_text="Processes of people who hold no booking are audited, reported to the site's administrators "
+        "and sent as the machine.unreserved_use webhook event.",
+    )
+
+    class Meta:
+        verbose_name_plural = "usage policies"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(idle_minutes__gte=1), name="usage_policy_idle_minutes"),
+            models.CheckConstraint(condition=models.Q(idle_gpu_percent__lte=100), name="usage_policy_gpu_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Usage policy of {self.resource_type}"
+
+
+class UsageSample(models.Model):
+    """One minute of a machine as its agent saw it."""
+
+    resource = models.ForeignKey("resources.Resource", on_delete=models.CASCADE, related_name="usage_samples")
+    token = models.ForeignKey(MachineToken, on_delete=models.SET_NULL, null=True, related_name="+")
+    taken_at = models.DateTimeField()
+    interval = models.DurationField(help_text="The time this sample stands for.")
+    logged_in = models.JSONField(default=list, help_text="Local accounts with a session.")
+    load = models.FloatField(help_text="Load average over one minute.")
+    gpus = models.JSONField(default=list, help_text="Per GPU: index, name, utilisation (%), memory used and total.")
+    foreign = models.JSONField(default=list, help_text="Processes of local users who hold no booking, per user.")
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["resource", "-taken_at"]), models.Index(fields=["taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.resource} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def gpu_busy(self) -> float:
+        return max((g.get("utilization", 0) for g in self.gpus), default=0)
+
+
+class BookingUsage(models.Model):
+    """What a booking's time was used for, summed from its machine's samples."""
+
+    reservation = models.OneToOneField(
+        "reservations.Reservation", on_delete=models.CASCADE, related_name="usage", primary_key=True
+    )
+    first_login_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    sampled = models.DurationField(default=timedelta(0), help_text="Time covered by samples.")
+    active = models.DurationField(default=timedelta(0), help_text="Of which a holder was logged in or a GPU busy.")
+    gpu_hours_used = models.FloatField(default=0, help_text="Sum over GPUs of utilisation times time.")
+    gpus = models.PositiveSmallIntegerField(default=0, help_text="GPUs the machine reported.")
+    idle_since = models.DateTimeField(null=True, blank=True)
+    idle_warned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "booking usage"
+
+    def __str__(self) -> str:
+        return f"Use of booking {self.reservation_id}"
+
+    @property
+    def idle_share(self) -> float | None:
+        return None if not self.sampled else round(1 - self.active / self.sampled, 3)
+
+    @property
+    def gpu_hours_booked(self) -> float:
+        booking = self.reservation
+        return round(self.gpus * (booking.end - booking.start).total_seconds() / 3600, 3)

@@ -3,15 +3,17 @@ now and in the next day, with their SSH keys."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import SshKey
 from reservations.models import Reservation, ReservationStatus
+from reservations.selectors import details_visible_q, reservation_list
 from resources.tree import resource_ancestor_ids, resource_descendant_ids
 from tenancy.access import administered_site_ids, scope_to_sites
 
-from .models import MachineToken
+from .models import BookingUsage, MachineToken, UsagePolicy, UsageSample
 
 HORIZON = timedelta(hours=24)
 
@@ -23,7 +25,7 @@ def machine_state(resource) -> dict:
         Reservation.objects.filter(
             resource_id__in=related, status=ReservationStatus.CONFIRMED, end__gt=now, start__lt=now + HORIZON
         )
-        .select_related("owner", "resource")
+        .select_related("owner", "resource__resource_type__usage_policy")
         .prefetch_related(Prefetch("owner__ssh_keys", queryset=SshKey.objects.order_by("pk")))
         .order_by("start", "pk")
     )
@@ -38,6 +40,7 @@ def machine_state(resource) -> dict:
                 "start": b.start.isoformat(),
                 "end": b.end.isoformat(),
                 "keys": [key.public_key for key in b.owner.ssh_keys.all()],
+                **_ending(b),
             }
             for b in bookings
         ],
@@ -48,3 +51,55 @@ def machine_token_list(*, user):
     """The tokens of the machines at the sites the user administers (every site for global ones)."""
     tokens = MachineToken.objects.select_related("resource__site")
     return scope_to_sites(tokens, administered_site_ids(user), "resource__site")
+
+
+def _ending(booking: Reservation) -> dict:
+    """What the agent does as the booking ends, by its type's usage policy."""
+    try:
+        policy = booking.resource.resource_type.usage_policy
+    except UsagePolicy.DoesNotExist:
+        policy = UsagePolicy()
+    return {"at_end": policy.at_end, "warn_minutes": policy.warn_minutes}
+
+
+def usage_list(*, user):
+    """The use of the bookings whose details the user may see (their own; their sites' as admins)."""
+    bookings = reservation_list(user=user).filter(details_visible_q(user))
+    return BookingUsage.objects.filter(reservation__in=bookings).select_related(
+        "reservation__resource__site", "reservation__owner"
+    )
+
+
+def usage_of(reservation: Reservation) -> BookingUsage | None:
+    try:
+        return reservation.usage
+    except BookingUsage.DoesNotExist:
+        return None
+
+
+def latest_sample(resource) -> UsageSample | None:
+    """The machine's last sample, if its agent reported in the last AGENT_STALE_MINUTES."""
+    since = timezone.now() - timedelta(minutes=settings.AGENT_STALE_MINUTES)
+    return UsageSample.objects.filter(resource=resource, taken_at__gte=since).order_by("-taken_at").first()
+
+
+def usage_samples(*, user):
+    """Samples of the machines at the sites the user administers."""
+    return scope_to_sites(UsageSample.objects.select_related("resource"), administered_site_ids(user), "resource__site")
+
+
+def stale_agents(*, user):
+    """Machines with a usable token whose agent has not been heard from in AGENT_STALE_MINUTES,
+    at the sites the user administers."""
+    since = timezone.now() - timedelta(minutes=settings.AGENT_STALE_MINUTES)
+    tokens = MachineToken.objects.filter(revoked_at__isnull=True).exclude(last_seen_at__gte=since)
+    return machine_token_list(user=user).filter(pk__in=tokens.values("pk")).order_by("last_seen_at")
+
+
+def has_agent(resource) -> bool:
+    return MachineToken.objects.filter(resource=resource, revoked_at__isnull=True).exists()
+
+
+def usage_policy_list(*, user):
+    return scope_to_sites(UsagePolicy.objects.select_related("resource_type"), administered_site_ids(user),
+                          "resource_type__site")  # fmt: skip

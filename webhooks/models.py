@@ -26,6 +26,7 @@ EVENT_TYPES = [
     "reservation.allocation_failed",
     "reservation.replaced",
     "reservation.degraded",
+    "reservation.idle_warned",
     "lease.created",
     "lease.updated",
     "lease.cancelled",
@@ -39,6 +40,7 @@ EVENT_TYPES = [
     "allocation.created",
     "allocation.updated",
     "allocation.released",
+    "machine.unreserved_use",
     "webhook.test",
 ]
 

@@ -1,10 +1,10 @@
-"""reservoir-agent keys USER | pull: the commands sshd and the systemd timer run."""
+"""reservoir-agent keys USER | pull | run [--once]: what sshd and systemd run."""
 
 import argparse
 import sys
 from datetime import datetime, timezone
 
-from . import access, state
+from . import access, loop, state
 from .config import ConfigError, load
 
 
@@ -15,12 +15,16 @@ def main(argv=None) -> int:
     keys = commands.add_parser("keys", help="print the authorized keys of a local account now (AuthorizedKeysCommand)")
     keys.add_argument("user")
     commands.add_parser("pull", help="fetch this machine's state from the server into the cache")
+    run = commands.add_parser("run", help="the service: pull, warn and end sessions, report use")
+    run.add_argument("--once", action="store_true", help="one pass (pull, enforce, report), then exit")
     args = parser.parse_args(argv)
     try:
         config = load(args.config)
     except ConfigError as exc:
         print(f"reservoir-agent: {exc}", file=sys.stderr)
         return 2
+    if args.command == "run":
+        return loop.run(config, once=args.once)
     if args.command == "pull":
         try:
             state.pull(config)

@@ -19,6 +19,10 @@ class Config:
     cache_dir: Path = Path("/var/cache/reservoir-agent")
     fresh_seconds: int = 90
     timeout_seconds: float = 3.0
+    pull_seconds: int = 30
+    sample_seconds: int = 60
+    listen: str = ""  # host:port of the optional receiver of signed webhooks that pulls at once
+    webhook_secret: str = ""
 
     @property
     def shared_account(self) -> Optional[str]:
@@ -42,6 +46,8 @@ def load(path) -> Config:
     account = section.get("account", "own")
     if account != "own" and not (account.startswith("shared:") and len(account) > len("shared:")):
         raise ConfigError(f'account must be "own" or "shared:<account>", not {account!r}')
+    if section.get("listen") and not section.get("webhook_secret"):
+        raise ConfigError("listen needs webhook_secret: only signed webhooks may make the agent pull")
     return Config(
         server=section["server"].rstrip("/"),
         token=section["token"],
@@ -50,4 +56,8 @@ def load(path) -> Config:
         cache_dir=Path(section.get("cache_dir", "/var/cache/reservoir-agent")),
         fresh_seconds=section.getint("fresh_seconds", 90),
         timeout_seconds=section.getfloat("timeout_seconds", 3.0),
+        pull_seconds=section.getint("pull_seconds", 30),
+        sample_seconds=section.getint("sample_seconds", 60),
+        listen=section.get("listen", ""),
+        webhook_secret=section.get("webhook_secret", ""),
     )

@@ -28,6 +28,9 @@ class Holder:
     start: datetime
     end: datetime
     keys: list[str]
+    booking: int = 0
+    at_end: str = "end"  # "end": their sessions are ended at the end; "warn": only warned
+    warn_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,15 @@ def parse(document: dict, *, live: bool) -> State:
         fetched_at=_moment(document["fetched_at"]),
         live=live,
         holders=[
-            Holder(h["username"], _moment(h["start"]), _moment(h["end"]), list(h.get("keys", [])))
+            Holder(
+                h["username"],
+                _moment(h["start"]),
+                _moment(h["end"]),
+                list(h.get("keys", [])),
+                booking=int(h.get("booking", 0)),
+                at_end=h.get("at_end", "end"),
+                warn_minutes=int(h.get("warn_minutes", 10)),
+            )
             for h in document.get("holders", [])
         ],
     )
@@ -92,6 +103,16 @@ def pull(config: Config) -> dict:
     document = fetch(config)
     save(config, document)
     return document
+
+
+def from_cache(config: Config, moment: datetime) -> State:
+    """The cache as it is, failing closed once it is no longer fresh (for the agent's own loop,
+    which pulls on its own schedule)."""
+    document = cached(config)
+    if document is None:
+        return State(fetched_at=moment, holders=[], live=False)
+    age = moment.timestamp() - _moment(document["fetched_at"]).timestamp()
+    return parse(document, live=0 <= age < config.fresh_seconds)
 
 
 def current(config: Config) -> State:

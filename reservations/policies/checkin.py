@@ -119,13 +119,37 @@ def release_due(*, now=None, limit: int = 500, pk: int | None = None) -> int:
     return released
 
 
+@transaction.atomic
 def reservation_extend(*, actor, reservation: Reservation, end: datetime) -> Reservation:
-    """A later end, when the time is free and every rule (length, quota, cleanup) allows it."""
-    if end <= reservation.end:
-        raise Conflict("An extension ends later than the booking does now.", code="not_later")
-    if reservation.released_at is not None:
+    """A later end, when the time is free and every rule (length, quota, cleanup) allows it. Under
+    the booking's row lock, so that a release at the same moment (no-show, idle reclaim) and the
+    extension give one outcome."""
+    rules.require_can_change(actor=actor, reservation=reservation)
+    booking = _locked(reservation)
+    if booking.released_at is not None:
         raise Conflict("This booking was released; book again instead.", code="released")
-    return reservation_update(actor=actor, reservation=reservation, end=end)
+    if end <= booking.end:
+        raise Conflict("An extension ends later than the booking does now.", code="not_later")
+    return reservation_update(actor=actor, reservation=booking, end=end)
+
+
+def check_in_on_arrival(booking: Reservation, *, at: datetime, reason: str) -> bool:
+    """The holder arrived (the machine's agent saw them log in): a booking waiting for its check-in
+    is checked in, by nobody, with the reason. Call it under the booking's row lock; the no-show
+    release takes the same lock and skips a checked-in booking, so the two give one outcome."""
+    if (
+        booking.status != ReservationStatus.CONFIRMED
+        or booking.released_at is not None
+        or booking.checked_in_at is not None
+        or booking.checkin_until is None
+        or not opens_at(booking) <= at < booking.checkin_until
+    ):
+        return False
+    before = snapshot(booking)
+    booking.checked_in_at = at
+    booking.save(update_fields=["checked_in_at", "updated"])
+    publish_booking("reservation.checked_in", booking, actor=None, before=before, reason=reason)
+    return True
 
 
 def unchecked_bookings():

@@ -8,7 +8,7 @@ from common.events import publish, snapshot
 from common.services import validated_save
 from tenancy.access import require_site_admin
 
-from .models import MachineToken
+from ..models import MachineToken
 
 PREFIX = "rsm_"
 
