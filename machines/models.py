@@ -116,6 +116,7 @@ class BookingUsage(models.Model):
     gpus = models.PositiveSmallIntegerField(default=0, help_text="GPUs the machine reported.")
     idle_since = models.DateTimeField(null=True, blank=True)
     idle_warned_at = models.DateTimeField(null=True, blank=True)
+    idle_warned_end = models.DateTimeField(null=True, blank=True, help_text="The booking's end when it was warned.")
 
     class Meta:
         verbose_name_plural = "booking usage"

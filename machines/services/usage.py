@@ -60,7 +60,7 @@ def usage_record(*, token: MachineToken, reading: Reading) -> UsageSample:
         foreign=reading.foreign,
     )
     related = {machine.pk, *resource_ancestor_ids(machine.pk), *resource_descendant_ids(machine.pk)}
-    parts = set(resource_descendant_ids(machine.pk))
+    parts = related - {machine.pk, *resource_ancestor_ids(machine.pk)}
     covering = (
         Reservation.objects.select_for_update(of=("self",))
         .select_related("resource__resource_type__usage_policy", "resource__site", "owner")
@@ -114,11 +114,11 @@ def _account(booking: Reservation, reading: Reading, *, is_part: bool) -> None:
 
 def _reclaim_if_idle(booking: Reservation, usage: BookingUsage, policy: UsagePolicy, *, idle: bool, at) -> None:
     """Idle for idle_minutes: the owner is warned. Still idle idle_grace_minutes later: the booking
-    ends now and its time goes to the waitlist. Use, or any change to the booking after the warning
-    (an extension), starts the idle clock again."""
-    if not idle or (usage.idle_warned_at and booking.updated > usage.idle_warned_at):
+    ends now and its time goes to the waitlist. Use, or an extension after the warning, starts the
+    idle clock again."""
+    if not idle or (usage.idle_warned_at and booking.end != usage.idle_warned_end):
         usage.idle_since = at if idle else None
-        usage.idle_warned_at = None
+        usage.idle_warned_at = usage.idle_warned_end = None
         return
     usage.idle_since = usage.idle_since or at
     if usage.idle_warned_at is None:
@@ -138,7 +138,7 @@ def _reclaim_if_idle(booking: Reservation, usage: BookingUsage, policy: UsagePol
 
 
 def _warn_idle(booking: Reservation, usage: BookingUsage, policy: UsagePolicy, at) -> None:
-    usage.idle_warned_at = at
+    usage.idle_warned_at, usage.idle_warned_end = at, booking.end
     grace = policy.idle_grace_minutes
     publish_booking(
         "reservation.idle_warned",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 AGENT = Path(__file__).resolve().parents[2] / "agent"
+sys.path.insert(0, str(AGENT))  # the agent's modules, for the tests of its readers
 
 
 class FakeReservoir:
@@ -20,6 +21,7 @@ class FakeReservoir:
         self.document = {"holders": []}
         self.up = True
         self.seen_tokens = []
+        self.samples = []
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,6 +36,13 @@ class FakeReservoir:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def do_POST(self):
+                owner.seen_tokens.append(self.headers.get("Authorization"))
+                owner.samples.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(201 if owner.up else 503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args):
                 pass

@@ -46,11 +46,17 @@ def sshd(live_server, site_admin, machine):
     _, secret = services.machine_token_create(actor=site_admin, resource=machine["server"], name="dgx-01")
     agent_conf = home / "agent.conf"
 
-    def configure(server):
+    def configure(server, account="shared:root"):
         agent_conf.write_text(
-            f"[reservoir]\nserver = {server}\ntoken = {secret}\nresource = dgx-01\naccount = shared:root\n"
+            f"[reservoir]\nserver = {server}\ntoken = {secret}\nresource = dgx-01\naccount = {account}\n"
             f"cache_dir = {home / 'cache'}\nfresh_seconds = 0\ntimeout_seconds = 3\n"
         )
+
+    def agent(*args) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "reservoir_agent", "--config", str(agent_conf), *args],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(AGENT)},
+        )  # fmt: skip
 
     configure(live_server.url)
     command = home / "keys"
@@ -78,18 +84,18 @@ def sshd(live_server, site_admin, machine):
         server.kill()
         pytest.fail(f"sshd did not start: {server.stdout.read().decode(errors='replace')}")
 
-    def login(private_key: bytes) -> subprocess.CompletedProcess:
+    def ssh(private_key: bytes, account: str, *command: str, tty: bool = False) -> list[str]:
         identity = home / f"id-{uuid.uuid4().hex[:6]}"
         identity.write_bytes(private_key)
         identity.chmod(0o600)
-        return subprocess.run(
-            ["ssh", "-i", str(identity), "-p", str(port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
-             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
-             "-o", "LogLevel=ERROR", "root@127.0.0.1", "echo", "logged-in"],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+        return ["ssh", "-i", str(identity), "-p", str(port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
+                "-o", "LogLevel=ERROR", *(["-tt"] if tty else []), f"{account}@127.0.0.1", *command]  # fmt: skip
 
-    yield {"login": login, "configure": configure}
+    def login(private_key: bytes) -> subprocess.CompletedProcess:
+        return subprocess.run(ssh(private_key, "root", "echo", "logged-in"), capture_output=True, text=True, timeout=60)
+
+    yield {"login": login, "configure": configure, "agent": agent, "ssh": ssh, "server_url": live_server.url}
     server.terminate()
     server.wait(timeout=10)
     shutil.rmtree(home, ignore_errors=True)
@@ -135,3 +141,56 @@ def test_while_the_server_is_away_the_holder_still_logs_in_until_the_end(
     held = sshd["login"](mine)
     assert held.returncode == 0 and held.stdout.strip() == "logged-in", held.stderr
     assert sshd["login"](theirs).returncode == 255
+
+
+@pytest.fixture
+def local_holder(site_a):
+    """A local account (uid >= 1000, as a person's) and the Reservoir member of the same name."""
+    from tenancy.models import Membership, Role
+    from tests.factories import UserFactory
+
+    name = "rsvholder"
+    if subprocess.run(["id", name], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "-m", "-s", "/bin/sh", name], check=True)
+    subprocess.run(["usermod", "-p", "*", name], check=True)  # not locked: sshd without PAM refuses "!"
+    user = UserFactory(username=name)
+    Membership.objects.create(site=site_a, user=user, role=Role.MEMBER)
+    yield user
+    subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+
+
+def _processes_of(name: str) -> list[str]:
+    found = subprocess.run(["pgrep", "-a", "-u", name], capture_output=True, text=True)
+    return found.stdout.splitlines()
+
+
+def _wait(condition, seconds=15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_holder_is_warned_before_the_end_and_their_sessions_end_at_it(sshd, machine, local_holder, with_key):
+    mine, _ = with_key(local_holder)
+    sshd["configure"](sshd["server_url"], account="own")
+    booking = _book(machine["server"], local_holder, -5, 8)  # ends within the 10 minutes' warning
+    session = subprocess.Popen(
+        sshd["ssh"](mine, local_holder.username, "sleep", "600", tty=True),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    assert _wait(lambda: any("sleep 600" in p for p in _processes_of(local_holder.username))), "no session"
+
+    first = sshd["agent"]("run", "--once")
+    assert first.returncode == 0, first.stderr
+    assert "warned rsvholder (1 terminals)" in first.stderr
+    assert any("sleep 600" in p for p in _processes_of(local_holder.username))  # warned, not ended
+
+    Reservation.objects.filter(pk=booking.pk).update(end=timezone.now() - timedelta(seconds=1))
+    second = sshd["agent"]("run", "--once")
+    assert f"booking {booking.pk} of rsvholder ended: sessions of rsvholder ended" in second.stderr, second.stderr
+    session.wait(timeout=20)
+    assert b"Reservoir: your booking ends in " in session.stdout.read()
+    assert _wait(lambda: not _processes_of(local_holder.username)), _processes_of(local_holder.username)
