@@ -129,6 +129,26 @@ class BookingUsage(models.Model):
         return None if not self.sampled else round(1 - self.active / self.sampled, 3)
 
     @property
+    def active_share(self) -> float | None:
+        return None if not self.sampled else round(self.active / self.sampled, 3)
+
+    @property
+    def idle_percent(self) -> int | None:
+        return None if self.idle_share is None else round(self.idle_share * 100)
+
+    @property
+    def active_hours(self) -> float:
+        return self.active.total_seconds() / 3600
+
+    @property
+    def sampled_hours(self) -> float:
+        return self.sampled.total_seconds() / 3600
+
+    @property
+    def booked_hours(self) -> float:
+        return (self.reservation.end - self.reservation.start).total_seconds() / 3600
+
+    @property
     def gpu_hours_booked(self) -> float:
         booking = self.reservation
         return round(self.gpus * (booking.end - booking.start).total_seconds() / 3600, 3)

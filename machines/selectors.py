@@ -103,3 +103,54 @@ def has_agent(resource) -> bool:
 def usage_policy_list(*, user):
     return scope_to_sites(UsagePolicy.objects.select_related("resource_type"), administered_site_ids(user),
                           "resource_type__site")  # fmt: skip
+
+
+def has_agent_among(resource_ids) -> bool:
+    return MachineToken.objects.filter(resource_id__in=resource_ids, revoked_at__isnull=True).exists()
+
+
+def last_report(resource):
+    return (
+        UsageSample.objects.filter(resource=resource).order_by("-taken_at").values_list("taken_at", flat=True).first()
+    )
+
+
+def booked_vs_used(*, site_ids, start, end, type_id=None) -> dict:
+    """Measured bookings starting in [start, end) at the given sites (None: all): hours booked,
+    measured and in use, and GPU-hours, per resource, type, site and person."""
+    usages = BookingUsage.objects.filter(reservation__start__gte=start, reservation__start__lt=end)
+    if site_ids is not None:
+        usages = usages.filter(reservation__resource__site_id__in=site_ids)
+    if type_id is not None:
+        usages = usages.filter(reservation__resource__resource_type_id=type_id)
+    rows = usages.values_list(
+        "reservation__start", "reservation__end", "sampled", "active", "gpus", "gpu_hours_used",
+        "reservation__resource_id", "reservation__resource__name",
+        "reservation__resource__resource_type_id", "reservation__resource__resource_type__name",
+        "reservation__resource__site_id", "reservation__resource__site__name",
+        "reservation__owner_id", "reservation__owner__username",
+    )  # fmt: skip
+    groups = {"resources": {}, "resource_types": {}, "sites": {}, "people": {}, "totals": {}}
+    for b_start, b_end, sampled, active, gpus, gpu_used, *keys in rows:
+        booked = (b_end - b_start).total_seconds() / 3600
+        figures = (booked, sampled.total_seconds() / 3600, active.total_seconds() / 3600, gpus * booked, gpu_used)
+        named = zip(
+            ("resources", "resource_types", "sites", "people"), zip(keys[::2], keys[1::2], strict=True), strict=True
+        )
+        for group, key in (*named, ("totals", (0, "all"))):
+            entry = groups[group].setdefault(key, [0.0] * 5 + [0])
+            for i, value in enumerate(figures):
+                entry[i] += value
+            entry[5] += 1
+    return {group: [_used_figures(pk, name, e) for (pk, name), e in sorted(found.items(), key=lambda i: i[0][1])]
+            for group, found in groups.items()}  # fmt: skip
+
+
+def _used_figures(pk, name, entry) -> dict:
+    booked, measured, used, gpu_booked, gpu_used, bookings = entry
+    return {
+        "id": pk, "name": name, "bookings": bookings, "booked_hours": round(booked, 2),
+        "measured_hours": round(measured, 2), "used_hours": round(used, 2),
+        "used_share": round(used / measured, 3) if measured else None,
+        "gpu_hours_booked": round(gpu_booked, 2), "gpu_hours_used": round(gpu_used, 2),
+    }  # fmt: skip

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from machines.selectors import stale_agents
 from registry.models import AllocationConflict
 from reservations.models import Reservation, ReservationStatus
 from resources.models import Resource
@@ -52,6 +53,10 @@ def live_status(user) -> dict:
         "outbox_pending": deliveries.filter(
             Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.DELIVERING)
         ).count(),
+        "stale_agents": [
+            {"resource": t.resource.name, "name": t.name, "last_seen": t.last_seen_at}
+            for t in stale_agents(user=user)[:50]
+        ],
         "open_registry_conflicts": scope_to_sites(
             AllocationConflict.objects.filter(resolved_at__isnull=True), sites, "site_id"
         ).count(),

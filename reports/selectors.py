@@ -13,11 +13,13 @@ Definitions (also in docs/reports.md):
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 
+from machines.selectors import booked_vs_used
 from reservations.models import Reservation
 from resources.models import Resource, ResourceType
 from tenancy.access import administered_site_ids
@@ -210,7 +212,17 @@ def utilization_report(*, user, period: Period, site: Site | None = None, resour
             for uid, username, first, last, booked, count in _query(PER_USER, params)
         ],
         "idle_resources": _idle(resources, params),
+        "booked_vs_used": booked_vs_used(
+            site_ids=site_ids,
+            start=_midnight(period.start),
+            end=_midnight(period.end + timedelta(days=1)),
+            type_id=params["type_id"],
+        ),
     }
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 RESOURCE_COLUMNS = (

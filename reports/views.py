@@ -26,6 +26,10 @@ def _presets() -> list[tuple[str, str]]:
     ]
 
 
+USED_GROUPS = [("totals", "All"), ("sites", "Site"), ("resource_types", "Type"), ("resources", "Resource"),
+               ("people", "Person")]  # fmt: skip
+
+
 @login_required
 def utilization(request):
     require_operator(request.user, "Utilization reports")
@@ -56,6 +60,9 @@ def utilization(request):
             "heat": heat_rows(report["heatmap"]),
             "hours": range(24),
             "query": query.urlencode(),
+            "used_rows": [
+                (group, label, row) for group, label in USED_GROUPS for row in report["booked_vs_used"][group]
+            ],
         },
     )
 

@@ -143,3 +143,33 @@ def deadlines() -> list[Deadline]:
 
 def deadline_of(kind: str) -> Deadline:
     return _deadlines[kind]
+
+
+# --- Pages ------------------------------------------------------------------------------------------
+# What apps above the core show on a booking's page and a resource's page (section(request, obj) ->
+# safe HTML or ""), and how the timeline colours running bookings by use (marks(bookings) ->
+# {booking id: ("active" | "idle" | "unknown", words for the bar's card)}).
+_booking_sections: list[Callable] = []
+_resource_sections: list[Callable] = []
+_bar_marks: list[Callable] = []
+
+
+def show_on_pages(*, booking: Callable | None = None, resource: Callable | None = None, marks=None) -> None:
+    for hooks, step in ((_booking_sections, booking), (_resource_sections, resource), (_bar_marks, marks)):
+        if step is not None:
+            _add(hooks, step)
+
+
+def booking_sections(request, booking) -> list:
+    return [html for section in _booking_sections if (html := section(request, booking))]
+
+
+def resource_sections(request, resource) -> list:
+    return [html for section in _resource_sections if (html := section(request, resource))]
+
+
+def bar_marks(bookings) -> dict[int, tuple[str, str]]:
+    found: dict[int, tuple[str, str]] = {}
+    for marks in _bar_marks:
+        found.update(marks(bookings))
+    return found

@@ -13,7 +13,7 @@ from tenancy.access import administered_site_ids, scope_to_sites
 
 from .. import selectors, services
 from ..authentication import IsMachine, MachineAuthentication
-from ..filters import BookingUsageFilter, UsageSampleFilter
+from ..filters import BookingUsageFilter, MachineTokenFilter, UsagePolicyFilter, UsageSampleFilter
 from ..services.usage import Reading
 from .serializers import (
     BookingUsageSerializer,
@@ -97,7 +97,7 @@ class MachineTokenViewSet(
     DELETE revokes (the record stays)."""
 
     serializer_class = MachineTokenSerializer
-    filterset_fields = ["resource"]
+    filterset_class = MachineTokenFilter
     ordering_fields = ["created", "last_seen_at"]
 
     def get_queryset(self):
@@ -135,7 +135,7 @@ class UsagePolicyViewSet(
 
     serializer_class = UsagePolicySerializer
     ordering_fields = ["resource_type"]
-    filterset_fields = ["resource_type"]
+    filterset_class = UsagePolicyFilter
 
     def _types(self):
         return scope_to_sites(ResourceType.objects.all(), administered_site_ids(self.request.user))

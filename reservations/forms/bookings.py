@@ -159,5 +159,6 @@ class TimelineQuery(forms.Form):
     date = forms.DateField(required=False)
     days = forms.IntegerField(required=False, min_value=1, max_value=31, initial=7)
     view = forms.ChoiceField(choices=[("day", "day"), ("week", "week"), ("month", "month")], required=False)
+    by = forms.ChoiceField(choices=[("type", "type"), ("use", "use")], required=False)
 
     ZOOM = {"day": 1, "week": 7, "month": 31}

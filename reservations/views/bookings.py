@@ -15,7 +15,7 @@ from accounts.selectors import user_list
 from common import names, times
 from common.web import navigation, versions
 from common.web.forms import object_id, read_query, run_form_service
-from reservations import rules, selectors, services
+from reservations import hooks, rules, selectors, services
 from reservations.forms.bookings import ReservationForm, TimelineQuery
 from reservations.models import HOLDING, Reservation, ReservationStatus
 from reservations.policies import checkin, quotas, waitlist
@@ -92,6 +92,7 @@ def resource_calendar(request, pk: int):
             ),
             "site_zone_now": _zone_now(resource.site),
             "can_book_past": can_admin_site(request.user, resource.site_id),
+            "sections": hooks.resource_sections(request, resource),
         },
     )
 
@@ -155,6 +156,11 @@ def timeline(request, slug: str):
             down.extend(children.get(found[-1], []))
         return found
 
+    bookings = list(bookings)
+    by_use = query["by"] == "use"
+    now = timezone.now()
+    # Colour by use: how each running booking the viewer may open is used (apps measuring it say).
+    marks = hooks.bar_marks([b for b in bookings if b.start <= now < b.end and visible(b)]) if by_use else {}
     bars: dict[int, list[dict]] = {}
     for booking in bookings:
         left = max((booking.start - start).total_seconds(), 0) / span * 100
@@ -174,6 +180,10 @@ def timeline(request, slug: str):
             "linked": visible(booking),
             "movable": rules.may_change(request.user, booking),
         }
+        if booking.pk in marks:
+            bar["use"], words = marks[booking.pk]
+            bar["use_colour"] = USE_COLOURS[bar["use"]]
+            bar["status"] = f"{bar['status']} · {words}"
         if booking.end > start:
             bars.setdefault(booking.resource_id, []).append(bar)
         if booking.blocked_until > booking.end and booking.blocked_until > start:
@@ -231,8 +241,14 @@ def timeline(request, slug: str):
             "today": today,
             "today_offset": today_offset,
             "site_zone_now": _zone_now(site),
+            "by_use": by_use,
+            "use_colours": USE_COLOURS,
         },
     )
+
+
+# The timeline's colours by use: the same on every type, readable with white text.
+USE_COLOURS = {"active": "#2e7d32", "idle": "#b45309", "unknown": "#5b6472"}
 
 
 @login_required
@@ -498,6 +514,7 @@ def reservation_detail(request, pk: int):
             # After a refused save the form keeps the version it was made from: only a reload updates it.
             "version": request.POST.get("version") or versions.version_of(booking),
             "zone_now": _zone_now(booking.resource.site),
+            "sections": hooks.booking_sections(request, booking),
         },
     )
 

@@ -16,23 +16,25 @@ setInterval(async () => {
     if (card) card.dataset.alive = p.alive ? "true" : "false";
   }
   // Names come from users: text nodes, never markup.
-  const fill = (id, bookings, when) => {
+  const fill = (id, entries, line, empty = "Nothing.") => {
     const list = document.getElementById(id);
-    const items = bookings.map((b) => {
+    const items = entries.map((entry) => {
       const li = document.createElement("li");
-      li.textContent = `${b.resource}: ${b.owner} ${when(b)}`;
+      li.textContent = line(entry);
       return li;
     });
     if (!items.length) {
       const li = document.createElement("li");
       li.className = "muted";
-      li.textContent = "Nothing.";
+      li.textContent = empty;
       items.push(li);
     }
     list.replaceChildren(...items);
   };
-  fill("running", s.running, (b) => "until " + clock(b.end));
-  fill("upcoming", s.starting_within_hour, (b) => "at " + clock(b.start));
+  fill("running", s.running, (b) => `${b.resource}: ${b.owner} until ${clock(b.end)}`);
+  fill("upcoming", s.starting_within_hour, (b) => `${b.resource}: ${b.owner} at ${clock(b.start)}`);
+  fill("stale-agents", s.stale_agents, (a) => `${a.resource} (${a.name}): ` +
+    (a.last_seen ? "last seen " + clock(a.last_seen) : "never seen"), "None: every agent reports.");
   const rows = (id, items, cells, empty) => {
     const trs = items.map((item) => {
       const tr = document.createElement("tr");
