@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -44,7 +45,9 @@ class UsagePolicy(models.Model):
     )
     at_end = models.CharField(max_length=8, choices=AtEnd.choices, default=AtEnd.END)
     warn_minutes = models.PositiveSmallIntegerField(
-        default=10, help_text="The holder's terminals are warned this many minutes before the end; 0: no warning."
+        default=10,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="The holder's terminals are warned this many minutes before the end; 0: no warning.",
     )
     auto_checkin = models.BooleanField(
         default=False, help_text="The holder's first login on the machine checks the booking in."
@@ -53,13 +56,17 @@ class UsagePolicy(models.Model):
         default=False, help_text="A running booking whose machine is idle is warned, then ended early."
     )
     idle_minutes = models.PositiveSmallIntegerField(
-        default=30, help_text="Idle for this long (no holder logged in, every GPU below the threshold): warn."
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="Idle for this long (no holder logged in, every GPU below the threshold): warn.",
     )
     idle_gpu_percent = models.PositiveSmallIntegerField(
-        default=5, help_text="A GPU busier than this (per cent) counts as use."
+        default=5, validators=[MaxValueValidator(100)], help_text="A GPU busier than this (per cent) counts as use."
     )
     idle_grace_minutes = models.PositiveSmallIntegerField(
-        default=15, help_text="After the warning, still idle for this long: the booking ends and its time is freed."
+        default=15,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="After the warning, still idle for this long: the booking ends and its time is freed.",
     )
     report_unreserved = models.BooleanField(
         default=False,

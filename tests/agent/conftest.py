@@ -61,7 +61,7 @@ def reservoir():
 
 @pytest.fixture
 def agent_config(tmp_path, reservoir):
-    def write(account="own", fresh_seconds=90, server=None):
+    def write(account="own", fresh_seconds=90, server=None, extra=""):
         path = tmp_path / "reservoir-agent.conf"
         path.write_text(
             "[reservoir]\n"
@@ -71,7 +71,7 @@ def agent_config(tmp_path, reservoir):
             f"account = {account}\n"
             f"cache_dir = {tmp_path / 'cache'}\n"
             f"fresh_seconds = {fresh_seconds}\n"
-            "timeout_seconds = 2\n"
+            "timeout_seconds = 2\n" + extra
         )
         return path
 

@@ -2,16 +2,22 @@
 is no GPU here), and sessions, load and processes read for real from this machine's /proc."""
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from reservoir_agent import loop, usage
 from reservoir_agent.usage import Process
 
+from tests.agent.conftest import AGENT
 from webhooks.transport.signing import generate_secret, headers
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -140,3 +146,48 @@ def test_run_once_goes_on_when_the_server_is_away(reservoir, agent_config, run_a
     done = run_agent(agent_config(), "run", "--once")
     assert done.returncode == 0
     assert "cannot be reached" in done.stderr and "the sample was not sent" in done.stderr
+
+
+def test_the_service_pulls_at_once_on_a_signed_webhook_or_sigusr1(reservoir, agent_config, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    secret = generate_secret()
+    config = agent_config(extra=f"pull_seconds = 3600\nlisten = 127.0.0.1:{port}\nwebhook_secret = {secret}\n")
+    service = subprocess.Popen(
+        [sys.executable, "-m", "reservoir_agent", "--config", str(config), "run"],
+        env={"PYTHONPATH": str(AGENT), "PATH": "/usr/bin:/bin"}, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    pulls = lambda: sum(1 for t in reservoir.seen_tokens if t) - len(reservoir.samples)  # noqa: E731
+    try:
+        assert _until(lambda: pulls() == 1 and _listening(port))
+        body = b'{"type": "reservation.created"}'
+        unsigned = urllib.request.Request(f"http://127.0.0.1:{port}/", data=body, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(unsigned, timeout=5)
+        assert refused.value.code == 401
+        signed = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", data=body, method="POST",
+            headers=headers([secret], "msg_1", int(time.time()), body),
+        )  # fmt: skip
+        assert urllib.request.urlopen(signed, timeout=5).status == 204
+        assert _until(lambda: pulls() == 2), "the webhook did not make it pull"
+        service.send_signal(signal.SIGUSR1)
+        assert _until(lambda: pulls() == 3), "SIGUSR1 did not make it pull"
+    finally:
+        service.terminate()
+        service.wait(timeout=10)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _until(condition, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
