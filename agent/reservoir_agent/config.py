@@ -1,17 +1,15 @@
 """The agent's settings, from one INI file (reservoir-agent.conf.example shows every key)."""
 
 import configparser
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 
 class ConfigError(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     server: str
     token: str
     resource: str

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import enforce, report, state
 from .config import Config
@@ -36,7 +35,10 @@ def signed(secret: str, headers, body: bytes, now: float) -> bool:
     return any(hmac.compare_digest(expected, s.encode()) for s in offered)
 
 
-def listen(config: Config, wake: threading.Event) -> ThreadingHTTPServer:
+def listen(config: Config, wake: threading.Event):
+    # Here, not at the top: `keys` (every login) imports this module through the command line.
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
     host, _, port = config.listen.rpartition(":")
 
     class Receiver(BaseHTTPRequestHandler):

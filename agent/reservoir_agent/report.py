@@ -1,8 +1,6 @@
 """Every minute: one sample of the machine's use, sent to the server."""
 
 import json
-import urllib.error
-import urllib.request
 from datetime import datetime
 
 from .config import Config
@@ -27,6 +25,9 @@ def sample(config: Config, state: State, found: list[Process], moment: datetime)
 
 
 def send(config: Config, document: dict) -> None:
+    import urllib.error  # not at the top: see state.fetch
+    import urllib.request
+
     request = urllib.request.Request(  # noqa: S310 - the server's http(s) URL from root's config
         f"{config.server}/api/agent/usage/",
         data=json.dumps(document).encode(),

@@ -6,11 +6,9 @@ import pwd
 import re
 import shutil
 import subprocess
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 # sshd names each session's process "sshd: alice@pts/0" (OpenSSH before 9.8 and after, as
 # "sshd-session: alice@notty").
@@ -19,8 +17,7 @@ UID_MIN = 1000  # people, not system accounts (login.defs' default)
 NOBODY = 65534
 
 
-@dataclass(frozen=True)
-class Process:
+class Process(NamedTuple):
     pid: int
     uid: int
     user: str
@@ -93,6 +90,8 @@ def _number(text: Optional[str]) -> float:
 
 def gpus_from_smi_xml(document: str) -> list[dict]:
     """`nvidia-smi -q -x`: one entry per <gpu>, in nvidia-smi's order (its index)."""
+    import xml.etree.ElementTree as ET  # only where there are GPUs to read
+
     root = ET.fromstring(document)  # noqa: S314
     return [
         {
@@ -148,5 +147,5 @@ def gpus() -> list[dict]:
     try:
         done = subprocess.run([smi, "-q", "-x"], capture_output=True, text=True, timeout=10, check=True)  # noqa: S603
         return gpus_from_smi_xml(done.stdout)
-    except (OSError, subprocess.SubprocessError, ET.ParseError):
+    except (OSError, subprocess.SubprocessError, SyntaxError):  # ParseError is a SyntaxError
         return []
