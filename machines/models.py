@@ -140,6 +140,10 @@ class BookingUsage(models.Model):
         return None if not self.sampled else round(self.active / self.sampled, 3)
 
     @property
+    def active_percent(self) -> int | None:
+        return None if self.active_share is None else round(self.active_share * 100)
+
+    @property
     def idle_percent(self) -> int | None:
         return None if self.idle_share is None else round(self.idle_share * 100)
 

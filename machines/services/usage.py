@@ -87,11 +87,19 @@ def _present(booking: Reservation, reading: Reading) -> bool:
     return account in reading.logged_in
 
 
+def _gpus_of(booking: Reservation, gpus: list[dict]) -> list[dict]:
+    """A booked part's own GPU, where the part names its index (attribute `index`); else all of them."""
+    index = booking.resource.attributes.get("index") if isinstance(booking.resource.attributes, dict) else None
+    own = [g for g in gpus if index is not None and str(g.get("index")) == str(index)]
+    return own or gpus
+
+
 def _account(booking: Reservation, reading: Reading, *, is_part: bool) -> None:
     """Adds the sample to the booking's use (under its row lock), then lets the policy decide."""
     policy = policy_of(booking.resource.resource_type)
     usage, _ = BookingUsage.objects.get_or_create(reservation=booking)
-    utilisations = [min(max(float(g.get("utilization") or 0), 0), 100) for g in reading.gpus]
+    gpus = _gpus_of(booking, reading.gpus) if is_part else reading.gpus
+    utilisations = [min(max(float(g.get("utilization") or 0), 0), 100) for g in gpus]
     present = _present(booking, reading)
     busy = any(u > policy.idle_gpu_percent for u in utilisations)
     hours = reading.interval.total_seconds() / 3600

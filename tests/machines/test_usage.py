@@ -181,3 +181,12 @@ def test_samples_older_than_the_retention_go(report, settings):
     report(minutes_ago=2 * 24 * 60)
     report()
     assert services.usage_samples_prune() == 1 and UsageSample.objects.count() == 1
+
+
+def test_a_part_that_names_its_gpu_index_counts_that_gpu(report, machine, member, booked):
+    part = machine["gpus"][1]
+    part.attributes = {"index": 1}
+    part.save()
+    booking = booked(part, member, -30, 30)
+    report(gpus=busy(0, 60))
+    assert BookingUsage.objects.get(reservation=booking).gpu_hours_used == pytest.approx(0.6 / 60)

@@ -39,6 +39,7 @@ class Command(BaseCommand):
 
             out = StringIO()
             call_command("seed_demo", stdout=out)
+            call_command("seed_demo_machines", stdout=StringIO())
             logins = out.getvalue()
 
         env = {
