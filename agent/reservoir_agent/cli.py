@@ -4,7 +4,7 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from . import access, loop, state
+from . import access, state
 from .config import ConfigError, load
 
 
@@ -24,6 +24,10 @@ def main(argv=None) -> int:
         print(f"reservoir-agent: {exc}", file=sys.stderr)
         return 2
     if args.command == "run":
+        # Here, not at the top: sshd starts `keys` on every login, and the service's modules (process
+        # scanning, signals, the webhook receiver) would add a third to its answer time.
+        from . import loop
+
         return loop.run(config, once=args.once)
     if args.command == "pull":
         try:

@@ -7,7 +7,6 @@ after the end, waits until the server answers again."""
 
 import json
 import os
-import tempfile
 import time
 from datetime import datetime, timezone
 from typing import NamedTuple, Optional
@@ -84,6 +83,8 @@ def fetch(config: Config) -> dict:
 
 def save(config: Config, document: dict) -> None:
     """Atomically, so that a login reading it never sees half a file."""
+    import tempfile  # here: a login served from the cache never writes it
+
     config.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     handle, temporary = tempfile.mkstemp(dir=config.cache_dir, prefix=".state-")
     with os.fdopen(handle, "w") as out:
