@@ -84,7 +84,8 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
     details_visible = serializers.SerializerMethodField()
     release_reason = serializers.CharField(
         read_only=True,
-        help_text="Why the rest was freed: `no_show`, `checked_out` or `replaced` (its machine failed and the rest "
+        help_text="Why the rest was freed: `no_show`, `checked_out`, `idle` (its machine's agent saw it unused) or "
+        "`replaced` (its machine failed and the rest "
         "was booked on another); empty when it was not.",
     )
     cleanup_until = serializers.DateTimeField(
