@@ -451,6 +451,8 @@ QUOTA_EXEMPT_ADMINS = env_bool("QUOTA_EXEMPT_ADMINS", True)
 APPROVAL_TIMEOUT_HOURS = env_int("APPROVAL_TIMEOUT_HOURS", 48)
 # Machines' usage samples are kept this long; the per-booking summaries stay.
 USAGE_RETENTION_DAYS = env_int("USAGE_RETENTION_DAYS", 30)
+# A sample taken longer ago than this is refused (a machine's clock, or a sample held back too long).
+USAGE_SAMPLE_MAX_AGE_MINUTES = env_int("USAGE_SAMPLE_MAX_AGE_MINUTES", 60)
 # An agent that has not reported for this long is shown as stale on the dashboard.
 AGENT_STALE_MINUTES = env_int("AGENT_STALE_MINUTES", 3)
 CELERY_BEAT_SCHEDULE["usage-retention"] = {"task": "machines.tasks.prune_usage_samples", "schedule": 3600.0}

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
 
 from resources.models import ResourceType
@@ -50,6 +52,17 @@ class SampleInSerializer(serializers.Serializer):
     load = serializers.FloatField(min_value=0)
     gpus = GpuSerializer(many=True, default=list)
     foreign = ForeignUseSerializer(many=True, default=list, help_text="Processes of users who hold no booking.")
+
+    def validate_taken_at(self, value):
+        """A machine whose clock is off must not end or check in bookings at the wrong time."""
+        now = timezone.now()
+        if value > now + timedelta(minutes=5):
+            raise serializers.ValidationError("This is in the future by the server's clock: check the machine's.")
+        if value < now - timedelta(minutes=settings.USAGE_SAMPLE_MAX_AGE_MINUTES):
+            raise serializers.ValidationError(
+                f"Older than {settings.USAGE_SAMPLE_MAX_AGE_MINUTES} minutes: samples are not accepted so late."
+            )
+        return value
 
 
 class UsageSampleSerializer(serializers.ModelSerializer):

@@ -176,8 +176,16 @@ def test_usage_is_seen_by_its_owner_and_the_sites_administrators_only(
     assert block["booked_hours"] == 1.0 and block["used_hours"] == pytest.approx(1 / 60, abs=1e-3)
 
 
+def test_a_sample_from_a_machine_with_a_wrong_clock_is_refused(report):
+    for minutes_ago in (-10, 61):
+        answer = report(minutes_ago=minutes_ago)
+        assert answer.status_code == 400 and "taken_at" in str(answer.json())
+    assert not UsageSample.objects.exists()
+
+
 def test_samples_older_than_the_retention_go(report, settings):
     settings.USAGE_RETENTION_DAYS = 1
+    settings.USAGE_SAMPLE_MAX_AGE_MINUTES = 3 * 24 * 60
     report(minutes_ago=2 * 24 * 60)
     report()
     assert services.usage_samples_prune() == 1 and UsageSample.objects.count() == 1
