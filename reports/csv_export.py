@@ -6,7 +6,9 @@ from django.http import HttpResponse
 
 from common import spreadsheet
 
-SECTIONS = ("resources", "resource_types", "sites", "top_users", "heatmap")
+SECTIONS = ("resources", "resource_types", "sites", "top_users", "heatmap", "booked_vs_used")
+USED = ["bookings", "booked_hours", "measured_hours", "used_hours", "used_share", "gpu_hours_booked", "gpu_hours_used"]
+USED_GROUPS = {"totals": "all", "sites": "site", "resource_types": "type", "resources": "resource", "people": "person"}
 FIGURES = ["booked_hours", "available_hours", "utilization", "bookings"]
 
 
@@ -24,6 +26,10 @@ def _rows(report: dict, section: str) -> tuple[list[str], list[list]]:
     elif section == "top_users":
         header = ["username", "name", "booked_hours", "bookings"]
         rows = [[u["username"], u["name"], u["booked_hours"], u["bookings"]] for u in report["top_users"]]
+    elif section == "booked_vs_used":
+        header = ["by", "name", *USED]
+        found = report["booked_vs_used"]
+        rows = [[by, r["name"]] + [r[key] for key in USED] for group, by in USED_GROUPS.items() for r in found[group]]
     else:
         header = ["day", "hour", "booked_hours", "capacity_hours", "utilization"]
         rows = [[c[key] for key in header] for c in report["heatmap"]]

@@ -47,7 +47,8 @@ def utilization(request):
 )
 @api_view(["GET"])
 def utilization_export(request):
-    """One table of the report as CSV (section: resources, resource_types, sites, top_users, heatmap)."""
+    """One table of the report as CSV (section: resources, resource_types, sites, top_users, heatmap,
+    booked_vs_used)."""
     section = request.query_params.get("section", "resources")
     if section not in SECTIONS:
         raise ValidationError({"section": [f"Choose one of {', '.join(SECTIONS)}."]})

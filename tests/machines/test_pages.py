@@ -112,3 +112,16 @@ def test_the_admin_shows_usage_samples_and_policies(measured, site_admin, machin
 
 def test_members_do_not_see_the_machines_admin(member):
     assert browser(member).get("/admin/machines/usagesample/").status_code in (302, 403)
+
+
+def test_booked_vs_used_comes_as_csv_too(measured, site_admin):
+    today = timezone.now().date()
+    answer = browser(site_admin).get(
+        f"/api/reports/utilization/export/?start={today}&end={today}&section=booked_vs_used"
+    )
+    assert answer.status_code == 200, answer.content
+    lines = answer.content.decode().splitlines()
+    assert lines[0].endswith(
+        "by,name,bookings,booked_hours,measured_hours,used_hours,used_share,gpu_hours_booked,gpu_hours_used"
+    )
+    assert any(",person,member,1,2.0,1.0,0.75,0.75,2.0,0.6" in line for line in lines), lines
