@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "observability",
     "reports",
     "machines",
+    "training",
     "webhooks",
     "audit",
 ]
@@ -455,6 +456,10 @@ USAGE_RETENTION_DAYS = env_int("USAGE_RETENTION_DAYS", 30)
 USAGE_SAMPLE_MAX_AGE_MINUTES = env_int("USAGE_SAMPLE_MAX_AGE_MINUTES", 60)
 # An agent that has not reported for this long is shown as stale on the dashboard.
 AGENT_STALE_MINUTES = env_int("AGENT_STALE_MINUTES", 3)
+CELERY_BEAT_SCHEDULE["qualification-expiry-warnings"] = {
+    "task": "training.tasks.warn_expiring_qualifications",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["usage-retention"] = {"task": "machines.tasks.prune_usage_samples", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["oidc-sync"] = {"task": "accounts.tasks.sync_with_provider", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["audit-chain"] = {"task": "audit.tasks.seal_audit_chain", "schedule": 5.0}

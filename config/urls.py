@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("registry.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("machines.api.urls")),
+    path("", include("training.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file: the Content-Security-Policy allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger-ui"),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("", include("observability.urls")),
     path("", include("reports.urls")),
+    path("", include("training.urls")),
     # One login page for everything, so that SSO and the password switch apply to the admin too.
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

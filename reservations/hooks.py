@@ -42,6 +42,21 @@ class Deadline:
     run: Callable  # (now=, limit=, pk=) -> how many bookings it acted on
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What the catalogue and the booking form show instead of "Book" for a resource a person may
+    not book yet (training required), and the action that leads there."""
+
+    note: str
+    action: str
+    url: str
+
+
+# Refusals of who may book a resource at all, whatever the time (bookings, series, leases and
+# waitlists alike): admit(*, owner, resource) raises.
+_admissions: list[Callable] = []
+# Offers instead of Book: offers(user, resources) -> {resource id: Offer}.
+_offers: list[Callable] = []
 # Fields a booking takes before it is written: prepare(reservation, *, actor, changed).
 # `changed` is None for a new booking, else the names of the fields a change touched.
 _preparations: list[Callable] = []
@@ -63,6 +78,14 @@ _deadlines: dict[str, Deadline] = {}
 def _add(hooks: list[Callable], step: Callable) -> None:
     if step not in hooks:  # an app registry populated again (tests) must not run a step twice
         hooks.append(step)
+
+
+def admit_with(admit: Callable) -> None:
+    _add(_admissions, admit)
+
+
+def offer_with(offers: Callable) -> None:
+    _add(_offers, offers)
 
 
 def prepare_with(prepare: Callable) -> None:
@@ -97,6 +120,18 @@ def deadline(entry: Deadline) -> None:
 
 
 # --- What the core calls ---------------------------------------------------------------------------
+
+
+def admit(*, owner, resource) -> None:
+    for step in _admissions:
+        step(owner=owner, resource=resource)
+
+
+def offers(user, resources) -> dict[int, Offer]:
+    found: dict[int, Offer] = {}
+    for step in _offers:
+        found.update(step(user, resources))
+    return found
 
 
 def prepare(reservation, *, actor, changed: frozenset[str] | None = None) -> None:

@@ -41,6 +41,10 @@ EVENT_TYPES = [
     "allocation.updated",
     "allocation.released",
     "machine.unreserved_use",
+    "qualification.granted",
+    "qualification.revoked",
+    "qualification.expiring",
+    "training.requested",
     "webhook.test",
 ]
 

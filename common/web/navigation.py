@@ -28,6 +28,7 @@ MAIN = (
         frozenset({"reservation-detail", "reservation-cancel", "reservation-use", "lease-detail", "lease-cancel"}),
     ),
     Entry("Find and book", "lease-new"),
+    Entry("Training", "training", frozenset({"training-queue", "qualification-revoke"})),
     Entry("Registry", "registry", frozenset({"allocation-history", "allocation-edit", "allocation-release"})),
 )
 OPERATIONS = (

@@ -72,13 +72,15 @@ class ReservationForm(forms.Form):
         "skip_conflicts",
     )
 
-    def __init__(self, *args, resources, schema=None, with_repeat=True, owners=None, **kwargs):
+    def __init__(self, *args, resources, schema=None, with_repeat=True, owners=None, offers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resource"].queryset = resources
         # Grouped by site and type, so that a long list reads like the catalogue.
         groups: dict[str, list] = {}
         for r in resources.order_by("site__name", "resource_type__name", "name"):
-            groups.setdefault(f"{r.site.name} · {r.resource_type.name}", []).append((r.pk, r.name))
+            offer = (offers or {}).get(r.pk)  # e.g. "training required": said before it is chosen
+            label = f"{r.name} ({offer.note.lower()})" if offer else r.name
+            groups.setdefault(f"{r.site.name} · {r.resource_type.name}", []).append((r.pk, label))
         self.fields["resource"].choices = [("", "Choose a resource"), *groups.items()]
         self.schema = schema or []
         if owners is None:

@@ -322,9 +322,10 @@ def reservation_new(request):
     chosen = resources.filter(pk=object_id(request.POST.get("resource") or request.GET.get("resource"))).first()
     schema = chosen.resource_type.parameter_schema if chosen else []
     owners = _owners_for(request.user, chosen)
+    offers = hooks.offers(request.user, resources)
     preview = None
     if request.method == "POST":
-        form = ReservationForm(request.POST, resources=resources, schema=schema, owners=owners)
+        form = ReservationForm(request.POST, resources=resources, schema=schema, owners=owners, offers=offers)
         created = {}
 
         def create(data):
@@ -390,6 +391,7 @@ def reservation_new(request):
             resources=resources,
             schema=schema,
             owners=owners,
+            offers=offers,
             initial={
                 "resource": chosen,
                 "start": _parse_wall_clock(request.GET.get("start"), chosen),
@@ -405,6 +407,7 @@ def reservation_new(request):
         "form": form,
         "waitlist_offer": waitlist_offer if request.method == "POST" else None,
         "chosen": chosen,
+        "offer": offers.get(chosen.pk) if chosen and not owners else None,
         "booking": None,
         "zone_now": _zone_now(chosen.site) if chosen else "",
         "limits": _policies(request.user, chosen) if chosen else "",

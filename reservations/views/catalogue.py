@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from common import times
+from reservations import hooks
 from reservations.selectors import occupancy_now
 from resources import selectors
 from resources.filters import ResourceFilter
@@ -48,9 +49,17 @@ def catalogue(request):
         if filtering:
             tree = [(resource, depth) for resource, depth in tree if resource.pk in matching]
         sites.append((site, tree))
-    occupancy = occupancy_now([resource for _, tree in sites for resource, _ in tree])
+    shown = [resource for _, tree in sites for resource, _ in tree]
+    occupancy = occupancy_now(shown)
+    offers = hooks.offers(request.user, shown)  # e.g. training required: asked for instead of booked
     sites = [
-        (site, [(resource, depth, *_now(resource, occupancy.get(resource.pk, {}))) for resource, depth in tree])
+        (
+            site,
+            [
+                (resource, depth, *_now(resource, occupancy.get(resource.pk, {})), offers.get(resource.pk))
+                for resource, depth in tree
+            ],
+        )
         for site, tree in sites
     ]
     return render(
