@@ -76,11 +76,25 @@ def standing_of(qualification: Qualification | None, requirement: Requirement, *
     return Standing(qualification, True, "", lapses_on)
 
 
-def _standing_qualifications(user, requirements: list[Requirement]) -> dict[int, Qualification]:
-    found = Qualification.objects.filter(
-        user=user, requirement__in=[r.pk for r in requirements], revoked_at__isnull=True
-    ).select_related("user")
-    return {q.requirement_id: q for q in found}
+def _standing_qualifications(user, requirements: list[Requirement], *, lock: bool = False) -> dict[int, Qualification]:
+    """The person's unrevoked qualifications for `requirements`. With `lock` (inside a booking
+    write), FOR SHARE: a revocation (FOR UPDATE) waits for the booking to commit and then sees it
+    among the upcoming bookings it cancels, or the booking waits and sees it revoked. Bookings do
+    not wait for each other."""
+    ids = [r.pk for r in requirements]
+    if lock:
+        found = Qualification.objects.raw(
+            "SELECT * FROM training_qualification WHERE user_id = %s AND requirement_id = ANY(%s)"
+            " AND revoked_at IS NULL FOR SHARE",
+            [user.pk, ids],
+        )
+    else:
+        found = Qualification.objects.filter(user=user, requirement__in=ids, revoked_at__isnull=True)
+    held = {}
+    for qualification in found:
+        qualification.user = user
+        held[qualification.requirement_id] = qualification
+    return held
 
 
 def _refusal(owner, requirement: Requirement, standing: Standing, resource) -> PermissionDenied:
@@ -109,7 +123,7 @@ def missing(owner, resource, days: list[date] | None = None) -> tuple[Requiremen
     requirements = [r for r in requirements if not trains(owner, r.resource_type_id)]
     if not requirements:
         return None
-    held = _standing_qualifications(owner, requirements)
+    held = _standing_qualifications(owner, requirements, lock=True)
     for requirement in requirements:
         for day in days or [None]:
             standing = standing_of(held.get(requirement.pk), requirement, on=day)

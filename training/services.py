@@ -60,7 +60,7 @@ def requirement_save(
     if requirement is None:
         requirement = Requirement(resource_type=resource_type, resource=resource)
     requirement.lapse_months, requirement.description = lapse_months, description
-    validated_save(requirement)
+    validated_save(requirement, checked=["resource_type", "resource"])  # a second one is a 409 from the database
     publish(
         "training.requirement_updated" if before else "training.requirement_created",
         actor=actor,
@@ -89,7 +89,7 @@ def trainer_add(*, actor, user, resource_type) -> Trainer:
     if not is_site_member(user, resource_type.site_id):
         raise ValidationError({"user": f"{user.get_username()} is not a member of {resource_type.site.name}."})
     trainer = Trainer(user=user, resource_type=resource_type, named_by=actor)
-    validated_save(trainer)
+    validated_save(trainer, checked=["user", "resource_type", "named_by"])
     publish(
         "training.trainer_named", actor=actor, instance=trainer, site_id=resource_type.site_id, after=snapshot(trainer)
     )
@@ -144,7 +144,7 @@ def qualification_grant(
         qualification = Qualification(user=user, requirement=requirement)
     qualification.granted_by, qualification.granted_at = actor, timezone.now()
     qualification.expires_on, qualification.note, qualification.warned_at = expires_on, note[:500], None
-    validated_save(qualification)
+    validated_save(qualification, checked=["user", "requirement", "granted_by"])
     until = f" until {expires_on:%Y-%m-%d}" if expires_on else ""
     publish(
         "qualification.granted",
@@ -245,7 +245,7 @@ def training_request_create(*, actor, requirement: Requirement, message: str = "
     if held is not None and standing_of(held, requirement).valid:
         raise Conflict(f"You are already qualified for {requirement.subject}.", code="qualified")
     request = TrainingRequest(user=actor, requirement=requirement, message=message[:1000])
-    validated_save(request)
+    validated_save(request, checked=["user", "requirement"])  # asked twice at once: one stands, a 409
     publish(
         "training.requested",
         actor=actor,

@@ -34,3 +34,10 @@ def qualified(member, microscopes):
         return services.qualification_grant(actor=None, user=user, requirement=microscopes["requirement"], **kwargs)
 
     return grant
+
+
+@pytest.fixture
+def second_member(site_a):
+    user = UserFactory(username="colleague")
+    Membership.objects.create(site=site_a, user=user, role=Role.MEMBER)
+    return user

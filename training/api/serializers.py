@@ -17,6 +17,7 @@ class RequirementSerializer(serializers.ModelSerializer):
         model = Requirement
         fields = ["id", "site", "resource_type", "resource", "subject", "lapse_months", "description", "created"]
         read_only_fields = ["created"]
+        validators = []  # uniqueness is the database's: a second one is a 409 naming it
 
     def __init__(self, *args, types=None, resources=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,6 +37,7 @@ class TrainerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Trainer
         fields = ["id", "user", "resource_type", "named_by", "created"]
+        validators = []
 
     def __init__(self, *args, users=None, types=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,6 +64,7 @@ class QualificationSerializer(serializers.ModelSerializer):
             "lapses_on", "revoked_at", "revoked_by", "revoke_reason",
         ]  # fmt: skip
         read_only_fields = ["granted_at", "revoked_at", "revoke_reason"]
+        validators = []
 
     def __init__(self, *args, users=None, requirements=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,6 +114,7 @@ class TrainingRequestSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "requirement", "subject", "message", "status", "created", "decided_at", "decided_by",
                   "reason"]  # fmt: skip
         read_only_fields = ["status", "created", "decided_at", "reason"]
+        validators = []
 
     def __init__(self, *args, requirements=None, **kwargs):
         super().__init__(*args, **kwargs)
