@@ -6,7 +6,7 @@ from notifications.models import Notification
 from tests.factories import ResourceTypeFactory
 from tests.reservations.conftest import at
 from training import services
-from training.models import Requirement, RequestStatus, TrainingRequest
+from training.models import RequestStatus, Requirement, TrainingRequest
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
