@@ -22,10 +22,12 @@ def test_a_revocation_that_cancels_upcoming_bookings_never_misses_one_made_meanw
         start = timezone.now() + timedelta(days=1 + round_)
         outcomes = race(
             [
-                lambda: bookings.reservation_create(
+                lambda start=start: bookings.reservation_create(
                     actor=member, resource=microscopes["krios"], start=start, end=start + timedelta(hours=1)
                 ),
-                lambda: services.qualification_revoke(actor=trainer, qualification=qualification, cancel_upcoming=True),
+                lambda q=qualification: services.qualification_revoke(
+                    actor=trainer, qualification=q, cancel_upcoming=True
+                ),
             ]
         )
         assert not isinstance(outcomes[1], Exception), outcomes[1]

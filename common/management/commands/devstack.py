@@ -40,6 +40,7 @@ class Command(BaseCommand):
             out = StringIO()
             call_command("seed_demo", stdout=out)
             call_command("seed_demo_machines", stdout=StringIO())
+            call_command("seed_demo_training", stdout=StringIO())
             logins = out.getvalue()
 
         env = {
