@@ -25,6 +25,8 @@ def qualification_list(*, user) -> QuerySet[Qualification]:
     found = Qualification.objects.select_related(
         "user", "granted_by", "revoked_by", "requirement__resource_type__site", "requirement__resource"
     )
+    if not getattr(user, "is_authenticated", False):
+        return found.none()
     if administered_site_ids(user) is None:
         return found
     return found.filter(Q(user=user) | decided_by_q(user, "requirement__resource_type"))
@@ -34,6 +36,8 @@ def training_request_list(*, user) -> QuerySet[TrainingRequest]:
     found = TrainingRequest.objects.select_related(
         "user", "decided_by", "requirement__resource_type__site", "requirement__resource"
     )
+    if not getattr(user, "is_authenticated", False):
+        return found.none()
     if administered_site_ids(user) is None:
         return found
     return found.filter(Q(user=user) | decided_by_q(user, "requirement__resource_type"))
