@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "reports",
     "machines",
     "training",
+    "billing",
     "webhooks",
     "audit",
 ]

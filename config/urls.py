@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("reports.api.urls")),
     path("", include("machines.api.urls")),
     path("", include("training.api.urls")),
+    path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file: the Content-Security-Policy allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger-ui"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("observability.urls")),
     path("", include("reports.urls")),
     path("", include("training.urls")),
+    path("", include("billing.urls")),
     # One login page for everything, so that SSO and the password switch apply to the admin too.
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

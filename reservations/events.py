@@ -20,13 +20,15 @@ _payload_parts: list = []
 def react_to_bookings(handler):
     """`handler(action, reservation, actor, **extra)`, called by `publish_booking` before the event
     (`extra`: what the event adds to the booking's payload)."""
-    _reactions.append(handler)
+    if handler not in _reactions:  # an app registry populated again (tests) must not react twice
+        _reactions.append(handler)
     return handler
 
 
 def add_to_payload(part):
     """`part(reservation) -> dict`, merged into each booking event's `data`."""
-    _payload_parts.append(part)
+    if part not in _payload_parts:
+        _payload_parts.append(part)
     return part
 
 

@@ -146,7 +146,9 @@ def free_the_rest(booking: Reservation, *, actor, reason: str, now: datetime) ->
     booking.ended_event_at = booking.ended_event_at or now
     fields = ["end", "released_at", "release_reason", "started_event_at", "ending_soon_event_at", "ended_event_at"]
     booking.save(update_fields=[*fields, "updated"])
-    publish_booking("reservation.released", booking, actor=actor, before=before, reason=reason)
+    publish_booking(
+        "reservation.released", booking, actor=actor, before=before, reason=reason, booked_until=old_end.isoformat()
+    )
     if running:
         publish_booking(
             "reservation.ended",

@@ -45,6 +45,8 @@ EVENT_TYPES = [
     "qualification.revoked",
     "qualification.expiring",
     "training.requested",
+    "charge.created",
+    "project.budget_low",
     "webhook.test",
 ]
 

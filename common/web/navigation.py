@@ -29,6 +29,7 @@ MAIN = (
     ),
     Entry("Find and book", "lease-new"),
     Entry("Training", "training", frozenset({"training-queue", "qualification-revoke"})),
+    Entry("Projects", "projects", frozenset({"project-detail", "statement"})),
     Entry("Registry", "registry", frozenset({"allocation-history", "allocation-edit", "allocation-release"})),
 )
 OPERATIONS = (

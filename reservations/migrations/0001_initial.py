@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('common', '0001_btree_gist'),  # its exclusion constraints need the extension
         ('resources', '0002_booking_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,150 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from resources.models import ResourceType
+from tenancy.models import Site
+
+from ..models import Adjustment, Budget, Charge, Project, ProjectMember, Rate
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    pi = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.none())
+    sites = serializers.PrimaryKeyRelatedField(many=True, queryset=Site.objects.none())
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "code", "pi", "sites", "price_group", "status", "starts_on", "ends_on", "created"]
+        read_only_fields = ["created"]
+        validators = []
+
+    def __init__(self, *args, users=None, sites=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if users is not None:
+            self.fields["pi"].queryset = users
+            self.fields["sites"].child_relation.queryset = sites
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            for name in ("pi", "sites", "code", "starts_on"):
+                self.fields[name].read_only = True
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.none())
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.none())
+
+    class Meta:
+        model = ProjectMember
+        fields = ["id", "project", "user", "is_default", "added"]
+        read_only_fields = ["is_default", "added"]
+        validators = []
+
+    def __init__(self, *args, users=None, projects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if users is not None:
+            self.fields["user"].queryset = users
+            self.fields["project"].queryset = projects
+
+
+class BudgetSerializer(serializers.ModelSerializer):
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.none())
+    resource_type = serializers.PrimaryKeyRelatedField(queryset=ResourceType.objects.none())
+
+    class Meta:
+        model = Budget
+        fields = ["id", "project", "resource_type", "period", "hours"]
+        validators = []
+
+    def __init__(self, *args, projects=None, types=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if projects is not None:
+            self.fields["project"].queryset = projects
+            self.fields["resource_type"].queryset = types
+
+
+class BudgetStateSerializer(serializers.Serializer):
+    budget = serializers.IntegerField(source="budget.pk")
+    resource_type = serializers.CharField(source="budget.resource_type.name")
+    period = serializers.CharField(help_text="The current period, e.g. December 2026.")
+    hours = serializers.DecimalField(source="budget.hours", max_digits=9, decimal_places=2)
+    used = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="Charged hours.")
+    committed = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="Booked, not yet charged.")
+    remaining = serializers.DecimalField(max_digits=9, decimal_places=2)
+
+
+class RateSerializer(serializers.ModelSerializer):
+    resource_type = serializers.PrimaryKeyRelatedField(queryset=ResourceType.objects.none())
+
+    class Meta:
+        model = Rate
+        fields = [
+            "id", "resource_type", "price_group", "per_hour", "minimum_hours", "rounding_minutes",
+            "late_cancel_hours", "late_cancel_percent", "no_show_percent", "charge_actual_use",
+            "booked_share_percent",
+        ]  # fmt: skip
+        validators = []
+
+    def __init__(self, *args, types=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if types is not None:
+            self.fields["resource_type"].queryset = types
+
+
+class ChargeSerializer(serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    project_code = serializers.CharField(source="project.code", read_only=True)
+
+    class Meta:
+        model = Charge
+        fields = [
+            "id", "reservation", "project", "project_code", "site", "resource_type", "resource_name", "owner",
+            "start", "end", "hours", "price_group", "per_hour", "amount", "rule", "detail", "created",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    charge = serializers.PrimaryKeyRelatedField(queryset=Charge.objects.none())
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Adjustment
+        fields = ["id", "charge", "hours", "amount", "reason", "status", "requested_by", "requested_at",
+                  "decided_by", "decided_at", "decision_reason"]  # fmt: skip
+        read_only_fields = ["status", "requested_at", "decided_at", "decision_reason"]
+
+    def __init__(self, *args, charges=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if charges is not None:
+            self.fields["charge"].queryset = charges
+
+
+class DecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class BookingProjectSerializer(serializers.Serializer):
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.none())
+
+    def __init__(self, *args, projects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if projects is not None:
+            self.fields["project"].queryset = projects
+
+
+class StatementSerializer(serializers.Serializer):
+    project = serializers.IntegerField(source="project.pk")
+    code = serializers.CharField(source="project.code")
+    month = serializers.SerializerMethodField()
+    charges = ChargeSerializer(many=True)
+    adjustments = AdjustmentSerializer(many=True)
+    charged = serializers.DecimalField(max_digits=14, decimal_places=2)
+    charged_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    adjusted = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+    def get_month(self, obj) -> str:
+        return f"{obj.year}-{obj.month:02d}"
+
+
+class MonthQuerySerializer(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")

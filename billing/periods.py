@@ -1,0 +1,52 @@
+"""The periods budgets count in: a month, a quarter, or the whole project, on the site's clock."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from .models import BudgetPeriod
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+    name: str
+    key: str
+
+
+FOREVER = Period(datetime(1970, 1, 1).astimezone(), datetime(9999, 1, 1).astimezone(), "the whole project", "project")
+
+
+def period_of(moment: datetime, period: str, zone) -> Period:
+    if period == BudgetPeriod.PROJECT:
+        return FOREVER
+    local = moment.astimezone(zone).date()
+    if period == BudgetPeriod.QUARTER:
+        first = date(local.year, 3 * ((local.month - 1) // 3) + 1, 1)
+        after = first + relativedelta(months=3)
+        name, key = f"Q{(first.month - 1) // 3 + 1} {first.year}", f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+    else:
+        first = local.replace(day=1)
+        after = first + relativedelta(months=1)
+        name, key = f"{first:%B %Y}", f"{first:%Y-%m}"
+    return Period(
+        datetime.combine(first, time.min, tzinfo=zone), datetime.combine(after, time.min, tzinfo=zone), name, key
+    )
+
+
+def periods_of(spans, period: str, zone) -> list[Period]:
+    found: dict[str, Period] = {}
+    for span in spans:
+        cursor = period_of(span.start, period, zone)
+        while True:
+            found[cursor.key] = cursor
+            if cursor.end >= span.end or period == BudgetPeriod.PROJECT:
+                break
+            cursor = period_of(cursor.end, period, zone)
+    return sorted(found.values(), key=lambda p: p.start)
+
+
+def month_bounds(year: int, month: int, zone) -> Period:
+    return period_of(datetime(year, month, 15, tzinfo=zone), BudgetPeriod.MONTH, zone)

@@ -1,0 +1,111 @@
+"""The billing pages: my projects with their budgets, a project's page, and its monthly statements
+as a page, CSV and PDF; the finance export for site administrators."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from common.web.forms import object_id, run_service
+from tenancy.access import administers_any_site, require_operator
+
+from . import selectors, services, statements
+from .access import manages_members, sees_all_charges
+from .models import Project
+from .selectors import zone
+
+
+@login_required
+def project_list(request):
+    projects = list(selectors.project_list(user=request.user).filter(status="active"))
+    return render(
+        request,
+        "billing/projects.html",
+        {"rows": [(p, selectors.budget_states(p)) for p in projects], "operator": administers_any_site(request.user)},
+    )
+
+
+def _months(project: Project) -> list[str]:
+    today = timezone.now().astimezone(zone()).date()
+    months, year, month = [], today.year, today.month
+    for _ in range(12):
+        months.append(f"{year}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        if (year, month) < (project.starts_on.year, project.starts_on.month):
+            break
+    return months
+
+
+@login_required
+def project_detail(request, pk: int):
+    project = get_object_or_404(selectors.project_list(user=request.user), pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "default":
+            if run_service(request, lambda: services.default_project_set(actor=request.user, project=project)):
+                messages.success(request, f"Your bookings now go to {project.code} unless you choose another.")
+        elif action == "remove":
+            member = get_object_or_404(project.members.all(), pk=object_id(request.POST.get("member")) or 0)
+            if run_service(request, lambda: services.member_remove(actor=request.user, member=member)):
+                messages.success(request, f"{member.user.get_username()} is no longer a member of {project.code}.")
+        return redirect("project-detail", pk=project.pk)
+    return render(
+        request,
+        "billing/project.html",
+        {
+            "project": project,
+            "budgets": selectors.budget_states(project),
+            "members": project.members.select_related("user").order_by("user__username"),
+            "months": _months(project),
+            "may_manage": manages_members(request.user, project),
+            "is_member": project.members.filter(user=request.user).exists(),
+            "sees_all": sees_all_charges(request.user, project),
+        },
+    )
+
+
+def _statement(request, pk: int, year: int, month: int):
+    if not 1 <= month <= 12 or not 2000 <= year <= 2200:
+        raise Http404("No such month.")
+    project = get_object_or_404(selectors.project_list(user=request.user), pk=pk)
+    return selectors.statement(user=request.user, project=project, year=year, month=month)
+
+
+@login_required
+def statement_page(request, pk: int, year: int, month: int):
+    found = _statement(request, pk, year, month)
+    return render(
+        request,
+        "billing/statement.html",
+        {"statement": found, "lines": statements.lines(found), "project": found.project},
+    )
+
+
+@login_required
+def statement_csv(request, pk: int, year: int, month: int):
+    found = _statement(request, pk, year, month)
+    response = HttpResponse(statements.as_csv(found), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statement-{found.project.code}-{year}-{month:02d}.csv"'
+    return response
+
+
+@login_required
+def statement_pdf(request, pk: int, year: int, month: int):
+    found = _statement(request, pk, year, month)
+    response = HttpResponse(statements.as_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{found.project.code}-{year}-{month:02d}.pdf"'
+    return response
+
+
+@login_required
+def finance_export(request, year: int, month: int):
+    """One CSV of every project the operator's sites charge, for the month."""
+    require_operator(request.user, "Finance exports")
+    if not 1 <= month <= 12:
+        raise Http404("No such month.")
+    projects = selectors.project_list(user=request.user).select_related("pi")
+    found = [selectors.statement(user=request.user, project=p, year=year, month=month) for p in projects]
+    response = HttpResponse(statements.finance_rows(found), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="finance-{year}-{month:02d}.csv"'
+    return response
