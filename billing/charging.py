@@ -19,7 +19,8 @@ CENT = Decimal("0.01")
 
 
 def _rounded_hours(delta: timedelta, rounding_minutes: int) -> Decimal:
-    minutes = max(0, math.ceil(delta.total_seconds() / 60 / rounding_minutes) * rounding_minutes)
+    seconds = round(delta.total_seconds())  # a microsecond past the hour is not another slice
+    minutes = max(0, math.ceil(seconds / 60 / rounding_minutes) * rounding_minutes)
     return (Decimal(minutes) / 60).quantize(CENT, rounding=ROUND_HALF_UP)
 
 

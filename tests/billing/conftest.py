@@ -50,9 +50,9 @@ def finish():
     """Ends a booking as the start/end scheduler does once its end has passed."""
 
     def run(booking):
+        now = timezone.now()
         Reservation.objects.filter(pk=booking.pk).update(
-            start=timezone.now() - (booking.end - booking.start) - timedelta(minutes=1),
-            end=timezone.now() - timedelta(minutes=1),
+            start=now - (booking.end - booking.start) - timedelta(minutes=1), end=now - timedelta(minutes=1)
         )
         fire_boundary.run(booking.pk, "ended")
         return Reservation.objects.get(pk=booking.pk)

@@ -44,7 +44,7 @@ def test_a_booking_past_the_budget_is_refused_saying_what_is_left(api_for, membe
 @pytest.mark.django_db
 def test_a_site_that_requires_projects_refuses_bookings_without_one(api_for, outsider, site_admin, site_a, gpus):
     services.site_billing_save(actor=site_admin, site=site_a, project_required=True)
-    from tenancy.models import Membership, Role  # noqa: PLC0415 - test data only
+    from tenancy.models import Membership, Role
 
     Membership.objects.create(site=site_a, user=outsider, role=Role.MEMBER)
     refused = api_for(outsider).post("/api/reservations/", {"resource": gpus["gpu-0"].pk, "start": at(1, 9).isoformat(),
