@@ -107,7 +107,7 @@ def test_an_adjustment_corrects_the_statement(booked, finish, rate, project, mem
 def test_a_pi_sees_only_their_projects_and_members_their_own_charges(api_for, booked, finish, rate, project, pi,
                                                                      member, site_a, site_admin, gpus):  # fmt: skip
     other_pi = site_admin.__class__.objects.create(username="otto")
-    from tenancy.models import Membership, Role  # noqa: PLC0415 - test data only
+    from tenancy.models import Membership, Role
 
     Membership.objects.create(site=site_a, user=other_pi, role=Role.MEMBER)
     other = services.project_create(actor=site_admin, name="Other", code="NSF-9", pi=other_pi, sites=[site_a],
