@@ -10,8 +10,10 @@ class BillingConfig(AppConfig):
     def ready(self):
         from reservations import events, hooks
 
-        from . import budgets, charging
+        from . import budgets, charging, pages
 
+        hooks.offer_choice(budgets.PROJECT_CHOICE)  # the form and the API ask which project pays
         hooks.check_with(budgets.check_booking)  # a project is found, and its budget has the hours
         hooks.after_created(budgets.bookings_created)  # the booking is charged to that project
+        hooks.show_on_pages(booking=pages.booking_section)  # its project, changeable while upcoming
         events.react_to_bookings(charging.react)  # finished or late-cancelled: one charge row

@@ -12,6 +12,7 @@ from django.utils import timezone
 from common import times
 from common.events import publish, snapshot
 from common.exceptions import Conflict
+from reservations import hooks
 
 from .models import BookingProject, Budget, Project, ProjectMember, ProjectStatus, SiteBilling
 from .periods import Period, periods_of
@@ -48,12 +49,40 @@ def project_required(site_id: int) -> bool:
     return SiteBilling.objects.filter(site_id=site_id, project_required=True).exists()
 
 
-def _project_for(owner, resource, exclude) -> Project | None:
+def project_for(owner, resource, exclude=()) -> Project | None:
+    """The project a booking write charges: the one the booking has, else the one chosen on the
+    form or in the API (`project`), else the owner's default."""
     if exclude:
         held = BookingProject.objects.filter(reservation_id__in=exclude).select_related("project").first()
         if held is not None:
             return held.project
+    picked = hooks.chosen("project")
+    if picked is not None:
+        project = projects_of(owner, resource.site_id).filter(pk=picked).first()
+        if project is None:
+            raise ValidationError(
+                {"project": f"No active project of {owner.get_username()} with id {picked} may book here."}
+            )
+        return project
     return default_project(owner, resource.site_id)
+
+
+def project_options(user, resource) -> list[tuple[int, str]]:
+    return [(p.pk, f"{p.code} · {p.name}") for p in projects_of(user, resource.site_id)]
+
+
+def project_initial(user, resource) -> int | None:
+    project = default_project(user, resource.site_id)
+    return project.pk if project else None
+
+
+PROJECT_CHOICE = hooks.Choice(
+    name="project",
+    label="Charge to",
+    help="The project that pays for it: one you are a member of (empty: your default project).",
+    options=project_options,
+    initial=project_initial,
+)
 
 
 def lock_project(project: Project) -> None:
@@ -144,7 +173,7 @@ def check_project(project: Project, *, owner, resource, spans, exclude=()) -> No
 def check_booking(*, owner, resource, spans, exclude, changed) -> None:
     if changed is not None and not {"start", "end", "resource", "owner"} & changed:
         return
-    project = _project_for(owner, resource, exclude)
+    project = project_for(owner, resource, exclude)
     if project is None:
         if project_required(resource.site_id):
             raise ValidationError(
@@ -159,7 +188,7 @@ def bookings_created(bookings: list, *, actor) -> None:
     if not bookings:
         return
     first = bookings[0]
-    project = default_project(first.owner, first.resource.site_id)
+    project = project_for(first.owner, first.resource)
     if project is None:
         return
     BookingProject.objects.bulk_create([BookingProject(reservation=b, project=project) for b in bookings])

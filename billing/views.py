@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from common.web.forms import object_id, run_service
+from reservations.selectors import reservation_list
 from tenancy.access import administers_any_site, require_operator
 
-from . import selectors, services, statements
+from . import budgets, selectors, services, statements
 from .access import manages_members, sees_all_charges
 from .models import Project
 from .selectors import zone
@@ -96,6 +97,25 @@ def statement_pdf(request, pk: int, year: int, month: int):
     response = HttpResponse(statements.as_pdf(found), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="statement-{found.project.code}-{year}-{month:02d}.pdf"'
     return response
+
+
+@login_required
+def booking_project(request, pk: int):
+    """The booking page's project change (POST only)."""
+    booking = get_object_or_404(reservation_list(user=request.user), pk=pk)
+    if request.method == "POST":
+        project = (
+            budgets.projects_of(booking.owner, booking.resource.site_id)
+            .filter(pk=object_id(request.POST.get("project")) or 0)
+            .first()
+        )
+        if project is None:
+            messages.error(request, "Choose one of the owner's projects.")
+        elif run_service(
+            request, lambda: services.booking_project_set(actor=request.user, reservation=booking, project=project)
+        ):
+            messages.success(request, f"Charged to {project.code} now.")
+    return redirect("reservation-detail", pk=booking.pk)
 
 
 @login_required

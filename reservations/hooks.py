@@ -10,6 +10,8 @@ rolls the write back and a policy's reaction commits or fails with it.
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +52,46 @@ class Offer:
     note: str
     action: str
     url: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A choice the booking form and the API offer for an app above the core (the project a booking
+    is charged to). The surface hands the value over with `choosing`; the app reads it with `chosen`
+    in its check and after-created steps, inside the same write."""
+
+    name: str
+    label: str
+    help: str
+    options: Callable  # (user, resource) -> [(id, label)]; empty: not offered for this resource
+    initial: Callable  # (user, resource) -> id or None
+
+
+_choices: list[Choice] = []
+_chosen: ContextVar[dict | None] = ContextVar("booking_choices", default=None)
+
+
+def offer_choice(choice: Choice) -> None:
+    if all(c.name != choice.name for c in _choices):
+        _choices.append(choice)
+
+
+def choices() -> list[Choice]:
+    return list(_choices)
+
+
+@contextmanager
+def choosing(values: dict):
+    """What the person chose for the booking written inside this block."""
+    token = _chosen.set({k: v for k, v in values.items() if v not in (None, "")})
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def chosen(name: str):
+    return (_chosen.get() or {}).get(name)
 
 
 # Refusals of who may book a resource at all, whatever the time (bookings, series, leases and

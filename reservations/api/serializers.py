@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.selectors import user_list
 from common.api.serializers import ModelSerializer, ScopedRelationsMixin
-from reservations import selectors
+from reservations import hooks, selectors
 from reservations.models import Reservation
 from reservations.selectors import MAX_SEARCH_WINDOW
 from resources.selectors import visible_resources
@@ -117,6 +117,15 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
         ]
         read_only_fields = KEPT_BY_THE_SERVER
         validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is None:  # a new booking: what the apps above the core let it choose
+            for choice in hooks.choices():
+                self.fields[choice.name] = serializers.IntegerField(
+                    required=False, allow_null=True, write_only=True, min_value=1, max_value=2**63 - 1,
+                    help_text=f"{choice.help} Only when creating.",
+                )  # fmt: skip
 
     def validate(self, attrs):
         if "owner" in attrs and attrs["owner"] is None:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from common.api.conditional import ConditionalObjectMixin
 from common.api.idempotency import idempotent
 from common.api.row_lists import RowListMixin
-from reservations import selectors, services
+from reservations import hooks, selectors, services
 from reservations.filters import ReservationFilter
 from reservations.policies import approvals, checkin
 from resources.selectors import site_by_ref, visible_resources
@@ -68,7 +68,9 @@ class ReservationViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = services.reservation_create(actor=self.request.user, **data)
+        picked = {choice.name: data.pop(choice.name, None) for choice in hooks.choices()}
+        with hooks.choosing(picked):
+            serializer.instance = services.reservation_create(actor=self.request.user, **data)
 
     @extend_schema(parameters=[SCOPE])
     def update(self, request, *args, **kwargs):

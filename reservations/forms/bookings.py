@@ -72,7 +72,9 @@ class ReservationForm(forms.Form):
         "skip_conflicts",
     )
 
-    def __init__(self, *args, resources, schema=None, with_repeat=True, owners=None, offers=None, **kwargs):
+    def __init__(
+        self, *args, resources, schema=None, with_repeat=True, owners=None, offers=None, choices=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["resource"].queryset = resources
         # Grouped by site and type, so that a long list reads like the catalogue.
@@ -82,6 +84,11 @@ class ReservationForm(forms.Form):
             label = f"{r.name} ({offer.note.lower()})" if offer else r.name
             groups.setdefault(f"{r.site.name} · {r.resource_type.name}", []).append((r.pk, label))
         self.fields["resource"].choices = [("", "Choose a resource"), *groups.items()]
+        for choice, options, initial in choices or ():  # e.g. the project it is charged to
+            self.fields[choice.name] = forms.TypedChoiceField(
+                label=choice.label, help_text=choice.help, required=False, coerce=int, empty_value=None,
+                choices=[("", "Your default"), *options], initial=initial,
+            )  # fmt: skip
         self.schema = schema or []
         if owners is None:
             del self.fields["owner"]

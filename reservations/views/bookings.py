@@ -323,9 +323,12 @@ def reservation_new(request):
     schema = chosen.resource_type.parameter_schema if chosen else []
     owners = _owners_for(request.user, chosen)
     offers = hooks.offers(request.user, resources)
+    choices = _choices_for(request.user, chosen)
     preview = None
     if request.method == "POST":
-        form = ReservationForm(request.POST, resources=resources, schema=schema, owners=owners, offers=offers)
+        form = ReservationForm(
+            request.POST, resources=resources, schema=schema, owners=owners, offers=offers, choices=choices
+        )
         created = {}
 
         def create(data):
@@ -363,8 +366,10 @@ def reservation_new(request):
                 created["booking"] = services.reservation_create(**common)
 
         preview = []
+        picked = {choice.name: form.data.get(choice.name) for choice, _, _ in choices}
         try:
-            booked = run_form_service(form, create)
+            with hooks.choosing({name: object_id(value) for name, value in picked.items()}):
+                booked = run_form_service(form, create)
         except _Previewed:
             booked = False
         else:
@@ -392,6 +397,7 @@ def reservation_new(request):
             schema=schema,
             owners=owners,
             offers=offers,
+            choices=choices,
             initial={
                 "resource": chosen,
                 "start": _parse_wall_clock(request.GET.get("start"), chosen),
@@ -408,6 +414,7 @@ def reservation_new(request):
         "waitlist_offer": waitlist_offer if request.method == "POST" else None,
         "chosen": chosen,
         "offer": offers.get(chosen.pk) if chosen and not owners else None,
+        "choice_fields": [form[c.name] for c, _, _ in choices if c.name in form.fields],
         "booking": None,
         "zone_now": _zone_now(chosen.site) if chosen else "",
         "limits": _policies(request.user, chosen) if chosen else "",
@@ -417,6 +424,18 @@ def reservation_new(request):
     if request.headers.get("x-preview"):
         return render(request, "reservations/preview.html", context)
     return render(request, "reservations/form.html", context)
+
+
+def _choices_for(user, resource) -> list:
+    """The choices apps above the core offer for this resource (the project to charge), with options."""
+    if resource is None:
+        return []
+    found = []
+    for choice in hooks.choices():
+        options = choice.options(user, resource)
+        if options:
+            found.append((choice, options, choice.initial(user, resource)))
+    return found
 
 
 def _booked_series(created: list, skipped: list) -> str:

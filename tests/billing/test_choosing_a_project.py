@@ -1,0 +1,73 @@
+"""A booking is charged to a project its owner belongs to: chosen on the form or in the API, else the
+default one; changeable while upcoming; never one of someone else."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.test import Client
+
+from billing import services
+from billing.models import BookingProject
+from reservations.models import Reservation
+from tests.reservations.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def second(site_admin, site_a, pi, member):
+    made = services.project_create(actor=site_admin, name="Imaging", code="DFG-7", pi=pi, sites=[site_a],
+                                   starts_on=date.today() - timedelta(days=10))  # fmt: skip
+    services.member_add(actor=pi, project=made, user=member)
+    return made
+
+
+def test_the_form_offers_the_members_projects_and_charges_the_chosen_one(member, project, second, gpus):
+    services.default_project_set(actor=member, project=project)
+    client = Client()
+    client.force_login(member)
+    form = client.get(f"/reservations/new/?resource={gpus['gpu-0'].pk}").content.decode()
+    assert "Charge to" in form and "ERC-101 · Protein folding" in form and "DFG-7 · Imaging" in form
+    posted = client.post(
+        "/reservations/new/",
+        {
+            "resource": gpus["gpu-0"].pk,
+            "start": at(1, 9).strftime("%Y-%m-%dT%H:%M"),
+            "end": at(1, 10).strftime("%Y-%m-%dT%H:%M"),
+            "project": second.pk,
+        },
+    )
+    assert posted.status_code == 302, posted.content.decode()[:3000]
+    booking = Reservation.objects.get()
+    assert BookingProject.objects.get(reservation=booking).project == second
+    page = client.get(f"/reservations/{booking.pk}/").content.decode()
+    assert "DFG-7" in page and "Change project" in page
+    client.post(f"/reservations/{booking.pk}/project/", {"project": project.pk})
+    assert BookingProject.objects.get(reservation=booking).project == project
+
+
+def test_the_api_takes_a_project_and_refuses_a_foreign_one(api_for, member, outsider, project, second, gpus,
+                                                           site_admin, site_b):  # fmt: skip
+    made = api_for(member).post(
+        "/api/reservations/",
+        {"resource": gpus["gpu-0"].pk, "start": at(1, 9).isoformat(), "end": at(1, 10).isoformat(),
+         "project": second.pk},
+        format="json",
+    )  # fmt: skip
+    assert made.status_code == 201, made.content
+    assert BookingProject.objects.get(reservation_id=made.json()["id"]).project == second
+    elsewhere = services.project_create(actor=None, name="Boston", code="B-1", pi=outsider, sites=[site_b],
+                                        starts_on=date.today())  # fmt: skip
+    refused = api_for(member).post(
+        "/api/reservations/",
+        {"resource": gpus["gpu-1"].pk, "start": at(1, 9).isoformat(), "end": at(1, 10).isoformat(),
+         "project": elsewhere.pk},
+        format="json",
+    )  # fmt: skip
+    assert refused.status_code == 400 and "project" in refused.json()["errors"]
+    moved = api_for(member).put(f"/api/reservations/{made.json()['id']}/project/", {"project": project.pk},
+                                format="json")  # fmt: skip
+    assert moved.status_code == 200 and moved.json() == {"project": project.pk}
+    foreign = api_for(member).put(f"/api/reservations/{made.json()['id']}/project/", {"project": elsewhere.pk},
+                                  format="json")  # fmt: skip
+    assert foreign.status_code == 400
