@@ -116,8 +116,9 @@ def test_first_command_runs_the_whole_stack_and_keeps_data(tmp_path):
         assert calendar.status_code == 200 and 'id="calendar"' in calendar.text
         bookings = member.get(base + "api/reservations/?mine=true", timeout=10).json()
         # The demo's booking, weekly series, two-GPU lease, and the sweep running on dgx-01-gpu2 that
-        # its agent (seed_demo_machines) has measured.
-        assert bookings["count"] == 10
+        # its agent (seed_demo_machines) has measured, and yesterday's batch charged to ERC-101
+        # (seed_demo_billing).
+        assert bookings["count"] == 11
         for name in ("Berlin Lab", "dgx-01-gpu3", "Krios-1"):
             assert name in catalogue
         assert "Boston DC" not in catalogue  # the demo user is a member of Berlin only

@@ -43,6 +43,7 @@ def demo_today(settings, tmp_path):
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo_machines", stdout=io.StringIO())
     call_command("seed_demo_training", stdout=io.StringIO())
+    call_command("seed_demo_billing", stdout=io.StringIO())
     import json
 
     logins = json.loads((tmp_path / "demo-logins.json").read_text())

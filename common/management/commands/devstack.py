@@ -41,6 +41,7 @@ class Command(BaseCommand):
             call_command("seed_demo", stdout=out)
             call_command("seed_demo_machines", stdout=StringIO())
             call_command("seed_demo_training", stdout=StringIO())
+            call_command("seed_demo_billing", stdout=StringIO())
             logins = out.getvalue()
 
         env = {
