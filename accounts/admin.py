@@ -10,11 +10,15 @@ from audit.models import Severity
 from common.admin import ReadOnlyInline
 from common.events import publish, snapshot
 from tenancy.access import is_global_admin
-from tenancy.admin import RoleScopedAdmin
+from tenancy.admin import RoleScopedAdmin, offer_choices
 from tenancy.models import Membership
 
 from . import selectors, services
 from .models import ApiToken, Profile, SshKey
+
+# People an operator may pick in any admin form (a trainer, a project's PI or member): those of the
+# sites they administer, never another site's.
+offer_choices(get_user_model()._meta.label, lambda user: selectors.user_list(user=user))
 
 User = get_user_model()
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from resources.models import ResourceType
 from tenancy.access import administered_site_ids, scope_to_sites
 from tenancy.admin import RoleScopedAdmin
+from tenancy.models import Site
 
 from . import selectors, services
 from .models import Adjustment, Budget, Charge, Project, ProjectMember, Rate, SiteBilling
@@ -26,6 +27,11 @@ class ProjectAdmin(RoleScopedAdmin):
     list_display = ["code", "name", "pi", "price_group", "status", "starts_on", "ends_on"]
     list_filter = ["status", "price_group", ("sites", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name", "pi__username", "pi__last_name"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "sites":  # only sites this operator administers
+            kwargs["queryset"] = scope_to_sites(Site.objects.all(), administered_site_ids(request.user), "pk")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
         return ["name", "status", "price_group", "ends_on"] if obj else [
