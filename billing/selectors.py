@@ -77,13 +77,22 @@ def budget_states(project: Project) -> list[BudgetState]:
     return states
 
 
+CHARGE_LINE = ("id", "reservation_id", "resource_name", "owner__username", "start", "end", "hours", "rule",
+               "per_hour", "amount", "detail")  # fmt: skip
+ADJUSTMENT_LINE = ("id", "charge_id", "charge__resource_name", "charge__owner__username", "decided_at", "hours",
+                   "amount", "reason")  # fmt: skip
+
+
 @dataclass
 class Statement:
+    """A project's month: its lines as plain rows (a statement of 10,000 charges is read in one
+    query of values, not 10,000 model objects)."""
+
     project: Project
     year: int
     month: int
-    charges: list = field(default_factory=list)
-    adjustments: list = field(default_factory=list)
+    charges: list[dict] = field(default_factory=list)
+    adjustments: list[dict] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -91,15 +100,15 @@ class Statement:
 
     @property
     def charged(self) -> Decimal:
-        return sum((c.amount for c in self.charges), Decimal(0))
+        return sum((c["amount"] for c in self.charges), Decimal(0))
 
     @property
     def charged_hours(self) -> Decimal:
-        return sum((c.hours for c in self.charges), Decimal(0))
+        return sum((c["hours"] for c in self.charges), Decimal(0))
 
     @property
     def adjusted(self) -> Decimal:
-        return sum((a.amount for a in self.adjustments), Decimal(0))
+        return sum((a["amount"] for a in self.adjustments), Decimal(0))
 
     @property
     def total(self) -> Decimal:
@@ -110,17 +119,19 @@ def statement(*, user, project: Project, year: int, month: int) -> Statement:
     """Charges that started in the month, and corrections approved in it (a member who is not the
     PI sees their own lines only)."""
     bounds = month_bounds(year, month, zone())
-    charges = charge_list(user=user).filter(project=project, start__gte=bounds.start, start__lt=bounds.end)
-    if not sees_all_charges(user, project):
-        charges = charges.filter(owner=user)
+    charges = Charge.objects.filter(project=project, start__gte=bounds.start, start__lt=bounds.end)
     adjustments = Adjustment.objects.filter(
-        charge__in=charges.model.objects.filter(project=project),
+        charge__project=project,
         status=AdjustmentStatus.APPROVED,
         decided_at__gte=bounds.start,
         decided_at__lt=bounds.end,
-    ).select_related("charge")
+    )
     if not sees_all_charges(user, project):
-        adjustments = adjustments.filter(charge__owner=user)
+        charges, adjustments = charges.filter(owner=user), adjustments.filter(charge__owner=user)
     return Statement(
-        project, year, month, list(charges.order_by("start", "pk")), list(adjustments.order_by("decided_at", "pk"))
+        project,
+        year,
+        month,
+        list(charges.order_by("start", "pk").values(*CHARGE_LINE)),
+        list(adjustments.order_by("decided_at", "pk").values(*ADJUSTMENT_LINE)),
     )

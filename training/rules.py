@@ -10,27 +10,49 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from common import names, times
+from common.db import config_cache
 from common.exceptions import PermissionDenied
 from reservations import hooks
 from reservations.models import HOLDING, Reservation
+from resources.selectors import config_version_for
 from tenancy.access import can_admin_site
 
 from .models import Qualification, Requirement, Trainer
 
 
+def _site_training(site_id: int, version: int) -> tuple[list[Requirement], dict[int, set[int]]]:
+    """The site's requirements and {trainer's user id: type ids}, from memory while the site's
+    configuration version holds (triggers raise it when either changes)."""
+
+    def load():
+        requirements = list(
+            Requirement.objects.filter(resource_type__site_id=site_id)
+            .select_related("resource_type", "resource")
+            .order_by("pk")
+        )
+        trainers: dict[int, set[int]] = {}
+        for user_id, type_id in Trainer.objects.filter(resource_type__site_id=site_id).values_list(
+            "user_id", "resource_type_id"
+        ):
+            trainers.setdefault(user_id, set()).add(type_id)
+        return requirements, trainers
+
+    return config_cache.cached(("training", site_id), version, load)
+
+
 def requirements_for(resource) -> list[Requirement]:
     """The requirements a booking of `resource` must meet: its type's, and its own."""
-    return list(
-        Requirement.objects.filter(
-            Q(resource_type_id=resource.resource_type_id, resource__isnull=True) | Q(resource_id=resource.pk)
-        )
-        .select_related("resource_type", "resource")
-        .order_by("pk")
-    )
+    requirements, _ = _site_training(resource.site_id, config_version_for(resource))
+    return [
+        r
+        for r in requirements
+        if r.resource_id == resource.pk or (r.resource_id is None and r.resource_type_id == resource.resource_type_id)
+    ]
 
 
-def trains(user, resource_type_id: int) -> bool:
-    return Trainer.objects.filter(user=user, resource_type_id=resource_type_id).exists()
+def trains(user, resource) -> bool:
+    _, trainers = _site_training(resource.site_id, config_version_for(resource))
+    return resource.resource_type_id in trainers.get(user.pk, ())
 
 
 def exempt(user, resource) -> bool:
@@ -118,10 +140,7 @@ def _refusal(owner, requirement: Requirement, standing: Standing, resource) -> P
 def missing(owner, resource, days: list[date] | None = None) -> tuple[Requirement, Standing] | None:
     """The first requirement of `resource` that `owner` does not meet today or on one of `days`."""
     requirements = requirements_for(resource)
-    if not requirements or exempt(owner, resource):
-        return None
-    requirements = [r for r in requirements if not trains(owner, r.resource_type_id)]
-    if not requirements:
+    if not requirements or exempt(owner, resource) or trains(owner, resource):
         return None
     held = _standing_qualifications(owner, requirements, lock=True)
     for requirement in requirements:

@@ -131,19 +131,41 @@ class BookingProjectSerializer(serializers.Serializer):
             self.fields["project"].queryset = projects
 
 
+class ChargeLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reservation = serializers.IntegerField()
+    resource_name = serializers.CharField()
+    owner = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    hours = serializers.DecimalField(max_digits=9, decimal_places=2)
+    rule = serializers.CharField()
+    per_hour = serializers.DecimalField(max_digits=9, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    detail = serializers.CharField()
+
+
+class AdjustmentLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    charge = serializers.IntegerField()
+    decided_at = serializers.DateTimeField()
+    hours = serializers.DecimalField(max_digits=9, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    reason = serializers.CharField()
+
+
 class StatementSerializer(serializers.Serializer):
-    project = serializers.IntegerField(source="project.pk")
-    code = serializers.CharField(source="project.code")
-    month = serializers.SerializerMethodField()
-    charges = ChargeSerializer(many=True)
-    adjustments = AdjustmentSerializer(many=True)
+    """Documents the statement's shape; the view writes its lines directly (10,000 of them)."""
+
+    project = serializers.IntegerField()
+    code = serializers.CharField()
+    month = serializers.CharField(help_text="YYYY-MM")
+    charges = ChargeLineSerializer(many=True)
+    adjustments = AdjustmentLineSerializer(many=True)
     charged = serializers.DecimalField(max_digits=14, decimal_places=2)
     charged_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
     adjusted = serializers.DecimalField(max_digits=14, decimal_places=2)
     total = serializers.DecimalField(max_digits=14, decimal_places=2)
-
-    def get_month(self, obj) -> str:
-        return f"{obj.year}-{obj.month:02d}"
 
 
 class MonthQuerySerializer(serializers.Serializer):

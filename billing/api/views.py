@@ -85,7 +85,7 @@ class ProjectViewSet(ConditionalObjectMixin, mixins.CreateModelMixin, mixins.Upd
         as CSV and PDF at /projects/{id}/statements/{YYYY-MM}.csv and .pdf."""
         year, month = _month(request)
         found = selectors.statement(user=request.user, project=self.get_object(), year=year, month=month)
-        return Response(StatementSerializer(found, context=self.get_serializer_context()).data)
+        return Response(statement_body(found))
 
     @extend_schema(request=None, responses={200: MemberSerializer})
     @action(detail=True, methods=["post"], url_path="make-default")
@@ -93,6 +93,36 @@ class ProjectViewSet(ConditionalObjectMixin, mixins.CreateModelMixin, mixins.Upd
         """Your bookings are charged to this project unless you choose another."""
         member = services.default_project_set(actor=request.user, project=self.get_object())
         return Response(MemberSerializer(member).data)
+
+
+def statement_body(found) -> dict:
+    """StatementSerializer's shape, written directly: a serializer field per value of 10,000 lines
+    costs seconds."""
+
+    def moment(value):
+        return value.isoformat().replace("+00:00", "Z")
+
+    return {
+        "project": found.project.pk,
+        "code": found.project.code,
+        "month": f"{found.year}-{found.month:02d}",
+        "charges": [
+            {"id": c["id"], "reservation": c["reservation_id"], "resource_name": c["resource_name"],
+             "owner": c["owner__username"], "start": moment(c["start"]), "end": moment(c["end"]),
+             "hours": f"{c['hours']:.2f}", "rule": c["rule"], "per_hour": f"{c['per_hour']:.2f}",
+             "amount": f"{c['amount']:.2f}", "detail": c["detail"]}
+            for c in found.charges
+        ],
+        "adjustments": [
+            {"id": a["id"], "charge": a["charge_id"], "decided_at": moment(a["decided_at"]),
+             "hours": f"{a['hours']:.2f}", "amount": f"{a['amount']:.2f}", "reason": a["reason"]}
+            for a in found.adjustments
+        ],
+        "charged": f"{found.charged:.2f}",
+        "charged_hours": f"{found.charged_hours:.2f}",
+        "adjusted": f"{found.adjusted:.2f}",
+        "total": f"{found.total:.2f}",
+    }  # fmt: skip
 
 
 class MemberViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
