@@ -1,6 +1,8 @@
 """The billing pages: my projects with their budgets, a project's page, and its monthly statements
 as a page, CSV and PDF; the finance export for site administrators."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -76,11 +78,44 @@ def _statement(request, pk: int, year: int, month: int):
 @login_required
 def statement_page(request, pk: int, year: int, month: int):
     found = _statement(request, pk, year, month)
+    if request.method == "POST":  # a member asks to correct one of the month's charges
+        _ask_correction(request, found)
+        return redirect("statement", pk=pk, year=year, month=month)
+    pending = selectors.adjustment_list(user=request.user).filter(charge__project=found.project, status="requested")
     return render(
         request,
         "billing/statement.html",
-        {"statement": found, "lines": statements.lines(found), "project": found.project},
+        {
+            "statement": found,
+            "lines": statements.lines(found),
+            "project": found.project,
+            "pending": pending.order_by("requested_at")[:50],
+        },
     )
+
+
+def _ask_correction(request, found) -> None:
+    charge = get_object_or_404(
+        selectors.charge_list(user=request.user).filter(pk__in=[c["id"] for c in found.charges]),
+        pk=object_id(request.POST.get("charge")) or 0,
+    )
+    try:
+        hours = Decimal(request.POST.get("hours") or "0")
+        amount = Decimal(request.POST.get("amount") or "0")
+    except InvalidOperation:
+        messages.error(request, "Hours and amount are numbers, e.g. -1.5.")
+        return
+    if not (hours.is_finite() and amount.is_finite() and abs(hours) < 10**6 and abs(amount) < 10**9):
+        messages.error(request, "Hours and amount are numbers, e.g. -1.5.")
+        return
+    reason = request.POST.get("reason", "").strip()
+    if run_service(
+        request,
+        lambda: services.adjustment_request(
+            actor=request.user, charge=charge, hours=hours, amount=amount, reason=reason
+        ),
+    ):
+        messages.success(request, "Correction asked for; a site administrator decides it.")
 
 
 @login_required

@@ -87,6 +87,9 @@ class Qualification(models.Model):
     expires_on = models.DateField(null=True, blank=True, help_text="The last day it holds; empty: no date.")
     note = models.CharField(max_length=500, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True, help_text="When its holder was told it expires soon.")
+    lapse_warned_on = models.DateField(
+        null=True, blank=True, help_text="The lapse date its holder was last warned of (a booking moves it on)."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -336,12 +336,37 @@ def warn_expiring(*, today: date | None = None, limit: int = 500) -> int:
     return warned
 
 
-def _warn(qualification: Qualification, today: date) -> None:
+def warn_lapsing(*, today: date | None = None) -> int:
+    """Tells holders whose qualification lapses unused within EXPIRY_WARNING, once per lapse date
+    (a booking in between moves the date on, and a later one is warned again)."""
+    today = today or timezone.localdate()
+    warned = 0
+    standing = Qualification.objects.filter(revoked_at__isnull=True, requirement__lapse_months__isnull=False)
+    for qualification in standing.select_related("user", "requirement__resource_type", "requirement__resource"):
+        lapses_on = standing_of(qualification, qualification.requirement).lapses_on
+        if lapses_on is None or not today <= lapses_on <= today + EXPIRY_WARNING:
+            continue
+        if qualification.lapse_warned_on == lapses_on:
+            continue
+        with transaction.atomic():
+            locked = Qualification.objects.select_for_update(skip_locked=True).filter(pk=qualification.pk).first()
+            if locked is None or locked.lapse_warned_on == lapses_on:
+                continue
+            qualification.lapse_warned_on = lapses_on
+            qualification.save(update_fields=["lapse_warned_on"])
+            _warn(qualification, today, ends_on=lapses_on, why="lapses unused")
+            warned += 1
+    return warned
+
+
+def _warn(qualification: Qualification, today: date, *, ends_on: date | None = None, why: str = "expires") -> None:
     requirement = qualification.requirement
+    ends_on = ends_on or qualification.expires_on
     before = snapshot(qualification)
-    qualification.warned_at = timezone.now()
-    qualification.save(update_fields=["warned_at"])
-    days = (qualification.expires_on - today).days
+    if why == "expires":
+        qualification.warned_at = timezone.now()
+        qualification.save(update_fields=["warned_at"])
+    days = (ends_on - today).days
     publish(
         "qualification.expiring",
         actor=None,
@@ -352,16 +377,18 @@ def _warn(qualification: Qualification, today: date) -> None:
         event_data=_event(
             requirement,
             user=qualification.user.get_username(),
-            expires_on=qualification.expires_on.isoformat(),
+            expires_on=ends_on.isoformat(),
             days_left=days,
+            reason="lapse" if why != "expires" else "date",
         ),
         resource=requirement.resource,
     )
+    advice = "Book it before then to keep it." if why != "expires" else "Ask a trainer to renew it before then."
     notify(
         user=qualification.user,
         kind="qualification.expiring",
-        title=f"Your qualification for {requirement.subject} expires on {qualification.expires_on:%Y-%m-%d}",
-        body=f"In {days} day(s). Ask a trainer to renew it before then.",
+        title=f"Your qualification for {requirement.subject} {why} on {ends_on:%Y-%m-%d}",
+        body=f"In {days} day(s). {advice}",
         url="/training/",
     )
 

@@ -152,7 +152,10 @@ class ReservationViewSet(
         """Create a recurring booking (all occurrences or none, unless skip_conflicts)."""
         serializer = SeriesCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        result = services.series_create(actor=request.user, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        picked = {choice.name: data.pop(choice.name, None) for choice in hooks.choices()}
+        with hooks.choosing(picked):
+            result = services.series_create(actor=request.user, **data)
         context = self.get_serializer_context()
         body = {
             "series": result.series.pk,

@@ -133,3 +133,45 @@ def test_nothing_is_learnable_across_sites(api_for, outsider, booked, finish, ra
     client.force_login(outsider)
     assert client.get(f"/projects/{project.pk}/statements/2026-12.pdf").status_code == 404
     assert client.get(f"/projects/{project.pk}/").status_code == 404
+
+
+def test_measured_use_charges_the_greater_of_use_and_a_share_of_booked(booked, finish, rate, site_admin, gpus):
+    from machines.models import BookingUsage
+
+    services.rate_save(actor=site_admin, resource_type=gpus["type"], price_group="internal", charge_actual_use=True,
+                       booked_share_percent=25)  # fmt: skip
+    idle = booked(hours=4)
+    BookingUsage.objects.create(reservation=idle, sampled=timedelta(hours=4), active=timedelta(minutes=30))
+    busy = booked(hours=4, resource="gpu-1")
+    BookingUsage.objects.create(reservation=busy, sampled=timedelta(hours=4), active=timedelta(hours=3))
+    finish(idle)
+    finish(busy)
+    idle_charge, busy_charge = Charge.objects.get(reservation=idle), Charge.objects.get(reservation=busy)
+    assert (idle_charge.rule, idle_charge.hours) == (ChargeRule.ACTUAL, Decimal("1.00"))  # 25 % of 4 h booked
+    assert (busy_charge.rule, busy_charge.hours) == (ChargeRule.ACTUAL, Decimal("3.00"))
+    assert "used 0.50 h" in idle_charge.detail
+
+
+def test_eighty_percent_of_a_budget_sends_budget_low_once(booked, site_admin, project, gpus):
+    services.budget_save(actor=site_admin, project=project, resource_type=gpus["type"], period="project",
+                         hours=Decimal(10))  # fmt: skip
+    booked(hours=7)
+    assert not Event.objects.filter(type="project.budget_low").exists()
+    booked(hours=1, resource="gpu-1")
+    booked(hours=1, resource="gpu-2")
+    event = Event.objects.get(type="project.budget_low")
+    assert event.payload["data"]["used_hours"] == "8.00" and event.payload["data"]["budget_hours"] == "10.00"
+
+
+def test_a_member_asks_for_a_correction_on_the_statement_page(booked, finish, rate, project, member):
+    finish(booked(hours=2))
+    charge = Charge.objects.get()
+    client = Client()
+    client.force_login(member)
+    now = timezone.now().astimezone(zone())
+    url = f"/projects/{project.pk}/statements/{now.year}-{now.month:02d}/"
+    client.post(url, {"charge": charge.pk, "hours": "abc", "amount": "1", "reason": "x"})
+    assert not charge.adjustments.exists()
+    done = client.post(url, {"charge": charge.pk, "hours": "-1", "amount": "-10", "reason": "Crashed"}, follow=True)
+    assert "Correction asked for" in done.content.decode() and "Waiting for a decision" in done.content.decode()
+    assert charge.adjustments.get().amount == Decimal("-10")

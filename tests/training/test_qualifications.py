@@ -120,3 +120,22 @@ def test_who_may_grant(member, outsider, trainer, microscopes, site_admin, site_
     with pytest.raises(Exception, match="not a member of Berlin Lab"):
         services.qualification_grant(actor=site_admin, user=outsider, requirement=microscopes["requirement"])
     assert Event.objects.filter(type="qualification.granted").count() == 1
+
+
+def test_a_lapse_is_warned_fourteen_days_ahead_and_again_after_a_new_booking(member, microscopes, qualified):
+    requirement = microscopes["requirement"]
+    requirement.lapse_months = 1
+    requirement.save()
+    qualified()
+    assert services.warn_lapsing() == 0
+    with freeze_time(timezone.now() + timedelta(days=20)):
+        assert services.warn_lapsing() == 1 and services.warn_lapsing() == 0
+        bookings.reservation_create(
+            actor=member,
+            resource=microscopes["krios"],
+            start=timezone.now() + timedelta(minutes=5),
+            end=timezone.now() + timedelta(hours=1),
+        )
+    with freeze_time(timezone.now() + timedelta(days=45)):
+        assert services.warn_lapsing() == 1  # a new lapse date, warned again
+    assert Event.objects.filter(type="qualification.expiring", payload__data__reason="lapse").count() == 2
