@@ -10,9 +10,11 @@ from django.db import connection
 from django.utils import timezone
 
 from common import times
+from common.db import config_cache
 from common.events import publish, snapshot
 from common.exceptions import Conflict
 from reservations import hooks
+from resources.selectors import config_version_for
 
 from .models import BookingProject, Budget, Project, ProjectMember, ProjectStatus, SiteBilling
 from .periods import Period, periods_of
@@ -36,17 +38,28 @@ def projects_of(owner, site_id: int, *, on=None):
 
 
 def default_project(owner, site_id: int) -> Project | None:
-    """The person's default project if it may book here, else their only project that may."""
-    candidates = list(projects_of(owner, site_id))
-    default = ProjectMember.objects.filter(user=owner, is_default=True).values_list("project_id", flat=True).first()
-    for project in candidates:
-        if project.pk == default:
-            return project
-    return candidates[0] if len(candidates) == 1 else None
+    """The person's default project if it may book here, else their only project that may (one query)."""
+    on = timezone.localdate()
+    memberships = list(
+        ProjectMember.objects.filter(
+            user=owner, project__status=ProjectStatus.ACTIVE, project__sites=site_id, project__starts_on__lte=on
+        )
+        .exclude(project__ends_on__lt=on)
+        .select_related("project")
+        .order_by("-is_default", "project__code")[:2]
+    )
+    if memberships and (memberships[0].is_default or len(memberships) == 1):
+        return memberships[0].project
+    return None
 
 
-def project_required(site_id: int) -> bool:
-    return SiteBilling.objects.filter(site_id=site_id, project_required=True).exists()
+def project_required(resource) -> bool:
+    """From memory while the site's configuration version holds (a trigger raises it)."""
+    return config_cache.cached(
+        ("billing_required", resource.site_id),
+        config_version_for(resource),
+        lambda: SiteBilling.objects.filter(site_id=resource.site_id, project_required=True).exists(),
+    )
 
 
 def project_for(owner, resource, exclude=()) -> Project | None:
@@ -174,8 +187,9 @@ def check_booking(*, owner, resource, spans, exclude, changed) -> None:
     if changed is not None and not {"start", "end", "resource", "owner"} & changed:
         return
     project = project_for(owner, resource, exclude)
+    resource.__dict__["_charged_to"] = (owner.pk, project)  # what bookings_created writes, read once
     if project is None:
-        if project_required(resource.site_id):
+        if project_required(resource):
             raise ValidationError(
                 {"project": f"Bookings at {resource.site.name} are charged to a project, and you have no default one."}
             )
@@ -188,7 +202,8 @@ def bookings_created(bookings: list, *, actor) -> None:
     if not bookings:
         return
     first = bookings[0]
-    project = project_for(first.owner, first.resource)
+    checked = first.resource.__dict__.pop("_charged_to", None)
+    project = checked[1] if checked and checked[0] == first.owner_id else project_for(first.owner, first.resource)
     if project is None:
         return
     BookingProject.objects.bulk_create([BookingProject(reservation=b, project=project) for b in bookings])

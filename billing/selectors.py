@@ -39,6 +39,8 @@ def rate_list(*, user) -> QuerySet[Rate]:
 def charge_list(*, user) -> QuerySet[Charge]:
     """All charges of the projects one leads or whose sites one administers; one's own elsewhere."""
     found = Charge.objects.select_related("project", "owner", "resource_type", "site")
+    if not getattr(user, "is_authenticated", False):
+        return found.none()
     sites = administered_site_ids(user)
     if sites is None:
         return found

@@ -94,8 +94,8 @@ def chosen(name: str):
     return (_chosen.get() or {}).get(name)
 
 
-# Refusals of who may book a resource at all, whatever the time (bookings, series, leases and
-# waitlists alike): admit(*, owner, resource) raises.
+# Refusals of who may book a resource at all, for what books nothing yet (joining a waitlist; a
+# booking write says the same in its checks): admit(*, owner, resource) raises.
 _admissions: list[Callable] = []
 # Offers instead of Book: offers(user, resources) -> {resource id: Offer}.
 _offers: list[Callable] = []

@@ -13,8 +13,6 @@ from resources.models import Resource
 from resources.parameters import clean_parameters
 from tenancy.access import can_admin_site, is_site_member, owns_or_administers, require_site_member
 
-from . import hooks
-
 
 def human(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
@@ -38,7 +36,6 @@ def require_can_book(*, actor, resource: Resource, owner) -> None:
         raise PermissionDenied("Only a site administrator may book for someone else.")
     if not is_site_member(owner, site_id):
         raise ValidationError({"owner": f"{owner.get_username()} is not a member of {resource.site.name}."})
-    hooks.admit(owner=owner, resource=resource)  # e.g. the training the resource needs
 
 
 def may_change(user, reservation) -> bool:

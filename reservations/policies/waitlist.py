@@ -16,7 +16,7 @@ from common.events import publish, snapshot
 from common.exceptions import Conflict, PermissionDenied
 from common.services import validated_save
 from notifications.services import notify
-from reservations import rules
+from reservations import hooks, rules
 from reservations.selectors import overlapping, tree_ids
 from reservations.services import reservation_create
 from resources.models import Resource
@@ -43,6 +43,7 @@ def join(
         raise ValidationError({"end": "The end must be after the start."})
     if end <= timezone.now():
         raise ValidationError({"end": "This time is over."})
+    hooks.admit(owner=actor, resource=resource)  # e.g. the training it needs: a booking's own check says it later
     parameters = rules.check(actor=actor, resource=resource, start=start, end=end, parameters=parameters)
     taken = overlapping(tree_ids(resource.pk), start, end + resource.cleanup_time).exists()
     if not taken:
