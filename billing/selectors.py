@@ -102,15 +102,15 @@ class Statement:
 
     @property
     def charged(self) -> Decimal:
-        return sum((c["amount"] for c in self.charges), Decimal(0))
+        return sum((c["amount"] for c in self.charges), Decimal("0.00"))
 
     @property
     def charged_hours(self) -> Decimal:
-        return sum((c["hours"] for c in self.charges), Decimal(0))
+        return sum((c["hours"] for c in self.charges), Decimal("0.00"))
 
     @property
     def adjusted(self) -> Decimal:
-        return sum((a["amount"] for a in self.adjustments), Decimal(0))
+        return sum((a["amount"] for a in self.adjustments), Decimal("0.00"))
 
     @property
     def total(self) -> Decimal:

@@ -23,7 +23,7 @@ def lines(statement: Statement) -> list[list[str]]:
     where = zone()
     rows = [
         [
-            c["start"].astimezone(where).strftime("%Y-%m-%d %H:%M"), "charge", c["resource_name"],
+            c["start"].astimezone(where).strftime("%Y-%m-%d %H:%M %Z"), "charge", c["resource_name"],
             c["owner__username"], f"{c['hours']}", RULES.get(c["rule"], c["rule"]), f"{c['per_hour']}",
             f"{c['amount']}", c["detail"],
         ]
@@ -31,7 +31,7 @@ def lines(statement: Statement) -> list[list[str]]:
     ]  # fmt: skip
     rows += [
         [
-            a["decided_at"].astimezone(where).strftime("%Y-%m-%d %H:%M"), "adjustment", a["charge__resource_name"],
+            a["decided_at"].astimezone(where).strftime("%Y-%m-%d %H:%M %Z"), "adjustment", a["charge__resource_name"],
             a["charge__owner__username"], f"{a['hours']}", f"correction of charge {a['charge_id']}", "",
             f"{a['amount']}", a["reason"],
         ]

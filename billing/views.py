@@ -4,6 +4,7 @@ as a page, CSV and PDF; the finance export for site administrators."""
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,6 +41,10 @@ def _months(project: Project) -> list[str]:
     return months
 
 
+def _people_of(project: Project):
+    return get_user_model().objects.filter(is_active=True, memberships__site__in=project.sites.all()).distinct()
+
+
 @login_required
 def project_detail(request, pk: int):
     project = get_object_or_404(selectors.project_list(user=request.user), pk=pk)
@@ -48,6 +53,13 @@ def project_detail(request, pk: int):
         if action == "default":
             if run_service(request, lambda: services.default_project_set(actor=request.user, project=project)):
                 messages.success(request, f"Your bookings now go to {project.code} unless you choose another.")
+        elif action == "add":
+            username = request.POST.get("username", "").strip()
+            person = _people_of(project).filter(username=username).first()
+            if person is None:
+                messages.error(request, f"No member of the project's sites is called {username!r}.")
+            elif run_service(request, lambda: services.member_add(actor=request.user, project=project, user=person)):
+                messages.success(request, f"{username} is a member of {project.code} now.")
         elif action == "remove":
             member = get_object_or_404(project.members.all(), pk=object_id(request.POST.get("member")) or 0)
             if run_service(request, lambda: services.member_remove(actor=request.user, member=member)):

@@ -71,3 +71,23 @@ def test_the_api_takes_a_project_and_refuses_a_foreign_one(api_for, member, outs
     foreign = api_for(member).put(f"/api/reservations/{made.json()['id']}/project/", {"project": elsewhere.pk},
                                   format="json")  # fmt: skip
     assert foreign.status_code == 400
+
+
+def test_the_pi_adds_and_removes_members_on_the_project_page(pi, member, project, site_a):
+    from tenancy.models import Membership, Role
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(username="newbie")
+    Membership.objects.create(site=site_a, user=newcomer, role=Role.MEMBER)
+    client = Client()
+    client.force_login(pi)
+    client.post(f"/projects/{project.pk}/", {"action": "add", "username": "newbie"})
+    assert project.members.filter(user=newcomer).exists()
+    client.post(f"/projects/{project.pk}/", {"action": "add", "username": "nobody-here"})
+    member_row = project.members.get(user=newcomer)
+    client.post(f"/projects/{project.pk}/", {"action": "remove", "member": member_row.pk})
+    assert not project.members.filter(user=newcomer).exists()
+    other = Client()
+    other.force_login(member)  # a member who is not the PI may not
+    other.post(f"/projects/{project.pk}/", {"action": "add", "username": "newbie"})
+    assert not project.members.filter(user=newcomer).exists()
