@@ -28,23 +28,26 @@ def _hours(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def projects_of(owner, site_id: int, *, on=None):
-    """Active projects the owner belongs to that may book at the site (on day `on`)."""
+def projects_of(owner, site_id: int | None, *, on=None):
+    """Active projects the owner belongs to that may book at the site (any site: None), on day `on`."""
     on = on or timezone.localdate()
-    projects = Project.objects.filter(
-        status=ProjectStatus.ACTIVE, members__user=owner, sites=site_id, starts_on__lte=on
-    ).exclude(ends_on__lt=on)
-    return projects.distinct().order_by("code")
+    projects = Project.objects.filter(status=ProjectStatus.ACTIVE, members__user=owner, starts_on__lte=on)
+    if site_id is not None:
+        projects = projects.filter(sites=site_id)
+    return projects.exclude(ends_on__lt=on).distinct().order_by("code")
 
 
-def default_project(owner, site_id: int) -> Project | None:
-    """The person's default project if it may book here, else their only project that may (one query)."""
+def default_project(owner, site_id: int | None) -> Project | None:
+    """The person's default project if it may book here (anywhere: None), else their only project
+    that may (one query)."""
     on = timezone.localdate()
+    memberships = ProjectMember.objects.filter(
+        user=owner, project__status=ProjectStatus.ACTIVE, project__starts_on__lte=on
+    )
+    if site_id is not None:
+        memberships = memberships.filter(project__sites=site_id)
     memberships = list(
-        ProjectMember.objects.filter(
-            user=owner, project__status=ProjectStatus.ACTIVE, project__sites=site_id, project__starts_on__lte=on
-        )
-        .exclude(project__ends_on__lt=on)
+        memberships.exclude(project__ends_on__lt=on)
         .select_related("project")
         .order_by("-is_default", "project__code")[:2]
     )
@@ -80,12 +83,12 @@ def project_for(owner, resource, exclude=()) -> Project | None:
     return default_project(owner, resource.site_id)
 
 
-def project_options(user, resource) -> list[tuple[int, str]]:
-    return [(p.pk, f"{p.code} · {p.name}") for p in projects_of(user, resource.site_id)]
+def project_options(user, site) -> list[tuple[int, str]]:
+    return [(p.pk, f"{p.code} · {p.name}") for p in projects_of(user, site.pk if site else None)]
 
 
-def project_initial(user, resource) -> int | None:
-    project = default_project(user, resource.site_id)
+def project_initial(user, site) -> int | None:
+    project = default_project(user, site.pk if site else None)
     return project.pk if project else None
 
 

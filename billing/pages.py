@@ -15,7 +15,7 @@ def booking_section(request, booking) -> str:
     held = BookingProject.objects.filter(reservation_id=booking.pk).select_related("project").first()
     charge = Charge.objects.filter(reservation_id=booking.pk).first()
     changeable = may_change(request.user, booking) and booking.status in HOLDING and booking.start > timezone.now()
-    options = budgets.project_options(booking.owner, booking.resource) if changeable else []
+    options = budgets.project_options(booking.owner, booking.resource.site) if changeable else []
     if held is None and not options and charge is None:
         return ""
     return render_to_string(

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 
 from .models import BudgetPeriod
 
@@ -50,3 +51,14 @@ def periods_of(spans, period: str, zone) -> list[Period]:
 
 def month_bounds(year: int, month: int, zone) -> Period:
     return period_of(datetime(year, month, 15, tzinfo=zone), BudgetPeriod.MONTH, zone)
+
+
+def month_span(first: str, last: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Two months written YYYY-MM, the first not after the last, between 2000 and 2200."""
+    if first > last:
+        raise ValidationError({"last": "The last month comes after the first."})
+    if first < "2000" or last > "2200-12":
+        raise ValidationError({"first": "Months from 2000-01 to 2200-12."})
+    year, month = first.split("-")
+    to_year, to_month = last.split("-")
+    return (int(year), int(month)), (int(to_year), int(to_month))

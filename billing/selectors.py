@@ -5,7 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from tenancy.access import administered_site_ids, visible_site_ids
@@ -13,7 +13,7 @@ from tenancy.access import administered_site_ids, visible_site_ids
 from . import budgets
 from .access import scope_projects, sees_all_charges
 from .models import Adjustment, AdjustmentStatus, Budget, Charge, Project, ProjectMember, Rate
-from .periods import month_bounds, period_of
+from .periods import month_bounds, month_span, period_of
 
 
 def project_list(*, user) -> QuerySet[Project]:
@@ -136,4 +136,82 @@ def statement(*, user, project: Project, year: int, month: int) -> Statement:
         month,
         list(charges.order_by("start", "pk").values(*CHARGE_LINE)),
         list(adjustments.order_by("decided_at", "pk").values(*ADJUSTMENT_LINE)),
+    )
+
+
+@dataclass
+class Usage:
+    """Hours and money per project and resource type over a span of months, and per PI: what funder
+    reports ask for. Built from the charges and approved corrections the person may see."""
+
+    first: str  # YYYY-MM
+    last: str
+    rows: list[dict] = field(default_factory=list)  # per project and type
+    adjustments: dict[int, dict] = field(default_factory=dict)  # per project: hours_sum, amount_sum
+
+    def by_project(self) -> list[dict]:
+        found: dict[int, dict] = {}
+
+        def of(row) -> dict:
+            return found.setdefault(
+                row["project_id"],
+                {key: row[key] for key in ("project_id", "code", "name", "pi", "group")}
+                | {"bookings": 0, "hours": Decimal("0.00"), "charged": Decimal("0.00"), "adjusted": Decimal("0.00")},
+            )
+
+        for row in self.rows:
+            project = of(row)
+            project["bookings"] += row["bookings"]
+            project["hours"] += row["hours_sum"]
+            project["charged"] += row["amount_sum"]
+        for corrected in self.adjustments.values():
+            project = of(corrected)
+            project["hours"] += corrected["hours_sum"]
+            project["adjusted"] += corrected["amount_sum"]
+        for project in found.values():
+            project["total"] = project["charged"] + project["adjusted"]
+        return sorted(found.values(), key=lambda p: p["code"])
+
+    def by_pi(self) -> list[dict]:
+        found: dict[str, dict] = {}
+        for project in self.by_project():
+            pi = found.setdefault(
+                project["pi"], {"pi": project["pi"], "projects": 0, "bookings": 0, "hours": 0, "total": 0}
+            )
+            pi["projects"] += 1
+            for key in ("bookings", "hours", "total"):
+                pi[key] += project[key]
+        return sorted(found.values(), key=lambda p: p["pi"])
+
+
+def usage(*, user, first: str, last: str, site_id=None, resource_type_id=None, project_id=None) -> Usage:
+    """Charges that started from the first month to the last (YYYY-MM, inclusive), corrections
+    decided in them; grouped in the database (a year of a large facility is one query per kind)."""
+    since, until = month_span(first, last)
+    start, end = month_bounds(*since, zone()).start, month_bounds(*until, zone()).end
+    charges = charge_list(user=user).filter(start__gte=start, start__lt=end)
+    adjustments = adjustment_list(user=user).filter(
+        status=AdjustmentStatus.APPROVED, decided_at__gte=start, decided_at__lt=end
+    )
+    for name, value in (("site_id", site_id), ("resource_type_id", resource_type_id), ("project_id", project_id)):
+        if value is not None:
+            charges = charges.filter(**{name: value})
+            adjustments = adjustments.filter(**{f"charge__{name}": value})
+    rows = (
+        charges.values(
+            "project_id", code=F("project__code"), name=F("project__name"), pi=F("project__pi__username"),
+            group=F("project__price_group"), resource_type_name=F("resource_type__name"),
+        )
+        .annotate(bookings=Count("pk"), hours_sum=Sum("hours"), amount_sum=Sum("amount"))
+        .order_by("code", "resource_type_name")
+    )  # fmt: skip
+    corrected = adjustments.values(
+        project_id=F("charge__project_id"), code=F("charge__project__code"), name=F("charge__project__name"),
+        pi=F("charge__project__pi__username"), group=F("charge__project__price_group"),
+    ).annotate(hours_sum=Sum("hours"), amount_sum=Sum("amount"))  # fmt: skip
+    return Usage(
+        first,
+        last,
+        list(rows),
+        {row["project_id"]: row for row in corrected.order_by()},
     )

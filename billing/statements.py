@@ -10,7 +10,7 @@ from fpdf import FPDF
 from common import names, times
 
 from .models import ChargeRule
-from .selectors import Statement, zone
+from .selectors import Statement, Usage, zone
 
 HEADER = ["date", "kind", "resource", "person", "hours", "rule", "rate", "amount", "detail"]
 
@@ -112,4 +112,23 @@ def finance_rows(statements: list[Statement]) -> str:
             s.project.code, s.project.name, s.project.pi.get_username(), s.project.price_group,
             f"{s.year}-{s.month:02d}", f"{s.charged_hours}", f"{s.charged}", f"{s.adjusted}", f"{s.total}",
         ])  # fmt: skip
+    return out.getvalue()
+
+
+def usage_rows(usage: Usage) -> str:
+    """The usage report as CSV: a row per project and type, then each project's corrections and total."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["from", "to", "project", "name", "pi", "price_group", "type", "bookings", "hours", "amount"])
+    span = [usage.first, usage.last]
+    for r in usage.rows:
+        writer.writerow([*span, r["code"], r["name"], r["pi"], r["group"], r["resource_type_name"], r["bookings"],
+                         f"{r['hours_sum']}", f"{r['amount_sum']}"])  # fmt: skip
+    for p in usage.by_project():
+        if p["adjusted"]:
+            writer.writerow(
+                [*span, p["code"], p["name"], p["pi"], p["group"], "corrections", "", "", f"{p['adjusted']}"]
+            )
+        writer.writerow([*span, p["code"], p["name"], p["pi"], p["group"], "total", p["bookings"], f"{p['hours']}",
+                         f"{p['total']}"])  # fmt: skip
     return out.getvalue()

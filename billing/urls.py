@@ -1,13 +1,15 @@
 from django.urls import path
 
-from . import views
+from .views import corrections, projects, usage
 
 urlpatterns = [
-    path("projects/", views.project_list, name="projects"),
-    path("projects/<int:pk>/", views.project_detail, name="project-detail"),
-    path("projects/<int:pk>/statements/<int:year>-<int:month>/", views.statement_page, name="statement"),
-    path("projects/<int:pk>/statements/<int:year>-<int:month>.csv", views.statement_csv, name="statement-csv"),
-    path("projects/<int:pk>/statements/<int:year>-<int:month>.pdf", views.statement_pdf, name="statement-pdf"),
-    path("reservations/<int:pk>/project/", views.booking_project, name="booking-project"),
-    path("billing/finance/<int:year>-<int:month>.csv", views.finance_export, name="finance-export"),
+    path("projects/", projects.project_list, name="projects"),
+    path("projects/<int:pk>/", projects.project_detail, name="project-detail"),
+    path("projects/<int:pk>/statements/<int:year>-<int:month>/", projects.statement_page, name="statement"),
+    path("projects/<int:pk>/statements/<int:year>-<int:month>.csv", projects.statement_csv, name="statement-csv"),
+    path("projects/<int:pk>/statements/<int:year>-<int:month>.pdf", projects.statement_pdf, name="statement-pdf"),
+    path("reservations/<int:pk>/project/", projects.booking_project, name="booking-project"),
+    path("billing/corrections/", corrections.correction_queue, name="corrections"),
+    path("billing/usage/", usage.usage_report, name="billing-usage"),
+    path("billing/finance/<int:year>-<int:month>.csv", projects.finance_export, name="finance-export"),
 ]

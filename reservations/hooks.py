@@ -63,8 +63,8 @@ class Choice:
     name: str
     label: str
     help: str
-    options: Callable  # (user, resource) -> [(id, label)]; empty: not offered for this resource
-    initial: Callable  # (user, resource) -> id or None
+    options: Callable  # (user, site) -> [(id, label)]; empty: not offered there. site None: any of theirs
+    initial: Callable  # (user, site) -> id or None
 
 
 _choices: list[Choice] = []
@@ -78,6 +78,22 @@ def offer_choice(choice: Choice) -> None:
 
 def choices() -> list[Choice]:
     return list(_choices)
+
+
+def choices_offered(user, site) -> list[tuple[Choice, list, object]]:
+    """The choices a form offers this person at the site (any of theirs: None), with their options
+    and initial value; a choice without options is not offered."""
+    found = []
+    for choice in _choices:
+        options = choice.options(user, site)
+        if options:
+            found.append((choice, options, choice.initial(user, site)))
+    return found
+
+
+def picked(data: dict) -> dict:
+    """Takes the choices out of a surface's cleaned data (they are not the booking's fields)."""
+    return {choice.name: data.pop(choice.name, None) for choice in _choices}
 
 
 @contextmanager

@@ -170,3 +170,49 @@ class StatementSerializer(serializers.Serializer):
 
 class MonthQuerySerializer(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    first = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="The first month, YYYY-MM.")
+    last = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="The last month (inclusive), YYYY-MM.")
+    site = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    resource_type = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    project = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class UsageTypeRowSerializer(serializers.Serializer):
+    project = serializers.IntegerField(source="project_id")
+    code = serializers.CharField()
+    resource_type = serializers.CharField(source="resource_type_name")
+    bookings = serializers.IntegerField()
+    hours = serializers.DecimalField(max_digits=14, decimal_places=2, source="hours_sum")
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, source="amount_sum")
+
+
+class UsageProjectSerializer(serializers.Serializer):
+    project = serializers.IntegerField(source="project_id")
+    code = serializers.CharField()
+    name = serializers.CharField()
+    pi = serializers.CharField(help_text="The PI's user name.")
+    price_group = serializers.CharField(source="group")
+    bookings = serializers.IntegerField()
+    hours = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Charged hours with corrections.")
+    charged = serializers.DecimalField(max_digits=16, decimal_places=2)
+    adjusted = serializers.DecimalField(max_digits=16, decimal_places=2)
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class UsagePiSerializer(serializers.Serializer):
+    pi = serializers.CharField()
+    projects = serializers.IntegerField()
+    bookings = serializers.IntegerField()
+    hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class UsageSerializer(serializers.Serializer):
+    first = serializers.CharField()
+    last = serializers.CharField()
+    by_type = UsageTypeRowSerializer(many=True, source="rows")
+    by_project = UsageProjectSerializer(many=True)
+    by_pi = UsagePiSerializer(many=True)

@@ -25,6 +25,8 @@ from .serializers import (
     ProjectSerializer,
     RateSerializer,
     StatementSerializer,
+    UsageQuerySerializer,
+    UsageSerializer,
 )
 
 
@@ -86,6 +88,27 @@ class ProjectViewSet(ConditionalObjectMixin, mixins.CreateModelMixin, mixins.Upd
         year, month = _month(request)
         found = selectors.statement(user=request.user, project=self.get_object(), year=year, month=month)
         return Response(statement_body(found))
+
+    @extend_schema(parameters=[UsageQuerySerializer], responses={200: UsageSerializer})
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def usage(self, request):
+        """Hours and money per project, type and PI from the `first` to the `last` month, for funder
+        reports: the charges you may see that started then and corrections decided then. Also as
+        CSV at /billing/usage/?format=csv."""
+        query = UsageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        found = selectors.usage(
+            user=request.user,
+            first=q["first"],
+            last=q["last"],
+            site_id=q.get("site"),
+            resource_type_id=q.get("resource_type"),
+            project_id=q.get("project"),
+        )
+        body = {"first": found.first, "last": found.last, "rows": found.rows, "by_project": found.by_project(),
+                "by_pi": found.by_pi()}  # fmt: skip
+        return Response(UsageSerializer(body).data)
 
     @extend_schema(request=None, responses={200: MemberSerializer})
     @action(detail=True, methods=["post"], url_path="make-default")

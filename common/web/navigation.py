@@ -29,11 +29,12 @@ MAIN = (
     ),
     Entry("Find and book", "lease-new"),
     Entry("Training", "training", frozenset({"training-queue", "qualification-revoke"})),
-    Entry("Projects", "projects", frozenset({"project-detail", "statement"})),
+    Entry("Projects", "projects", frozenset({"project-detail", "statement", "billing-usage"})),
     Entry("Registry", "registry", frozenset({"allocation-history", "allocation-edit", "allocation-release"})),
 )
 OPERATIONS = (
     Entry("Approvals", "approvals"),
+    Entry("Corrections", "corrections"),
     Entry("Dashboard", "dashboard"),
     Entry("Explorer", "explorer"),
     Entry("Utilization", "utilization"),

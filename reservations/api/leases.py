@@ -12,6 +12,7 @@ from common.api.conditional import ConditionalObjectMixin
 from common.api.fields import VisibleRelatedField
 from common.api.idempotency import idempotent
 from common.api.serializers import ModelSerializer
+from reservations import hooks
 from reservations.leases import search as lease_search
 from reservations.leases import selectors as lease_selectors
 from reservations.leases import services as leases
@@ -21,7 +22,7 @@ from resources.models import ResourceType
 from resources.selectors import visible_resource_types, visible_sites
 from tenancy.models import Site
 
-from .serializers import AwareDateTimeField
+from .serializers import AwareDateTimeField, add_choice_fields
 
 WHERE_HELP = "Attribute filter, e.g. `gpu_memory_gb >= 80, gpu_model = A100, interconnect in (nvlink, infiniband)`."
 
@@ -80,6 +81,10 @@ class LeaseCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     description = serializers.CharField(required=False, allow_blank=True, default="")
     parameters = serializers.JSONField(required=False, default=dict)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_choice_fields(self, "Every booking of the lease is charged to it.")
 
 
 class LeaseUpdateSerializer(serializers.Serializer):
@@ -167,7 +172,9 @@ class LeaseViewSet(
         together. 409 `not_enough_free` says how many were free."""
         body = LeaseCreateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        lease = leases.lease_create(actor=request.user, **body.validated_data)
+        data = dict(body.validated_data)
+        with hooks.choosing(hooks.picked(data)):
+            lease = leases.lease_create(actor=request.user, **data)
         return self._read(lease, status.HTTP_201_CREATED)
 
     @extend_schema(request=LeaseUpdateSerializer, responses={200: LeaseSerializer})

@@ -57,6 +57,15 @@ def bookable_for(*, user):
     return user_list(user=user).filter(is_active=True)
 
 
+def add_choice_fields(serializer, note: str = "") -> None:
+    """The choices the apps above the core offer a new booking (the project that pays), by id."""
+    for choice in hooks.choices():
+        serializer.fields[choice.name] = serializers.IntegerField(
+            required=False, allow_null=True, write_only=True, min_value=1, max_value=2**63 - 1,
+            help_text=f"{choice.help} {note}".strip(),
+        )  # fmt: skip
+
+
 def _bookable_choice(*, user):
     """The resource a booking names, read with what booking it needs (its type's rules, its site's
     zone, its parent for the event): one query instead of four."""
@@ -121,11 +130,7 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance is None:  # a new booking: what the apps above the core let it choose
-            for choice in hooks.choices():
-                self.fields[choice.name] = serializers.IntegerField(
-                    required=False, allow_null=True, write_only=True, min_value=1, max_value=2**63 - 1,
-                    help_text=f"{choice.help} Only when creating.",
-                )  # fmt: skip
+            add_choice_fields(self, "Only when creating.")
 
     def validate(self, attrs):
         if "owner" in attrs and attrs["owner"] is None:

@@ -68,8 +68,7 @@ class ReservationViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        picked = {choice.name: data.pop(choice.name, None) for choice in hooks.choices()}
-        with hooks.choosing(picked):
+        with hooks.choosing(hooks.picked(data)):
             serializer.instance = services.reservation_create(actor=self.request.user, **data)
 
     @extend_schema(parameters=[SCOPE])
@@ -153,8 +152,7 @@ class ReservationViewSet(
         serializer = SeriesCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        picked = {choice.name: data.pop(choice.name, None) for choice in hooks.choices()}
-        with hooks.choosing(picked):
+        with hooks.choosing(hooks.picked(data)):
             result = services.series_create(actor=request.user, **data)
         context = self.get_serializer_context()
         body = {

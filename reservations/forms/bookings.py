@@ -32,6 +32,15 @@ WEEKDAYS = [("MO", "Mon"), ("TU", "Tue"), ("WE", "Wed"), ("TH", "Thu"), ("FR", "
 ENDS = [("count", "after a number of times"), ("until", "on a date")]
 
 
+def add_choice_fields(form, choices) -> None:
+    """The choices apps above the core offer (e.g. the project a booking is charged to)."""
+    for choice, options, initial in choices:
+        form.fields[choice.name] = forms.TypedChoiceField(
+            label=choice.label, help_text=choice.help, required=False, coerce=int, empty_value=None,
+            choices=[("", "Your default"), *options], initial=initial,
+        )  # fmt: skip
+
+
 class ReservationForm(forms.Form):
     """The booking form that works without JavaScript; times are on the clock of the resource's site."""
 
@@ -84,11 +93,7 @@ class ReservationForm(forms.Form):
             label = f"{r.name} ({offer.note.lower()})" if offer else r.name
             groups.setdefault(f"{r.site.name} · {r.resource_type.name}", []).append((r.pk, label))
         self.fields["resource"].choices = [("", "Choose a resource"), *groups.items()]
-        for choice, options, initial in choices or ():  # e.g. the project it is charged to
-            self.fields[choice.name] = forms.TypedChoiceField(
-                label=choice.label, help_text=choice.help, required=False, coerce=int, empty_value=None,
-                choices=[("", "Your default"), *options], initial=initial,
-            )  # fmt: skip
+        add_choice_fields(self, choices or ())
         self.schema = schema or []
         if owners is None:
             del self.fields["owner"]

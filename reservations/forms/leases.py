@@ -8,7 +8,7 @@ from common import times
 from common.web.forms import readable_choices
 from reservations.leases import search as lease_search
 
-from .bookings import WallClockField
+from .bookings import WallClockField, add_choice_fields
 
 
 class LeaseSearchForm(forms.Form):
@@ -30,10 +30,11 @@ class LeaseSearchForm(forms.Form):
     window_end = WallClockField(label="Latest end")
     title = forms.CharField(max_length=200, required=False)
 
-    def __init__(self, *args, sites, types, **kwargs):
+    def __init__(self, *args, sites, types, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
         self.fields["resource_type"].queryset = types
+        add_choice_fields(self, choices)
         readable_choices(self)
         self.fields["hours"].widget.attrs["step"] = "0.25"
 

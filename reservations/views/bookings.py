@@ -428,14 +428,7 @@ def reservation_new(request):
 
 def _choices_for(user, resource) -> list:
     """The choices apps above the core offer for this resource (the project to charge), with options."""
-    if resource is None:
-        return []
-    found = []
-    for choice in hooks.choices():
-        options = choice.options(user, resource)
-        if options:
-            found.append((choice, options, choice.initial(user, resource)))
-    return found
+    return [] if resource is None else hooks.choices_offered(user, resource.site)
 
 
 def _booked_series(created: list, skipped: list) -> str:

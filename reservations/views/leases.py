@@ -15,7 +15,7 @@ from audit.models import AuditEntry
 from common import times
 from common.web import navigation
 from common.web.forms import add_refusal, aware_moment, run_form_service, run_service
-from reservations import rules
+from reservations import hooks, rules
 from reservations.forms.leases import LeaseMoveForm, LeaseSearchForm
 from reservations.leases import search as lease_search
 from reservations.leases import selectors as lease_selectors
@@ -35,6 +35,7 @@ def _search_form(request, data):
         data,
         sites=visible_sites(user=request.user).order_by("name"),
         types=visible_resource_types(user=request.user).order_by("name"),
+        choices=hooks.choices_offered(request.user, None),
         initial={
             "window_start": now.replace(tzinfo=None),
             "window_end": (now + timedelta(days=7)).replace(tzinfo=None),
@@ -76,16 +77,17 @@ def lease_new(request):
             start = aware_moment(request.POST.get("start"))
             if start is None:
                 raise ValidationError("Choose one of the proposed times.")
-            created["lease"] = leases.lease_create(
-                actor=request.user,
-                site=data["site"],
-                resource_type=data["resource_type"],
-                count=data["count"],
-                where=data["where"],
-                start=start,
-                end=start + data["duration"],
-                title=data["title"],
-            )
+            with hooks.choosing({choice.name: data.get(choice.name) for choice in hooks.choices()}):
+                created["lease"] = leases.lease_create(
+                    actor=request.user,
+                    site=data["site"],
+                    resource_type=data["resource_type"],
+                    count=data["count"],
+                    where=data["where"],
+                    start=start,
+                    end=start + data["duration"],
+                    title=data["title"],
+                )
 
         if run_form_service(form, book):
             lease = created["lease"]
@@ -106,7 +108,13 @@ def lease_new(request):
     return render(
         request,
         "reservations/lease_new.html",
-        {"form": form, "searching": searching, "windows": shown, "matching": matching},
+        {
+            "form": form,
+            "searching": searching,
+            "windows": shown,
+            "matching": matching,
+            "choice_fields": [form[c.name] for c in hooks.choices() if c.name in form.fields],
+        },
     )
 
 

@@ -91,3 +91,50 @@ def test_the_pi_adds_and_removes_members_on_the_project_page(pi, member, project
     other.force_login(member)  # a member who is not the PI may not
     other.post(f"/projects/{project.pk}/", {"action": "add", "username": "newbie"})
     assert not project.members.filter(user=newcomer).exists()
+
+
+def test_a_lease_through_the_api_charges_each_machine_to_the_chosen_project(api_for, member, project, second, gpus,
+                                                                             site_a):  # fmt: skip
+    made = api_for(member).post(
+        "/api/leases/",
+        {"site": site_a.pk, "resource_type": gpus["type"].pk, "count": 2, "start": at(1, 9).isoformat(),
+         "end": at(1, 10).isoformat(), "project": second.pk},
+        format="json",
+    )  # fmt: skip
+    assert made.status_code == 201, made.content
+    booked = [b["id"] for b in made.json()["bookings"]]
+    assert len(booked) == 2
+    assert {p.project for p in BookingProject.objects.filter(reservation_id__in=booked)} == {second}
+
+
+def test_a_lease_refuses_a_project_the_owner_is_not_in_and_books_nothing(api_for, member, outsider, project, gpus,
+                                                                          site_a, site_b):  # fmt: skip
+    elsewhere = services.project_create(actor=None, name="Boston", code="B-1", pi=outsider, sites=[site_b],
+                                        starts_on=date.today())  # fmt: skip
+    refused = api_for(member).post(
+        "/api/leases/",
+        {"site": site_a.pk, "resource_type": gpus["type"].pk, "count": 2, "start": at(1, 9).isoformat(),
+         "end": at(1, 10).isoformat(), "project": elsewhere.pk},
+        format="json",
+    )  # fmt: skip
+    assert refused.status_code == 400 and "project" in refused.json()["errors"]
+    assert not Reservation.objects.exists()
+
+
+def test_the_find_and_book_page_offers_the_members_projects_and_charges_the_chosen_one(member, project, second,
+                                                                                       gpus, site_a):  # fmt: skip
+    client = Client()
+    client.force_login(member)
+    page = client.get("/leases/new/").content.decode()
+    assert "Charge to" in page and "DFG-7 · Imaging" in page
+    form = {
+        "site": site_a.pk, "resource_type": gpus["type"].pk, "count": 2, "hours": "1",
+        "window_start": at(1, 9).strftime("%Y-%m-%dT%H:%M"), "window_end": at(1, 12).strftime("%Y-%m-%dT%H:%M"),
+        "project": second.pk,
+    }  # fmt: skip
+    found = client.get("/leases/new/", form).content.decode()
+    assert f'name="project" value="{second.pk}"' in found  # carried to the Book button's form
+    posted = client.post("/leases/new/", {**form, "start": at(1, 9).isoformat()})
+    assert posted.status_code == 302, posted.content.decode()[:3000]
+    assert {p.project for p in BookingProject.objects.all()} == {second}
+    assert BookingProject.objects.count() == 2

@@ -1,8 +1,11 @@
 """Billing in a real Chromium at 1440 and 390 px: a member chooses the project on the booking form,
-and the PI reads the month's statement (page and PDF). Each page fits its width."""
+and the PI reads the month's statement (page and PDF); a project chosen when finding and booking; a
+correction asked for and decided; usage by project and PI. Each page fits its width."""
 
+import os
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,6 +54,12 @@ def page(request, browser):
     context.close()
 
 
+def look(page, name):
+    """A picture to look at when SHOTS names a folder (python3 dev.py test ... with SHOTS=/tmp/shots)."""
+    if os.environ.get("SHOTS"):
+        page.screenshot(path=str(Path(os.environ["SHOTS"]) / f"{name}-{page.width}.png"), full_page=True)
+
+
 def fits(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= page.width, page.url
 
@@ -88,3 +97,70 @@ def test_read_a_statement(page, live_server, scene):
     with page.expect_response(lambda r: r.url.endswith(".pdf")) as answer:
         page.evaluate("url => fetch(url)", page.locator("#statement-pdf").get_attribute("href"))
     assert answer.value.headers["content-type"] == "application/pdf"
+
+
+def test_choose_a_project_when_finding_and_booking(page, live_server, scene):
+    log_in(page, live_server, "member")
+    page.goto(f"{live_server.url}/leases/new/")
+    page.get_by_label("Type").select_option(label="GPU server")
+    page.fill("#id_count", "1")
+    page.fill("#id_hours", "1")
+    day = timezone.now().astimezone(BERLIN).date() + timedelta(days=2)
+    page.fill("#id_window_start", f"{day:%Y-%m-%d}T09:00")
+    page.fill("#id_window_end", f"{day:%Y-%m-%d}T12:00")
+    page.get_by_label("Charge to").select_option(label="DFG-7 · Imaging")
+    page.click("#find-button")
+    fits(page)
+    page.locator("button.book-window").first.click()
+    expect(page.get_by_text("Booked 1 x GPU server")).to_be_visible()
+    assert BookingProject.objects.get().project == scene["second"]
+
+
+@pytest.fixture
+def correction(scene):
+    site = scene["server"].site
+    admin = UserFactory(username="siteadmin", is_staff=True)
+    Membership.objects.create(site=site, user=admin, role=Role.ADMIN)
+    start = (timezone.now() - timedelta(hours=5)).replace(second=0, microsecond=0)
+    booking = bookings.reservation_create(actor=None, owner=scene["member"], resource=scene["server"], start=start,
+                                          end=start + timedelta(hours=2))  # fmt: skip
+    fire_boundary.run(booking.pk, "ended")
+    return scene
+
+
+def test_a_member_asks_for_a_correction_and_a_site_admin_approves_it(page, live_server, correction, browser):
+    log_in(page, live_server, "member")
+    month = timezone.now().astimezone(ZoneInfo("UTC")).strftime("%Y-%m")
+    page.goto(f"{live_server.url}/projects/{correction['first'].pk}/statements/{month}/")
+    page.locator("#correction-form select[name=charge]").select_option(index=1)
+    page.fill("#correction-form input[name=hours]", "-1")
+    page.fill("#correction-form input[name=amount]", "-4")
+    page.fill("#correction-form input[name=reason]", "the node rebooted for an hour")
+    page.get_by_role("button", name="Ask for the correction").click()
+    expect(page.get_by_text("Correction asked for")).to_be_visible()
+    page.context.clear_cookies()
+    log_in(page, live_server, "siteadmin")
+    page.goto(f"{live_server.url}/projects/")
+    page.click("#corrections-link")
+    card = page.locator("article[data-adjustment]")
+    expect(card).to_contain_text("the node rebooted for an hour")
+    fits(page)
+    look(page, "corrections")
+    card.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Approved the correction of dgx-01 for ERC-101")).to_be_visible()
+    expect(page.locator("#no-corrections")).to_be_visible()
+    page.goto(f"{live_server.url}/projects/{correction['first'].pk}/statements/{month}/")
+    expect(page.locator("#statement-totals")).to_contain_text("4.00")  # 8.00 charged, -4.00 corrected
+
+
+def test_a_pi_reads_usage_by_project_and_pi(page, live_server, correction):
+    log_in(page, live_server, "pia")
+    page.goto(f"{live_server.url}/projects/")
+    page.click("#usage-link")
+    expect(page.locator("#usage-by-project tr[data-project='ERC-101']")).to_contain_text("8.00")
+    expect(page.locator("#usage-by-pi tr[data-pi='pia']")).to_contain_text("8.00")
+    fits(page)
+    look(page, "usage")
+    with page.expect_download() as download:
+        page.click("#usage-csv")
+    assert "ERC-101" in Path(download.value.path()).read_text()

@@ -14,10 +14,10 @@ from common.web.forms import object_id, run_service
 from reservations.selectors import reservation_list
 from tenancy.access import administers_any_site, require_operator
 
-from . import budgets, selectors, services, statements
-from .access import manages_members, sees_all_charges
-from .models import Project
-from .selectors import zone
+from .. import budgets, selectors, services, statements
+from ..access import manages_members, sees_all_charges
+from ..models import Project
+from ..selectors import zone
 
 
 @login_required
@@ -102,6 +102,7 @@ def statement_page(request, pk: int, year: int, month: int):
             "lines": statements.lines(found),
             "project": found.project,
             "pending": pending.order_by("requested_at")[:50],
+            "operator": administers_any_site(request.user),
         },
     )
 
