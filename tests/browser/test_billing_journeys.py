@@ -102,7 +102,7 @@ def test_read_a_statement(page, live_server, scene):
 def test_choose_a_project_when_finding_and_booking(page, live_server, scene):
     log_in(page, live_server, "member")
     page.goto(f"{live_server.url}/leases/new/")
-    page.get_by_label("Type").select_option(label="GPU server")
+    page.select_option("#id_resource_type", value=str(scene["server"].resource_type_id))
     page.fill("#id_count", "1")
     page.fill("#id_hours", "1")
     day = timezone.now().astimezone(BERLIN).date() + timedelta(days=2)
