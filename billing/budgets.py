@@ -39,21 +39,28 @@ def projects_of(owner, site_id: int | None, *, on=None):
 
 def default_project(owner, site_id: int | None) -> Project | None:
     """The person's default project if it may book here (anywhere: None), else their only project
-    that may (one query)."""
+    that may. One plain statement: it runs in every booking write that chooses no project, and
+    compiling the ORM's query for it cost a tenth of a create."""
     on = timezone.localdate()
-    memberships = ProjectMember.objects.filter(
-        user=owner, project__status=ProjectStatus.ACTIVE, project__starts_on__lte=on
-    )
-    if site_id is not None:
-        memberships = memberships.filter(project__sites=site_id)
-    memberships = list(
-        memberships.exclude(project__ends_on__lt=on)
-        .select_related("project")
-        .order_by("-is_default", "project__code")[:2]
-    )
-    if memberships and (memberships[0].is_default or len(memberships) == 1):
-        return memberships[0].project
+    sql = _DEFAULT_HERE if site_id is not None else _DEFAULT_ANYWHERE
+    params = {"user": owner.pk, "site": site_id, "active": ProjectStatus.ACTIVE, "on": on}
+    found = list(Project.objects.raw(sql, params))
+    if found and (found[0].member_default or len(found) == 1):
+        return found[0]
     return None
+
+
+_DEFAULT = f"""
+    SELECT p.*, m.is_default AS member_default FROM {ProjectMember._meta.db_table} m
+    JOIN {Project._meta.db_table} p ON p.id = m.project_id {{sites}}
+    WHERE m.user_id = %(user)s AND p.status = %(active)s AND p.starts_on <= %(on)s
+      AND (p.ends_on IS NULL OR p.ends_on >= %(on)s)
+    ORDER BY m.is_default DESC, p.code LIMIT 2
+"""  # noqa: S608 - table names come from the models; every value is a parameter
+_DEFAULT_ANYWHERE = _DEFAULT.format(sites="")
+_DEFAULT_HERE = _DEFAULT.format(
+    sites=f"JOIN {Project.sites.through._meta.db_table} ps ON ps.project_id = p.id AND ps.site_id = %(site)s"
+)
 
 
 def project_required(resource) -> bool:

@@ -4,6 +4,8 @@ full booking payload, so a webhook receiver can provision access without calling
 
 from datetime import UTC
 
+from django.db import connection
+
 from accounts.models import SshKey
 from common.events import publish, snapshot
 from resources.events import resource_data, site_data
@@ -32,16 +34,24 @@ def add_to_payload(part):
     return part
 
 
+_KEYS = f"""SELECT label, key_type, public_key, fingerprint FROM {SshKey._meta.db_table}
+            WHERE user_id = %s ORDER BY label, id"""  # noqa: S608 - the table name comes from the model
+
+
 def owner_data(user) -> dict:
-    keys = SshKey.objects.filter(user=user).order_by("label", "pk")
+    # A plain statement: every booking event carries the keys, and compiling the ORM's query for
+    # them cost a twentieth of a create.
+    with connection.cursor() as cursor:
+        cursor.execute(_KEYS, [user.pk])
+        keys = cursor.fetchall()
     return {
         "id": user.pk,
         "username": user.get_username(),
         "email": user.email,
         "full_name": user.get_full_name(),
         "ssh_keys": [
-            {"label": k.label, "type": k.key_type, "public_key": k.public_key, "fingerprint": k.fingerprint}
-            for k in keys
+            {"label": label, "type": kind, "public_key": public_key, "fingerprint": fingerprint}
+            for label, kind, public_key, fingerprint in keys
         ],
     }
 

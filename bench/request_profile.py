@@ -1,0 +1,170 @@
+"""Where a request's time goes, layer by layer (issue 39): the booking create and the one-object read,
+in process on the production settings, sampled by pyinstrument.
+
+    .venv/bin/python -m bench.request_profile [--requests 400] [--interval 0.0002]
+
+A throw-away database with 100 resources. Each request is sampled every `interval` seconds; each
+sample's stack is read from its innermost frame outwards and counted for the first layer it meets
+(LAYERS below, e.g. a sample inside the audit chain's ORM insert counts for the audit chain). Time in
+psycopg's wait for the server counts as "waiting on PostgreSQL" whoever asked. The ORM column says
+how much of each layer is Django's ORM building statements and reading rows. Prints a Markdown table
+of ms per request and share, for docs/performance.md.
+"""
+
+import argparse
+import os
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir_profile")
+
+from bench.production_env import use_production_settings
+
+use_production_settings()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.test.utils import setup_databases  # noqa: E402
+from pyinstrument import Profiler  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from accounts import services as accounts  # noqa: E402
+from bench.support import finish  # noqa: E402
+from resources.models import Resource, ResourceType  # noqa: E402
+from tenancy.models import Membership, Role, Site  # noqa: E402
+
+# (layer, pattern on "path:function") in the order a stack is read from its innermost frame.
+# With psycopg's C implementation, libpq's calls and the wait for the answer show as these frames.
+WAIT = (
+    "psycopg: sending, waiting on PostgreSQL",
+    r"psycopg/(connection\.py:wait|client_cursor\.py:_execute_send|cursor\.py:_execute_send|"
+    r"_connection_base\.py:_exec_command|waiting|generators)",
+)
+LAYERS = [
+    WAIT,
+    ("logging", r"/logging/|common/log|observability/logs|python_json_logger|structlog"),
+    ("metrics", r"prometheus_client|observability/(middleware|metrics)"),
+    ("after-commit publish (Celery, Redis)", r"/celery/|/kombu/|/redis/|common/events\.py:.*(send|after|commit)"),
+    ("audit hash chain", r"/audit/"),
+    ("outbox (events, webhooks)", r"common/events|/webhooks/"),
+    (
+        "the booking's rules and hooks",
+        r"reservations/(rules|hooks|policies|leases|checkin|approvals|subscribers|events)|/billing/|/training/|"
+        r"/machines/|/registry/|reservations/services|common/services|resources/(tree|access|selectors)",
+    ),
+    ("serializer and model validation", r"rest_framework/(serializers|fields|relations|validators)|common/api/(fields|serializers)|"
+     r"django/core/validators|django/db/models/base\.py:(full_clean|clean_fields|validate)|reservations/api/serializers"),  # fmt: skip
+    ("permissions", r"rest_framework/permissions|common/api/permissions|tenancy/access"),
+    ("authentication", r"rest_framework/authentication|accounts/(authentication|token_lookup|tokens)|auth/middleware|"
+     r"contrib/auth/__init__"),  # fmt: skip
+    ("parsing and rendering", r"rest_framework/(parsers|renderers|negotiation)|common/api/(parsers|renderers|rows)|orjson|"
+     r"/json/"),  # fmt: skip
+    ("the view and DRF's dispatch", r"rest_framework/|common/api/|reservations/api/|resources/api/|django/views/"),
+    ("middleware: sessions", r"contrib/sessions"),
+    ("middleware: CSRF", r"middleware/csrf"),
+    ("middleware: messages", r"contrib/messages"),
+    ("middleware: CSP", r"/csp/|PermissionsPolicy"),
+    ("middleware: axes (login limiter)", r"/axes/"),
+    ("middleware: security, common, clickjacking", r"middleware/(security|common|clickjacking)"),
+    ("middleware: whitenoise", r"whitenoise"),
+    ("middleware: request context, time zone, refusals", r"common/request_context|accounts/middleware|common/web/middleware"),
+    ("Django's handler, URL resolving", r"django/core/handlers|django/urls|django/http|django/test"),
+]  # fmt: skip
+ORM = re.compile(r"django/db/models|django/db/backends")
+COMPILED = [(name, re.compile(pattern)) for name, pattern in LAYERS]
+
+
+def _frame(identifier: str) -> str:
+    function, path, *_ = identifier.split("\x00")
+    return f"{path}:{function}"
+
+
+def classify(stack: list[str]) -> tuple[str, bool]:
+    frames = [_frame(f) for f in stack[1:]]  # the first is the thread
+    orm = any(ORM.search(f) for f in frames)
+    for frame in reversed(frames):
+        for name, pattern in COMPILED:
+            if pattern.search(frame):
+                return name, orm and name != WAIT[0]
+    return "other (the client, Python)", orm
+
+
+def profile(call, count: int, interval: float) -> tuple[Counter, Counter, float]:
+    for _ in range(20):
+        call()
+    profiler = Profiler(interval=interval, async_mode="disabled")
+    profiler.start()
+    for _ in range(count):
+        call()
+    profiler.stop()
+    if os.environ.get("PROFILE_TEXT"):
+        print(profiler.output_text(unicode=False, show_all=bool(os.environ.get("PROFILE_ALL")), color=False, time="percent_of_total"))
+    layers, orm = Counter(), Counter()
+    total = 0.0
+    for stack, seconds in profiler.last_session.frame_records:
+        name, in_orm = classify(stack)
+        layers[name] += seconds
+        if in_orm:
+            orm[name] += seconds
+        total += seconds
+    return layers, orm, total
+
+
+def table(title: str, layers: Counter, orm: Counter, total: float, count: int) -> str:
+    lines = [f"| {title} | ms per request | share | of it in the ORM |", "| --- | ---: | ---: | ---: |"]
+    for name, seconds in layers.most_common():
+        lines.append(
+            f"| {name} | {seconds * 1000 / count:.2f} | {seconds / total:.1%} | {orm[name] * 1000 / count:.2f} |"
+        )
+    lines.append(f"| **total** | **{total * 1000 / count:.2f}** | 100 % | {sum(orm.values()) * 1000 / count:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--interval", type=float, default=0.0002)
+    args = parser.parse_args()
+    config = setup_databases(verbosity=0, interactive=False)
+    try:
+        site = Site.objects.create(name="Bench", slug="bench", time_zone="Europe/Berlin")
+        kind = ResourceType.objects.create(name="GPU", color="#4e79a7")
+        Resource.objects.bulk_create(Resource(site=site, resource_type=kind, name=f"gpu-{i:03d}") for i in range(100))
+        ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
+        user = get_user_model().objects.create_user("bench", "bench@example.org")
+        Membership.objects.create(site=site, user=user, role=Role.MEMBER)
+        _, token = accounts.api_token_create(actor=user, user=user, name="bench")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        slots = iter(range(10**6))
+
+        def create():
+            k = next(slots)
+            start = base + timedelta(minutes=30 * (k // len(ids)))
+            answer = client.post(
+                "/api/reservations/",
+                {"resource": ids[k % len(ids)], "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat()},
+                format="json",
+            )  # fmt: skip
+            assert answer.status_code == 201, answer.content
+
+        def read():
+            answer = client.get(f"/api/resources/{ids[7]}/")
+            assert answer.status_code == 200, answer.content
+
+        for title, call in (("`POST /api/reservations/`", create), ("`GET /api/resources/{id}/`", read)):
+            layers, orm, total = profile(call, args.requests, args.interval)
+            print(table(title, layers, orm, total, args.requests))
+            print()
+    finally:
+        finish(None, config)
+
+
+if __name__ == "__main__":
+    main()
