@@ -29,6 +29,55 @@ def visible_resources(*, user) -> QuerySet[Resource]:
     return scope_to_sites(Resource.objects.all(), visible_site_ids(user))
 
 
+def _columns(model, alias: str) -> tuple[list[str], str]:
+    fields = [f.attname for f in model._meta.concrete_fields]
+    return fields, ", ".join(f'{alias}."{f.column}"' for f in model._meta.concrete_fields)
+
+
+def _converters(model) -> list[tuple[int, object]]:
+    """The fields whose database value Django converts when it reads a row (JSON, ...)."""
+    return [(i, f) for i, f in enumerate(model._meta.concrete_fields) if hasattr(f, "from_db_value")]
+
+
+_WITH_WHAT_BOOKING_NEEDS = [(Resource, "r"), (Site, "s"), (ResourceType, "t"), (Resource, "p")]
+_PARTS = [_columns(model, alias) for model, alias in _WITH_WHAT_BOOKING_NEEDS]
+_CONVERTED = {model: _converters(model) for model, _ in _WITH_WHAT_BOOKING_NEEDS}
+_BOOKABLE = f"""
+    SELECT {", ".join(columns for _, columns in _PARTS)}
+    FROM {Resource._meta.db_table} r
+    JOIN {Site._meta.db_table} s ON s.id = r.site_id
+    JOIN {ResourceType._meta.db_table} t ON t.id = r.resource_type_id
+    LEFT JOIN {Resource._meta.db_table} p ON p.id = r.parent_id
+    WHERE r.id = %s
+"""
+
+
+def resource_for_booking(*, user, pk: int) -> Resource | None:
+    """A resource the user may see, with what a booking write reads of it (its site, type and
+    parent), or None. One plain statement: this runs in every booking create, and compiling the
+    ORM's query with its three joins was a fifth of one."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BOOKABLE, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, at = [], 0
+    for (model, _), (fields, _) in zip(_WITH_WHAT_BOOKING_NEEDS, _PARTS, strict=True):
+        values = list(row[at : at + len(fields)])
+        at += len(fields)
+        for i, field in _CONVERTED[model]:
+            values[i] = field.from_db_value(values[i], None, connection)
+        objects.append(None if values[0] is None else model.from_db(connection.alias, fields, values))
+    resource, site, kind, parent = objects
+    sites = visible_site_ids(user)
+    if sites is not None and resource.site_id not in sites:
+        return None
+    Resource.site.field.set_cached_value(resource, site)
+    Resource.resource_type.field.set_cached_value(resource, kind)
+    Resource.parent.field.set_cached_value(resource, parent)
+    return resource
+
+
 def site_by_ref(*, user, ref: str) -> Site | None:
     """A site the user may see, by its id or its slug."""
     sites = visible_sites(user=user)

@@ -5,11 +5,12 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, Value, When
 from rest_framework import serializers
 
 from accounts.selectors import user_list
+from common.api.routers import MAX_ID
 from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from reservations import hooks, selectors
 from reservations.models import Reservation
 from reservations.selectors import MAX_SEARCH_WINDOW
-from resources.selectors import visible_resources
+from resources.selectors import resource_for_booking, visible_resources
 
 User = get_user_model()
 
@@ -72,6 +73,27 @@ def _bookable_choice(*, user):
     return visible_resources(user=user).select_related("site", "resource_type", "parent")
 
 
+class BookableResourceField(serializers.PrimaryKeyRelatedField):
+    """The booked resource, read with its site, type and parent by one plain statement
+    (`resource_for_booking`) among those the requesting user may see; the scoped queryset stays
+    for the schema and the browsable API's choices."""
+
+    def to_internal_value(self, data):
+        request = self.context.get("request")
+        if request is None:
+            return super().to_internal_value(data)
+        try:
+            if isinstance(data, bool):
+                raise TypeError
+            pk = int(data)
+        except (TypeError, ValueError, OverflowError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        found = resource_for_booking(user=request.user, pk=pk) if 0 < pk <= MAX_ID else None
+        if found is None:
+            self.fail("does_not_exist", pk_value=data)
+        return found
+
+
 class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
     scoped_relations = {"resource": _bookable_choice, "owner": bookable_for}
     start = AwareDateTimeField()
@@ -126,6 +148,10 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
         ]
         read_only_fields = KEPT_BY_THE_SERVER
         validators = []
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        return (BookableResourceField if field_name == "resource" else field_class), kwargs
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
