@@ -3,6 +3,7 @@ the change it describes does."""
 
 from django.db import models
 
+from common.db.inserts import insert_row
 from common.request_context import current
 
 from .models import AuditEntry, Severity
@@ -27,7 +28,7 @@ def record(
         object_id = object_id or str(instance.pk or "")
         object_repr = object_repr or str(instance)[:200]
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor_id=actor.pk if authenticated else None,
         actor_username=actor.get_username() if authenticated else "",
         action=action,
@@ -43,6 +44,8 @@ def record(
         user_agent=context.user_agent,
         request_id=context.request_id,
     )
+    insert_row(entry)  # written with every change: its INSERT is not compiled again each time
+    return entry
 
 
 def record_refusal(request, message: str) -> None:

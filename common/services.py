@@ -3,10 +3,10 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.db.models.constants import OnConflict
 
+from .db.inserts import insert_row
 from .exceptions import Conflict
 
 
@@ -41,26 +41,11 @@ def validated_insert(instance: models.Model, *, checked: Iterable[str]) -> bool:
     clashes. Any other violation raises a Conflict with the transaction aborted (the caller's
     atomic block, which it propagates through, rolls it back)."""
     instance.full_clean(exclude=list(checked) or None, validate_constraints=False)
-    meta = instance._meta
-    using = router.db_for_write(type(instance), instance=instance)
-    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
     try:
-        # Model.save() has no way to ask for ON CONFLICT; this is the call it makes, with it.
-        rows = type(instance)._base_manager._insert(
-            [instance],
-            fields=fields,
-            returning_fields=meta.db_returning_fields,
-            using=using,
-            on_conflict=OnConflict.IGNORE,
-        )
+        # Model.save() has no way to ask for ON CONFLICT; insert_row writes the same row with it.
+        return insert_row(instance, on_conflict_nothing=True)
     except IntegrityError as exc:
         raise Conflict(_constraint_message(instance, exc)) from exc
-    if not rows or rows[0] is None:
-        return False
-    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
-        setattr(instance, field.attname, value)
-    instance._state.adding, instance._state.db = False, using
-    return True
 
 
 def apply_changes(instance: models.Model, changes: dict, *, allowed: Iterable[str]) -> list[str]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common import broker
 from common.db import config_cache
+from common.db.inserts import insert_row
 from resources.selectors import config_version_for, site_config_version, tree_of
 
 from .models import Delivery, Event, ScopeKind, Webhook
@@ -118,7 +119,7 @@ def write_event(
     now = timezone.now()
     event_id = uuid.uuid4()
     path = tree_of(resource)[0] if resource is not None and resource.pk else []
-    event = Event.objects.create(
+    event = Event(
         id=event_id,
         type=event_type,
         timestamp=now,
@@ -128,6 +129,7 @@ def write_event(
         resource_type_id=resource.resource_type_id if resource is not None else data_type,
         resource_path=path,
     )
+    insert_row(event)  # one with every booking write: its INSERT is not compiled again each time
     if webhooks is None:
         webhooks = matched_webhooks(
             event_type=event_type,

@@ -78,6 +78,8 @@ class BookableResourceField(serializers.PrimaryKeyRelatedField):
     (`resource_for_booking`) among those the requesting user may see; the scoped queryset stays
     for the schema and the browsable API's choices."""
 
+    scopes_itself = True
+
     def to_internal_value(self, data):
         request = self.context.get("request")
         if request is None:
