@@ -42,22 +42,23 @@ def _converters(model) -> list[tuple[int, object]]:
 _WITH_WHAT_BOOKING_NEEDS = [(Resource, "r"), (Site, "s"), (ResourceType, "t"), (Resource, "p")]
 _PARTS = [_columns(model, alias) for model, alias in _WITH_WHAT_BOOKING_NEEDS]
 _CONVERTED = {model: _converters(model) for model, _ in _WITH_WHAT_BOOKING_NEEDS}
-_BOOKABLE = f"""
-    SELECT {", ".join(columns for _, columns in _PARTS)}
+_JOINED = f"""
+    SELECT {", ".join(columns for _, columns in _PARTS)}{{children}}
     FROM {Resource._meta.db_table} r
     JOIN {Site._meta.db_table} s ON s.id = r.site_id
     JOIN {ResourceType._meta.db_table} t ON t.id = r.resource_type_id
     LEFT JOIN {Resource._meta.db_table} p ON p.id = r.parent_id
     WHERE r.id = %s
 """
+_BOOKABLE = _JOINED.format(children="")
+_DETAIL = _JOINED.format(
+    children=f", ARRAY(SELECT c.id FROM {Resource._meta.db_table} c WHERE c.parent_id = r.id ORDER BY c.id)"
+)
 
 
-def resource_for_booking(*, user, pk: int) -> Resource | None:
-    """A resource the user may see, with what a booking write reads of it (its site, type and
-    parent), or None. One plain statement: this runs in every booking create, and compiling the
-    ORM's query with its three joins was a fifth of one."""
+def _resource_joined(user, pk: int, sql: str) -> tuple[Resource, tuple] | None:
     with connection.cursor() as cursor:
-        cursor.execute(_BOOKABLE, [pk])
+        cursor.execute(sql, [pk])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -75,6 +76,25 @@ def resource_for_booking(*, user, pk: int) -> Resource | None:
     Resource.site.field.set_cached_value(resource, site)
     Resource.resource_type.field.set_cached_value(resource, kind)
     Resource.parent.field.set_cached_value(resource, parent)
+    return resource, row[at:]
+
+
+def resource_for_booking(*, user, pk: int) -> Resource | None:
+    """A resource the user may see, with what a booking write reads of it (its site, type and
+    parent), or None. One plain statement: this runs in every booking create, and compiling the
+    ORM's query with its three joins was a fifth of one."""
+    found = _resource_joined(user, pk, _BOOKABLE)
+    return found[0] if found else None
+
+
+def resource_detail(*, user, pk: int) -> Resource | None:
+    """One resource as resource_list gives it (site, type, parent, `children_ids`), by one plain
+    statement: the one-object read spent half its time compiling resource_list's query."""
+    found = _resource_joined(user, pk, _DETAIL)
+    if found is None:
+        return None
+    resource, (children,) = found
+    resource.children_ids = children
     return resource
 
 

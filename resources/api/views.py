@@ -1,3 +1,4 @@
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -50,6 +51,15 @@ class ResourceViewSet(RowListMixin, ServiceBackedViewSet):
 
     def get_queryset(self):
         return selectors.resource_list(user=self.request.user)
+
+    def get_object(self):
+        if self.request.method in ("GET", "HEAD") and self.action == "retrieve":
+            resource = selectors.resource_detail(user=self.request.user, pk=int(self.kwargs[self.lookup_field]))
+            if resource is None:
+                raise Http404("No Resource matches the given query.")  # as get_object_or_404 says it
+            self.check_object_permissions(self.request, resource)
+            return resource
+        return super().get_object()
 
     @extend_schema(request=ResourceStatusSerializer, responses={200: ResourceSerializer})
     @action(detail=True, methods=["post"])

@@ -43,3 +43,20 @@ def test_a_resource_of_another_site_is_a_field_error_not_a_leak(outsider_api, si
     answer = outsider_api.post("/api/reservations/", {"resource": hidden.pk, "start": at(1, 9).isoformat(),
                                                       "end": at(1, 10).isoformat()}, format="json")  # fmt: skip
     assert answer.status_code == 400 and "does not exist" in str(answer.json()["errors"]["resource"])
+
+
+def test_one_resource_reads_as_the_list_shows_it_with_a_single_resource_statement(member_api, tree):
+    from django.db import connection as conn
+
+    listed = {r["id"]: r for r in member_api.get("/api/resources/?page_size=100").json()["results"]}
+    for resource in tree.values():
+        with CaptureQueriesContext(conn) as queries:
+            one = member_api.get(f"/api/resources/{resource.pk}/")
+        assert one.status_code == 200 and one["ETag"]
+        assert one.json() == listed[resource.pk]
+        assert len([q for q in queries.captured_queries if "resources_resource" in q["sql"]]) == 1
+
+
+def test_one_resource_of_another_site_is_a_404(outsider_api, tree):
+    assert outsider_api.get(f"/api/resources/{tree['server'].pk}/").status_code == 404
+    assert outsider_api.get("/api/resources/999999999/").status_code == 404
