@@ -64,7 +64,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (1: sync workers)")
     args = parser.parse_args()
+    print(f"gunicorn {args.workers} workers x {args.threads} threads")
     config = setup_databases(verbosity=0, interactive=False)
     server = None
     try:
@@ -96,7 +99,7 @@ def main() -> None:
         audit = AuditEntry.objects.filter(object_id=str(template.pk)).order_by("-pk").first()
         event = Event.objects.filter(type="reservation.created").order_by("-timestamp").first()
 
-        server, url = start_gunicorn(4, production=True, threads=2)
+        server, url = start_gunicorn(args.workers, production=True, threads=args.threads)
         wrk_threads = 2
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(
@@ -151,7 +154,7 @@ def main() -> None:
             f"{latency:.2f} ms average; ratio {rps / tps:.3f}"
         )
 
-        server, url = start_gunicorn(4, production=True, threads=2)
+        server, url = start_gunicorn(args.workers, production=True, threads=args.threads)
         rps, p50, p99, bad = wrk(
             f"{url}/api/resources/{ids[0]}/",
             seconds=args.seconds,

@@ -2,7 +2,7 @@ import copy
 from collections.abc import Mapping
 
 from django.utils import timezone
-from rest_framework import serializers
+from rest_framework import relations, serializers
 
 from common.api.rows import CompiledPlan, compile_plan, value_plan
 
@@ -35,6 +35,23 @@ class ScopedRelationsMixin:
             field.queryset = selector(user=request.user)
 
 
+def _copy_field(field: serializers.Field) -> serializers.Field:
+    """A field of one serializer instance, copied from the class's unbound prototype. DRF copies
+    a field by calling its __init__ again with deep copies of its arguments (issue 39's profile: a
+    fifteenth of a create and of a read); a field that holds no other field is copied shallowly
+    instead, since binding only sets attributes on the copy. Fields that hold fields (nested
+    serializers, lists, many-relations) are still deep copied: their children point at their parent."""
+    if isinstance(field, _NESTING) or hasattr(field, "child") or hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    made = copy.copy(field)
+    if "_validators" in field.__dict__:
+        made._validators = list(field._validators)
+    return made
+
+
+_NESTING = (serializers.BaseSerializer, serializers.ListField, serializers.DictField, relations.ManyRelatedField)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF builds a model serializer's fields from the model's options on every instantiation
     (a fifth of a one-object read in issue 17's profile). Here they are built once per class, and
@@ -46,7 +63,7 @@ class ModelSerializer(serializers.ModelSerializer):
         if prototypes is None:
             prototypes = super().get_fields()
             cls._field_prototypes = prototypes
-        return copy.deepcopy(prototypes)
+        return {name: _copy_field(field) for name, field in prototypes.items()}
 
     # Annotations of the list's queryset named like the serializer fields they stand for.
     row_computed: tuple[str, ...] = ()
