@@ -157,6 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--interval", type=float, default=0.0002)
+    parser.add_argument("--time-only", action="store_true", help="only the timings, no profile")
     args = parser.parse_args()
     config = setup_databases(verbosity=0, interactive=False)
     try:
@@ -187,6 +188,8 @@ def main() -> None:
         for title, call in (("`POST /api/reservations/`", create), ("`GET /api/resources/{id}/`", read)):
             p50, p95 = timed(call, args.requests)
             print(f"{title}, in process, one client, not profiled: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+            if args.time_only:
+                continue
             layers, orm, total = profile(call, args.requests, args.interval)
             print(table(title, layers, orm, total, args.requests))
             print()

@@ -110,8 +110,6 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
-    if env_bool("DB_SERVER_SIDE_BINDING", False):
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 elif DEBUG:
     DATABASES = {"default": embedded.postgres_database(DATA_DIR)}
 else:
