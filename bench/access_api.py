@@ -91,7 +91,7 @@ def main() -> None:
         print(f"{'audit CSV export, all entries':44} {rate:8.0f} rows/s   {size / 1e6:.1f} MB in {elapsed:.2f} s")
 
         connection.close()
-        server, base = start_gunicorn(4, production=True, threads=2)
+        server, base = start_gunicorn(production=True)
         for name, url in (
             ("resources page 50, site member's API token", "/api/resources/?page_size=50"),
             ("GET /api/users/me/, API token", "/api/users/me/"),

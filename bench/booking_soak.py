@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.booking_soak [--seconds 180] [--connections 16]
 
 A throw-away database with 100 resources and a webhook to a receiver on loopback; gunicorn as the
-image runs it (DEBUG=0, 4 workers x 2 threads) and a Celery worker delivering (threads, 8); wrk posts
+image runs it (DEBUG=0, 3 sync workers) and a Celery worker delivering (threads, 8); wrk posts
 bookings, each to its own free slot (the Lua script of bench.booking_throughput), so every answer
 should be a 201. wrk's Lua records each other answer's status and body; they are counted by status
 and error code and the first few printed, with what gunicorn logged. Anchor from the same run: the
@@ -103,7 +103,7 @@ def main() -> None:
             )
             script.write(REFUSALS.format(log=refusals))
         os.environ["BENCH_GUNICORN_LOG"] = server_log
-        server, url = start_gunicorn(4, production=True, threads=2)
+        server, url = start_gunicorn(production=True)
         worker = start_delivery_worker("threads", 8)
         rps, p50, p99, bad = wrk(
             url + "/", seconds=args.seconds, connections=args.connections, threads=2, script=script.name

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.booking_throughput [--seconds 20] [--connections 16]
 
-A throw-away database with 100 resources; gunicorn as the image runs it (DEBUG=0, gunicorn.conf.py)
-with 4 workers x 2 threads; wrk posts, with 16 connections, each request a different free 30-minute
+A throw-away database with 100 resources; gunicorn as the image runs it (DEBUG=0, gunicorn.conf.py,
+3 sync workers: WEB_CONCURRENCY); wrk posts, with 16 connections, each request a different free 30-minute
 slot (a Lua script hands every connection its own slots), so each one is a 201. Then the same rows
 written as raw SQL by pgbench (16 clients): the booking insert with its exclusion check, the audit
 row and the outbox event, each copied from one the application wrote. Then GET of one resource.
@@ -32,7 +32,7 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
 from audit.models import AuditEntry  # noqa: E402
-from bench.support import copy_row_sql, finish, healthz_anchor, pgbench, start_gunicorn, wrk  # noqa: E402
+from bench.support import IMAGE_WORKERS, copy_row_sql, finish, healthz_anchor, pgbench, start_gunicorn, wrk  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
 from resources.models import Resource, ResourceType  # noqa: E402
 from tenancy.models import Membership, Role, Site  # noqa: E402
@@ -64,7 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=IMAGE_WORKERS, help="gunicorn workers (the image's: 3)")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (1: sync workers)")
     args = parser.parse_args()
     print(f"gunicorn {args.workers} workers x {args.threads} threads")

@@ -106,7 +106,7 @@ def main() -> None:
 
         _, token = accounts.api_token_create(actor=owner, user=owner, name="bench")
         connection.close()
-        server, base = start_gunicorn(4, production=True, threads=2)
+        server, base = start_gunicorn(production=True)
         try:
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {token}"
@@ -122,7 +122,7 @@ def main() -> None:
             server.terminate()
             server.wait(10)
         print(
-            f"week view over HTTP, DEBUG=0 gunicorn 4x2, one client: p50 {statistics.median(http_ms):.1f} ms "
+            f"week view over HTTP, DEBUG=0 gunicorn 3x sync, one client: p50 {statistics.median(http_ms):.1f} ms "
             f"p95 {percentile(http_ms, 0.95):.1f} ms ({statistics.median(sizes) / 1024:.0f} KiB a week)"
         )
 

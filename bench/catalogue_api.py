@@ -6,7 +6,7 @@ Builds a throw-away test database (never the real one), fills it with sites, typ
 resources, then:
 1. in process (this process on the production settings, DEBUG=0), one client: list/detail/search/
    create/patch through Django's full request stack, p50/p95 and queries per request;
-2. over HTTP: gunicorn as the image runs it (DEBUG=0, 4 workers x 2 threads), wrk with 16
+2. over HTTP: gunicorn as the image runs it (DEBUG=0, 3 sync workers), wrk with 16
    connections and a personal API token per connection: the list page, one resource, and creating
    resources (each a child of a server: site lock, cycle check, audit entry, outbox event).
    Anchors from the same run: wrk on /healthz for the reads, pgbench writing the rows one create
@@ -158,7 +158,7 @@ def over_http(data: dict, tokens: list[str], args) -> None:
         "GET /api/resources/?page_size=50": "/api/resources/?page_size=50",
         "GET /api/resources/{id}/": f"/api/resources/{server.pk}/",
     }
-    gunicorn, base = start_gunicorn(4, production=True, threads=2)
+    gunicorn, base = start_gunicorn(production=True)
     try:
         for name, url in reads.items():
             print(wrk_read(base, url, name, token=tokens[0], seconds=args.seconds, connections=args.connections))

@@ -89,7 +89,7 @@ def main() -> None:
     try:
         site, token = fill(args.bookings)
         connection.close()
-        server, base = start_gunicorn(4, production=True, threads=2)
+        server, base = start_gunicorn(production=True)
         wait_healthy(base)
         work = Path(tempfile.mkdtemp())
         source = work / "bench.reservoir.yml"

@@ -198,7 +198,7 @@ def main() -> None:
         _, secrets = seed(args.machines)
         print(f"{args.machines} machines, each booked now, each with its machine token; production settings")
         connection.close()
-        server, base = start_gunicorn(4, production=True, threads=2)
+        server, base = start_gunicorn(production=True)
         keys_bench(base, secrets[0], args.logins)
         ingestion_bench(base, server, secrets, args.seconds, args.machines)
     finally:

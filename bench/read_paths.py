@@ -4,7 +4,7 @@
 
 A throw-away database with 100 resources and 10,000 bookings. In process: Django's test client
 against this process, itself on the production settings (DEBUG=0), 300 requests each, p50/p95 and
-queries per request. Over HTTP: gunicorn as the image runs it (DEBUG=0, 4 workers x 2 threads),
+queries per request. Over HTTP: gunicorn as the image runs it (DEBUG=0, 3 sync workers),
 wrk with 16 connections; anchor from the same run: wrk on /healthz (the stack without a view).
 """
 
@@ -94,7 +94,7 @@ def main() -> None:
             print(f"in process, {name}: p50 {p50:.2f} ms, p95 {p95:.2f} ms, {queries} queries")
         connection.close()
 
-        server, base = start_gunicorn(4, production=True, threads=2)
+        server, base = start_gunicorn(production=True)
         for name, url in paths.items():
             print(wrk_read(base, url, name, token=token, seconds=args.seconds, connections=args.connections))
         print(healthz_anchor(base, connections=args.connections))

@@ -184,7 +184,7 @@ def main() -> None:
             Membership.objects.create(site=site, user=user, role=Role.MEMBER)
             tokens.append(account_services.api_token_create(actor=user, user=user, name="bench")[1])
         connection.close()
-        server, base = start_gunicorn(4, production=True, threads=2)
+        server, base = start_gunicorn(production=True)
         free_pool = sorted(set(range(1, 65536)) - set(taken))
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(
@@ -209,7 +209,7 @@ def main() -> None:
             cursor.execute("SELECT count(*) FROM registry_allocation WHERE owner_service LIKE 'c%%'")
             made = cursor.fetchone()[0]
         print(
-            f"wrk {args.clients} connections allocating over HTTP (gunicorn 4x2, DEBUG=0), half a given port "
+            f"wrk {args.clients} connections allocating over HTTP (gunicorn 3x sync, DEBUG=0), half a given port "
             f"among 3,000 (some taken: 409), half the next free port: {rps:.1f} req/s, p50 {p50:.1f} ms, "
             f"p99 {p99:.1f} ms; {made:,} created, {refused:,} refused; values with two live holders: {doubles}"
         )

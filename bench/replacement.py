@@ -129,7 +129,7 @@ def main() -> None:
                 conn.default_channel.queue_purge(queue)
         connection.close()
 
-        server, base = start_gunicorn(4, production=True, threads=2)
+        server, base = start_gunicorn(production=True)
         wait_healthy(base)
         worker = start_worker()
         origin = int((timezone.now() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0).timestamp())

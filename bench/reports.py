@@ -95,7 +95,7 @@ def over_http(admin, args) -> None:
     today = timezone.localdate()
     url = f"/api/reports/utilization/?start={today - timedelta(days=29)}&end={today}&site=site-0"
     connection.close()
-    server, base = start_gunicorn(4, production=True, threads=2)
+    server, base = start_gunicorn(production=True)
     try:
         name = "report 30 days, one site (200), admin's API token"
         print(wrk_read(base, url, name, token=token, seconds=args.seconds, connections=args.connections))

@@ -24,7 +24,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(workers: int, *, production: bool = False, threads: int = 1) -> tuple[subprocess.Popen, str]:
+# The image's web process: WEB_CONCURRENCY (3) sync workers (deploy/entrypoint.sh). Measured against
+# gthread models on two cores (issue 39, docs/performance.md): sync workers answered most.
+IMAGE_WORKERS = 3
+
+
+def start_gunicorn(
+    workers: int = IMAGE_WORKERS, *, production: bool = False, threads: int = 1
+) -> tuple[subprocess.Popen, str]:
     """`production`: DEBUG=0 with the settings the image runs (plain HTTP on loopback allowed)."""
     port = free_port()
     env = {

@@ -128,7 +128,7 @@ def booking_load(site, kind, owner, *, seconds: int):
     origin = int((timezone.now() + timedelta(days=30)).replace(minute=0, second=0, microsecond=0).timestamp())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA.format(base=origin, resources=", ".join(str(r.pk) for r in others), token=token, threads=2))
-    server, base = start_gunicorn(4, production=True, threads=2)
+    server, base = start_gunicorn(production=True)
     result = []
     thread = threading.Thread(
         target=lambda: result.append(wrk(base + "/", seconds=seconds, connections=16, script=script.name))
