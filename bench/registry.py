@@ -5,8 +5,8 @@
 1. 60,000 ports allocated in one environment: find-available-ports over 1-65535 (count 1, 100, 1000),
    through the API in process, p50/p95; find-available-ips over a /8 behind an allocated /0, and
    over a /12 around 100 scattered allocations.
-2. wrk with 16 connections allocating through gunicorn as the image runs it (DEBUG=0, 4 workers x
-   2 threads, API tokens): half ask for specific ports (some collide: 409), half for "next free
+2. wrk with 16 connections allocating through gunicorn as the image runs it (DEBUG=0, 3 sync
+   workers, API tokens): half ask for specific ports (some collide: 409), half for "next free
    port"; req/s, p50/p99, and a check that no value has two live holders. Anchor from the same run:
    pgbench writing the rows one allocation writes (allocation, history, audit, outbox event).
 """
