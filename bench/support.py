@@ -111,10 +111,10 @@ def _wrk_numbers(out: str) -> tuple[float, float, float, int]:
 FILL = """
 INSERT INTO reservations_reservation
     (created, updated, resource_id, owner_id, title, description, start, "end", parameters, status, cleanup,
-     cancel_reason, release_reason, allocation_problem)
+     cancel_reason, release_reason, allocation_problem, replace_if_down, replace_where)
 SELECT now(), now(), r.id, (%(owners)s::bigint[])[1 + (r.id + k) %% cardinality(%(owners)s::bigint[])],
        'job ' || k, '', s.start, s.start + (1 + (k %% 4)) * interval '1 hour',
-       '{}'::jsonb, 'confirmed', interval '0', '', '', ''
+       '{}'::jsonb, 'confirmed', interval '0', '', '', '', false, ''
 FROM resources_resource r
 CROSS JOIN generate_series(0, %(per_resource)s - 1) AS k
 CROSS JOIN LATERAL (SELECT %(origin)s::timestamptz + k * interval '17 hours'
