@@ -176,19 +176,6 @@ def retry_delay(attempt: int, retry_after: float | None) -> float | None:
     return delay
 
 
-def in_line_behind(delivery: Delivery) -> bool:
-    """An earlier delivery of the same subject to the same webhook is not done yet (pending, being
-    sent, or waiting for a retry): this one waits, so that the receiver sees them in order."""
-    if not delivery.ordering_key:
-        return False
-    return Delivery.objects.filter(
-        webhook_id=delivery.webhook_id,
-        ordering_key=delivery.ordering_key,
-        pk__lt=delivery.pk,
-        status__in=(DeliveryStatus.PENDING, DeliveryStatus.DELIVERING),
-    ).exists()
-
-
 def wake_next_in_line(delivery: Delivery) -> None:
     """After commit: hand the next delivery of the same subject to a worker (the sweeper would
     find it too, seconds later)."""
@@ -209,45 +196,81 @@ def wake_next_in_line(delivery: Delivery) -> None:
         transaction.on_commit(lambda: broker.send(DELIVER, (following,)))
 
 
-def record(delivery: Delivery, number: int, started, body: bytes, headers: dict, outcome: Outcome) -> None:
-    """Store the attempt and decide what comes next: done, retry later, or give up."""
+def succeeded(outcome: Outcome) -> bool:
+    return outcome.status is not None and 200 <= outcome.status < 300
+
+
+def _settle(delivery: Delivery, number: int, started, body: bytes, headers: dict, outcome: Outcome):
+    """The attempt row (unsaved) and the delivery's new state (set on it, unsaved): done, retry
+    later, or give up. Returns (attempt, seconds until the retry or None)."""
     webhook = delivery.webhook
     now = timezone.now()
-    ok = outcome.status is not None and 200 <= outcome.status < 300
+    ok = succeeded(outcome)
     retryable = outcome.status is None or outcome.status >= 500 or outcome.status in RETRYABLE_STATUS
     refused_by_safety = outcome.error.startswith("Refused by outbound safety")
     next_delay = None if ok or not retryable or refused_by_safety else retry_delay(number, outcome.retry_after)
     next_retry_at = now + timedelta(seconds=next_delay) if next_delay is not None else None
+    attempt = DeliveryAttempt(
+        delivery=delivery,
+        number=number,
+        started=started,
+        request_headers={k: v for k, v in headers.items() if k.lower() not in {h.lower() for h in webhook.headers}},
+        request_body=body.decode(),
+        response_status=outcome.status,
+        response_body=outcome.body,
+        duration_ms=outcome.duration_ms,
+        error=outcome.error,
+        next_retry_at=next_retry_at,
+        succeeded=ok,
+    )
+    delivery.attempts = number
+    delivery.last_status_code = outcome.status
+    delivery.last_error = outcome.error or ("" if ok else f"HTTP {outcome.status}")
+    delivery.lease_until = None
+    if ok:
+        delivery.status = DeliveryStatus.SUCCEEDED
+        delivery.delivered_at = now
+    elif next_retry_at is not None:
+        delivery.status = DeliveryStatus.PENDING
+        delivery.next_attempt_at = next_retry_at
+    else:
+        delivery.status = DeliveryStatus.FAILED
+    return attempt, next_delay
+
+
+SETTLED_FIELDS = ["attempts", "last_status_code", "last_error", "lease_until", "status", "delivered_at"]
+
+
+def _log_attempt(delivery: Delivery, number: int, outcome: Outcome, next_retry_at=None) -> None:
+    ok = succeeded(outcome)
+    logger.log(
+        logging.INFO if ok else logging.WARNING,
+        "Webhook %s: %s of event %s attempt %d -> %s in %s ms%s",
+        delivery.webhook.name,
+        delivery.status,
+        delivery.event_id,
+        number,
+        outcome.status or outcome.error,
+        outcome.duration_ms,
+        f", retry at {next_retry_at.isoformat()}" if next_retry_at else "",
+        extra={
+            "webhook_id": delivery.webhook_id,
+            "delivery_id": delivery.pk,
+            "event_id": str(delivery.event_id),
+            "status_code": outcome.status,
+            "duration_ms": outcome.duration_ms,
+        },
+    )
+
+
+def record(delivery: Delivery, number: int, started, body: bytes, headers: dict, outcome: Outcome) -> None:
+    """Store the attempt and decide what comes next: done, retry later, or give up."""
+    webhook = delivery.webhook
+    attempt, next_delay = _settle(delivery, number, started, body, headers, outcome)
+    ok = succeeded(outcome)
     with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            delivery=delivery,
-            number=number,
-            started=started,
-            request_headers={k: v for k, v in headers.items() if k.lower() not in {h.lower() for h in webhook.headers}},
-            request_body=body.decode(),
-            response_status=outcome.status,
-            response_body=outcome.body,
-            duration_ms=outcome.duration_ms,
-            error=outcome.error,
-            next_retry_at=next_retry_at,
-            succeeded=ok,
-        )
-        delivery.attempts = number
-        delivery.last_status_code = outcome.status
-        delivery.last_error = outcome.error or ("" if ok else f"HTTP {outcome.status}")
-        delivery.lease_until = None
-        if ok:
-            delivery.status = DeliveryStatus.SUCCEEDED
-            delivery.delivered_at = now
-        elif next_retry_at is not None:
-            delivery.status = DeliveryStatus.PENDING
-            delivery.next_attempt_at = next_retry_at
-        else:
-            delivery.status = DeliveryStatus.FAILED
-        delivery.save(
-            update_fields=["attempts", "last_status_code", "last_error", "lease_until", "status", "delivered_at"]
-            + ([] if ok else ["next_attempt_at"])
-        )
+        attempt.save()
+        delivery.save(update_fields=SETTLED_FIELDS + ([] if ok else ["next_attempt_at"]))
         if ok:
             # The common case writes nothing here and takes no lock on the webhook's row (which
             # would make a webhook's parallel deliveries wait for each other).
@@ -263,26 +286,29 @@ def record(delivery: Delivery, number: int, started, body: bytes, headers: dict,
                     _disable(hook, f"{hook.consecutive_failures} events in a row could not be delivered.")
         if delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED):
             wake_next_in_line(delivery)
-    logger.log(
-        logging.INFO if ok else logging.WARNING,
-        "Webhook %s: %s of event %s attempt %d -> %s in %s ms%s",
-        webhook.name,
-        delivery.status,
-        delivery.event_id,
-        number,
-        outcome.status or outcome.error,
-        outcome.duration_ms,
-        f", retry at {next_retry_at.isoformat()}" if next_retry_at else "",
-        extra={
-            "webhook_id": webhook.pk,
-            "delivery_id": delivery.pk,
-            "event_id": str(delivery.event_id),
-            "status_code": outcome.status,
-            "duration_ms": outcome.duration_ms,
-        },
-    )
-    if next_retry_at is not None:
+    _log_attempt(delivery, number, outcome, attempt.next_retry_at)
+    if next_delay is not None:
         transaction.on_commit(lambda: DELIVER.apply_async((delivery.pk,), countdown=next_delay))
+
+
+def record_succeeded(sent: list[tuple[Delivery, int, object, bytes, dict, Outcome]]) -> None:
+    """The successes of a batch, stored together: their attempt rows in one INSERT, their new state
+    in one UPDATE, each webhook's failure count cleared once (what `record` does for one)."""
+    if not sent:
+        return
+    attempts = []
+    for delivery, number, started, body, headers, outcome in sent:
+        attempts.append(_settle(delivery, number, started, body, headers, outcome)[0])
+    deliveries = [delivery for delivery, *_ in sent]
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(attempts)
+        Delivery.objects.bulk_update(deliveries, SETTLED_FIELDS)
+        hooks = {d.webhook_id for d in deliveries}
+        Webhook.objects.filter(pk__in=hooks, consecutive_failures__gt=0).update(consecutive_failures=0)
+        for delivery in deliveries:
+            wake_next_in_line(delivery)
+    for delivery, number, _, _, _, outcome in sent:
+        _log_attempt(delivery, number, outcome)
 
 
 def _disable(hook: Webhook, reason: str) -> None:
