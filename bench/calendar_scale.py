@@ -39,7 +39,7 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
-from bench.support import fill_bookings, start_gunicorn  # noqa: E402
+from bench.support import fill_bookings, healthz_anchor, start_gunicorn, wrk  # noqa: E402
 from resources.models import Resource, ResourceType  # noqa: E402
 from tenancy.models import Membership, Role, Site  # noqa: E402
 
@@ -118,6 +118,11 @@ def main() -> None:
                 http_ms.append((time.perf_counter() - t) * 1000)
                 assert answer.status_code == 200, answer.text[:300]
                 sizes.append(len(answer.content))
+            # Under load (issue 39): wrk on one week, 4 connections; wrk reports p50 and p99 (p99 < 50 ms
+            # holds p95 under it too). Anchor: /healthz on the same server.
+            load = wrk(base + week_url(3), seconds=15, connections=4, headers=[f"Authorization: Bearer {token}"])
+            loaded = f"{load[0]:.1f} req/s, p50 {load[1]:.1f} ms, p99 {load[2]:.1f} ms, non-2xx {load[3]}"
+            anchor = healthz_anchor(base, connections=4)
         finally:
             server.terminate()
             server.wait(10)
@@ -125,6 +130,7 @@ def main() -> None:
             f"week view over HTTP, DEBUG=0 gunicorn 3x sync, one client: p50 {statistics.median(http_ms):.1f} ms "
             f"p95 {percentile(http_ms, 0.95):.1f} ms ({statistics.median(sizes) / 1024:.0f} KiB a week)"
         )
+        print(f"week view over HTTP under wrk, 4 connections, 15 s: {loaded}; {anchor}")
 
         resources = list(Resource.objects.filter(site=site).values_list("pk", flat=True))
         availability_ms = []
