@@ -25,17 +25,22 @@ django.setup()
 
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from accounts import services as accounts  # noqa: E402
 from audit.models import AuditEntry  # noqa: E402
-from bench.support import IMAGE_WORKERS, copy_row_sql, finish, healthz_anchor, pgbench, start_gunicorn, wrk  # noqa: E402
+from bench.support import (  # noqa: E402
+    IMAGE_WORKERS,
+    booking_scene,
+    copy_row_sql,
+    finish,
+    healthz_anchor,
+    pgbench,
+    start_gunicorn,
+    wrk,
+)
 from reservations.models import Reservation  # noqa: E402
-from resources.models import Resource, ResourceType  # noqa: E402
-from tenancy.models import Membership, Role, Site  # noqa: E402
 from webhooks.models import Event  # noqa: E402
 
 LUA = """
@@ -71,13 +76,7 @@ def main() -> None:
     config = setup_databases(verbosity=0, interactive=False)
     server = None
     try:
-        site = Site.objects.create(name="Bench", slug="bench", time_zone="Europe/Berlin")
-        kind = ResourceType.objects.create(name="GPU", color="#4e79a7")
-        Resource.objects.bulk_create(Resource(site=site, resource_type=kind, name=f"gpu-{i:03d}") for i in range(100))
-        ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
-        user = get_user_model().objects.create_user("bench", "bench@example.org")
-        Membership.objects.create(site=site, user=user, role=Role.MEMBER)
-        _, token = accounts.api_token_create(actor=user, user=user, name="bench")
+        ids, _, token = booking_scene()
 
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -30,15 +30,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.test.utils import setup_databases  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from accounts import services as accounts  # noqa: E402
-from bench.support import finish, percentile  # noqa: E402
-from resources.models import Resource, ResourceType  # noqa: E402
-from tenancy.models import Membership, Role, Site  # noqa: E402
+from bench.support import booking_scene, finish, percentile  # noqa: E402
 
 # (layer, pattern on "path:function") in the order a stack is read from its innermost frame.
 # With psycopg's C implementation, libpq's calls and the wait for the answer show as these frames.
@@ -161,13 +157,7 @@ def main() -> None:
     args = parser.parse_args()
     config = setup_databases(verbosity=0, interactive=False)
     try:
-        site = Site.objects.create(name="Bench", slug="bench", time_zone="Europe/Berlin")
-        kind = ResourceType.objects.create(name="GPU", color="#4e79a7")
-        Resource.objects.bulk_create(Resource(site=site, resource_type=kind, name=f"gpu-{i:03d}") for i in range(100))
-        ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
-        user = get_user_model().objects.create_user("bench", "bench@example.org")
-        Membership.objects.create(site=site, user=user, role=Role.MEMBER)
-        _, token = accounts.api_token_create(actor=user, user=user, name="bench")
+        ids, _, token = booking_scene()
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)

@@ -211,3 +211,20 @@ def finish(server, config) -> None:
         server.wait(10)
     connection.close()
     teardown_databases(config, verbosity=0)
+
+
+def booking_scene(resources: int = 100) -> tuple[list[int], object, str]:
+    """A site with `resources` GPUs and a member with an API token: (resource ids, user, token)."""
+    from django.contrib.auth import get_user_model
+
+    from accounts import services as accounts
+    from resources.models import Resource, ResourceType
+    from tenancy.models import Membership, Role, Site
+
+    site = Site.objects.create(name="Bench", slug="bench", time_zone="Europe/Berlin")
+    kind = ResourceType.objects.create(name="GPU", color="#4e79a7")
+    Resource.objects.bulk_create(Resource(site=site, resource_type=kind, name=f"gpu-{i:03d}") for i in range(resources))
+    user = get_user_model().objects.create_user("bench", "bench@example.org")
+    Membership.objects.create(site=site, user=user, role=Role.MEMBER)
+    _, token = accounts.api_token_create(actor=user, user=user, name="bench")
+    return list(Resource.objects.order_by("pk").values_list("pk", flat=True)), user, token
