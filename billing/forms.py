@@ -5,9 +5,8 @@ from django.utils import timezone
 
 from common.web.forms import readable_choices
 
+from .periods import MONTH
 from .selectors import zone
-
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def _this_month() -> str:

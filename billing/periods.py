@@ -8,6 +8,9 @@ from django.core.exceptions import ValidationError
 
 from .models import BudgetPeriod
 
+# A month as pages, the API and exports write it: YYYY-MM.
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
 
 @dataclass(frozen=True)
 class Period:

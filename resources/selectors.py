@@ -8,7 +8,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from common.web.forms import object_id
-from tenancy.access import scope_to_sites, scope_to_sites_or_global, visible_site_ids
+from tenancy.access import is_site_member, scope_to_sites, scope_to_sites_or_global, visible_site_ids
 from tenancy.models import Site
 
 from .models import Resource, ResourceType
@@ -70,8 +70,7 @@ def _resource_joined(user, pk: int, sql: str) -> tuple[Resource, tuple] | None:
             values[i] = field.from_db_value(values[i], None, connection)
         objects.append(None if values[0] is None else model.from_db(connection.alias, fields, values))
     resource, site, kind, parent = objects
-    sites = visible_site_ids(user)
-    if sites is not None and resource.site_id not in sites:
+    if not is_site_member(user, resource.site_id):  # what visible_resources scopes by
         return None
     Resource.site.field.set_cached_value(resource, site)
     Resource.resource_type.field.set_cached_value(resource, kind)

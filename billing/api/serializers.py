@@ -1,10 +1,12 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from common.api.fields import ObjectIdField
 from resources.models import ResourceType
 from tenancy.models import Site
 
 from ..models import Adjustment, Budget, Charge, Project, ProjectMember, Rate
+from ..periods import MONTH
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -169,15 +171,15 @@ class StatementSerializer(serializers.Serializer):
 
 
 class MonthQuerySerializer(serializers.Serializer):
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+    month = serializers.RegexField(MONTH, help_text="YYYY-MM")
 
 
 class UsageQuerySerializer(serializers.Serializer):
-    first = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="The first month, YYYY-MM.")
-    last = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="The last month (inclusive), YYYY-MM.")
-    site = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    resource_type = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    project = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    first = serializers.RegexField(MONTH, help_text="The first month, YYYY-MM.")
+    last = serializers.RegexField(MONTH, help_text="The last month (inclusive), YYYY-MM.")
+    site = ObjectIdField(required=False)
+    resource_type = ObjectIdField(required=False)
+    project = ObjectIdField(required=False)
 
 
 class UsageTypeRowSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, Value, When
 from rest_framework import serializers
 
 from accounts.selectors import user_list
+from common.api.fields import ObjectIdField
 from common.api.routers import MAX_ID
 from common.api.serializers import ModelSerializer, ScopedRelationsMixin
 from reservations import hooks, selectors
@@ -61,10 +62,9 @@ def bookable_for(*, user):
 def add_choice_fields(serializer, note: str = "") -> None:
     """The choices the apps above the core offer a new booking (the project that pays), by id."""
     for choice in hooks.choices():
-        serializer.fields[choice.name] = serializers.IntegerField(
-            required=False, allow_null=True, write_only=True, min_value=1, max_value=2**63 - 1,
-            help_text=f"{choice.help} {note}".strip(),
-        )  # fmt: skip
+        serializer.fields[choice.name] = ObjectIdField(
+            required=False, allow_null=True, write_only=True, help_text=f"{choice.help} {note}".strip()
+        )
 
 
 def _bookable_choice(*, user):
