@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -149,6 +150,7 @@ class Usage:
     rows: list[dict] = field(default_factory=list)  # per project and type
     adjustments: dict[int, dict] = field(default_factory=dict)  # per project: hours_sum, amount_sum
 
+    @cached_property
     def by_project(self) -> list[dict]:
         found: dict[int, dict] = {}
 
@@ -172,9 +174,10 @@ class Usage:
             project["total"] = project["charged"] + project["adjusted"]
         return sorted(found.values(), key=lambda p: p["code"])
 
+    @cached_property
     def by_pi(self) -> list[dict]:
         found: dict[str, dict] = {}
-        for project in self.by_project():
+        for project in self.by_project:
             pi = found.setdefault(
                 project["pi"], {"pi": project["pi"], "projects": 0, "bookings": 0, "hours": 0, "total": 0}
             )

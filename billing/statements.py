@@ -124,7 +124,7 @@ def usage_rows(usage: Usage) -> str:
     for r in usage.rows:
         writer.writerow([*span, r["code"], r["name"], r["pi"], r["group"], r["resource_type_name"], r["bookings"],
                          f"{r['hours_sum']}", f"{r['amount_sum']}"])  # fmt: skip
-    for p in usage.by_project():
+    for p in usage.by_project:
         if p["adjusted"]:
             writer.writerow(
                 [*span, p["code"], p["name"], p["pi"], p["group"], "corrections", "", "", f"{p['adjusted']}"]

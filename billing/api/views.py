@@ -106,9 +106,7 @@ class ProjectViewSet(ConditionalObjectMixin, mixins.CreateModelMixin, mixins.Upd
             resource_type_id=q.get("resource_type"),
             project_id=q.get("project"),
         )
-        body = {"first": found.first, "last": found.last, "rows": found.rows, "by_project": found.by_project(),
-                "by_pi": found.by_pi()}  # fmt: skip
-        return Response(UsageSerializer(body).data)
+        return Response(UsageSerializer(found).data)
 
     @extend_schema(request=None, responses={200: MemberSerializer})
     @action(detail=True, methods=["post"], url_path="make-default")

@@ -39,6 +39,6 @@ def usage_report(request):
     return render(
         request,
         "billing/usage.html",
-        {"form": _form(request, request.GET or None), "usage": found, "projects": found.by_project(),
-         "pis": found.by_pi()},
+        {"form": _form(request, request.GET or None), "usage": found, "projects": found.by_project,
+         "pis": found.by_pi},
     )  # fmt: skip
