@@ -82,3 +82,20 @@ def test_a_batch_out_of_lease_time_gives_the_rest_back(scene, receiver, settings
     assert deliver_batch(deliveries[0].pk) == "0 posted, 0 delivered"
     assert set(Delivery.objects.values_list("status", "lease_until")) == {(DeliveryStatus.PENDING, None)}
     assert receiver.received() == []
+
+
+def test_what_was_posted_is_stored_through_a_short_database_outage(monkeypatch):
+    from django.db import OperationalError
+
+    from webhooks.transport import batches
+
+    monkeypatch.setattr(batches.time, "sleep", lambda seconds: None)
+    calls = []
+
+    def store():
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("the server closed the connection")
+
+    batches._stored(store)
+    assert len(calls) == 3

@@ -9,10 +9,11 @@ The rules of a single delivery hold for each one of a batch: only due, pending d
 and webhook (so a receiver still sees a subject's events in order), and each under a lease. A batch
 stops posting before any claimed delivery's lease could run out, and gives the rest back."""
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from common import broker
@@ -73,6 +74,20 @@ def _give_back(rows: list[Delivery]) -> None:
             return  # broker down: the sweeper sends them
 
 
+def _stored(store) -> None:
+    """Store what was posted, through a short database outage (a restart, a failover): the
+    receivers have it, and an outcome lost here would have the sweeper send it again once the lease
+    runs out. Only a lost connection is retried, a few times within the lease's grace."""
+    for pause in (0.2, 0.4, 0.8, 1.6, 3.2):
+        try:
+            store()
+            return
+        except (OperationalError, InterfaceError):
+            connection.close()  # the next try opens a new one
+            time.sleep(pause)
+    store()
+
+
 def deliver_batch(delivery_id: int) -> str:
     """What the delivery task does: claim a batch led by `delivery_id`, post each, store them."""
     began = timezone.now()
@@ -96,6 +111,7 @@ def deliver_batch(delivery_id: int) -> str:
         if sending.succeeded(outcome):
             sent.append((row, row.attempts + 1, started, body, headers, outcome))
         else:
-            sending.record(row, row.attempts + 1, started, body, headers, outcome)
-    sending.record_succeeded(sent)
+            attempt = (row, row.attempts + 1, started, body, headers, outcome)
+            _stored(lambda attempt=attempt: sending.record(*attempt))
+    _stored(lambda: sending.record_succeeded(sent))
     return f"{posted} posted, {len(sent)} delivered"
