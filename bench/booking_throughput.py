@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=IMAGE_WORKERS, help="gunicorn workers (the image's: 3)")
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker (1: sync workers)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (1: sync workers, the image's)")
     args = parser.parse_args()
     print(f"gunicorn {args.workers} workers x {args.threads} threads")
     config = setup_databases(verbosity=0, interactive=False)

@@ -114,6 +114,8 @@ elif DEBUG:
     DATABASES = {"default": embedded.postgres_database(DATA_DIR)}
 else:
     raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off (no embedded database in production).")
+# Django's PostgreSQL backend with a health check that needs no round trip (common/db/postgresql).
+DATABASES["default"]["ENGINE"] = "common.db.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME")
 

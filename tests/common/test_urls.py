@@ -30,3 +30,11 @@ def test_the_api_root_lists_every_collection(admin_api):
     for name in ("reservation-list", "webhook-list", "allocation-list", "audit-entry-list", "user-list", "site-list"):
         assert name in listed, name
     assert listed["reservation-list"].endswith("/api/reservations/")
+
+
+def test_api_requests_are_resolved_before_any_page_pattern_is_tried():
+    """Django tries patterns in order: the API's include comes before the pages' (issue 39's profile
+    had a tenth of a one-object read matching /api/... against every page first)."""
+    roots = [str(pattern.pattern) for pattern in get_resolver().url_patterns]
+    first_page = next(i for i, route in enumerate(roots) if route not in ("healthz", "readyz", "api/"))
+    assert roots.index("api/") < first_page
