@@ -208,9 +208,13 @@ def _create(
     expires_at: datetime | None = None,
     depends_on=(),
     booking=None,
-    lock: bool = True,
+    take_turns: bool = True,
 ) -> Allocation:
-    """`lock`: False when the caller already holds the kind's lock in this transaction."""
+    """`take_turns`: whether a value that collides only by being equal (a port, a database, a
+    domain, ...) waits for the kind's lock too. A single claim of one need not: the unique index of
+    live values decides it. Several claims in one transaction must, so that two of them never wait
+    on each other's rows in opposite orders; so must a caller that already holds it. Paths and
+    networks, which collide without being equal, always take turns."""
     _require_member(actor, site.pk)
     value = kinds.canonical(resource_type, resource_value)
     bounds.check(actor=actor, site_id=site.pk, kind=resource_type, value=value)
@@ -224,7 +228,7 @@ def _create(
         "environment": environment,
         "owner_service": owner_service,
     }
-    if lock:
+    if take_turns or resource_type in kinds.PATH_KINDS or resource_type in kinds.NETWORK_KINDS:
         _serialize(resource_type, environment)
     _check_overlaps(resource_type, value, environment, attempted)
     allocation = Allocation(
@@ -250,7 +254,7 @@ def _create(
     # check, not two more queries (issue 39).
     allocation.full_clean(exclude=["site", "owner"], validate_constraints=False)
     # ON CONFLICT DO NOTHING instead of a savepoint around save(): the unique index of live values
-    # answers a race the lock did not cover (same value, same moment) without two more round trips.
+    # answers two claims of one value at one moment without two more round trips.
     if not insert_row(allocation, on_conflict_nothing=True):
         holder = _live(environment).filter(resource_type=resource_type, resource_value=value).first()
         if holder is None:  # released meanwhile: the value is free again, and this caller may try again
@@ -272,7 +276,7 @@ def allocate(*, actor, site, **spec) -> Allocation:
     """Claim a value. A refusal is a 409 naming the holder, and is kept in the conflict log."""
     try:
         with transaction.atomic():
-            return _create(actor=actor, site=site, **spec)
+            return _create(actor=actor, site=site, take_turns=False, **spec)
     except Taken as error:
         record_conflict(error, actor, site.pk)
         raise
@@ -447,22 +451,30 @@ def availability(*, resource_type: str, resource_value, environment: str) -> dic
 
 
 def allocate_next_port(*, actor, site, start: int, end: int, environment: str = "production", **spec) -> Allocation:
-    """Find and claim the lowest free port in [start, end] in one transaction: concurrent callers
-    take turns on the environment's port lock, so each gets a different port."""
+    """Find and claim the lowest free port in [start, end] in one transaction: concurrent searches
+    take turns on the environment's port lock, so each gets a different port. A claim of one given
+    port does not wait for that lock (see _create): if one takes the port found in the meantime, the
+    search goes on from there."""
     with transaction.atomic():
         _serialize(Kind.PORT, environment)
-        free = available_ports(start=start, end=end, count=1, environment=environment)
-        if not free:
-            raise Conflict(f"No free port between {start} and {end} in {environment}.", code="exhausted")
-        return _create(
-            actor=actor,
-            site=site,
-            resource_type=Kind.PORT,
-            resource_value=free[0],
-            environment=environment,
-            lock=False,  # the port lock is held since the search
-            **spec,
-        )
+        while True:
+            free = available_ports(start=start, end=end, count=1, environment=environment)
+            if not free:
+                raise Conflict(f"No free port between {start} and {end} in {environment}.", code="exhausted")
+            try:
+                return _create(
+                    actor=actor,
+                    site=site,
+                    resource_type=Kind.PORT,
+                    resource_value=free[0],
+                    environment=environment,
+                    take_turns=False,  # the port lock is held since the search
+                    **spec,
+                )
+            except Taken as taken:
+                if taken.details["conflict"] != ConflictKind.DUPLICATE:
+                    raise
+                start = free[0] + 1
 
 
 def expire_due(now=None) -> int:
