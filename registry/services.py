@@ -388,11 +388,30 @@ SELECT p FROM (
 ORDER BY p LIMIT %(count)s
 """
 FEW = 200
+# The lowest free port (allocate-next-port): the live ports from `start` up, read in order from the
+# live-ports index, to the first one not followed by the next number. Reading index entries in a
+# row is several times cheaper than probing the index once per port of a long taken run.
+LOWEST_FREE_PORT = """
+SELECT %(start)s::int WHERE NOT EXISTS (
+    SELECT 1 FROM registry_allocation
+    WHERE resource_type = 'port' AND status <> 'released' AND environment = %(env)s AND port_number = %(start)s
+)
+UNION ALL
+(SELECT port_number + 1 FROM (
+    SELECT port_number, lead(port_number) OVER (ORDER BY port_number) AS following
+    FROM registry_allocation
+    WHERE resource_type = 'port' AND status <> 'released' AND environment = %(env)s
+      AND port_number >= %(start)s AND port_number <= %(end)s
+) taken
+WHERE following IS DISTINCT FROM port_number + 1 AND port_number < %(end)s
+ORDER BY port_number LIMIT 1)
+LIMIT 1
+"""
 
 
 def available_ports(*, start: int, end: int, count: int, environment: str) -> list[int]:
     """One SQL query over the allocated set: no loop over ports, no scan of the range in Python."""
-    sql = FEW_FREE_PORTS if count <= FEW else MANY_FREE_PORTS
+    sql = LOWEST_FREE_PORT if count == 1 else FEW_FREE_PORTS if count <= FEW else MANY_FREE_PORTS
     with connection.cursor() as cursor:
         cursor.execute(sql, {"start": start, "end": end, "count": count, "env": environment})
         return sorted(row[0] for row in cursor.fetchall())
