@@ -77,8 +77,11 @@ def lease_status(lease: Lease, bookings: list[Reservation]) -> str:
     return ReservationStatus.PENDING if ReservationStatus.PENDING in statuses else ReservationStatus.CONFIRMED
 
 
-def publish_lease(action: str, lease: Lease, *, actor, before=None, message: str = "", **extra) -> None:
-    bookings = list(lease_bookings(lease))
+def publish_lease(
+    action: str, lease: Lease, *, actor, before=None, message: str = "", bookings=None, **extra
+) -> None:
+    """`bookings`: the lease's bookings as lease_bookings() gives them, when the caller holds them."""
+    bookings = list(lease_bookings(lease)) if bookings is None else bookings
     publish(
         action,
         actor=actor,
@@ -241,7 +244,10 @@ def lease_create(
             resource_type=resource_type,
             site=site,
         )
-    publish_lease("lease.created", lease, actor=actor)
+    # The bookings just made, with their resources and their own events' knowledge that they hold no
+    # allocations yet: read again, each would cost a query for its allocations (issue 39).
+    made.sort(key=lambda booking: (booking.resource.name, booking.pk))
+    publish_lease("lease.created", lease, actor=actor, bookings=made)
     if actor.pk != owner.pk:
         notify(
             user=owner,
