@@ -77,9 +77,7 @@ def lease_status(lease: Lease, bookings: list[Reservation]) -> str:
     return ReservationStatus.PENDING if ReservationStatus.PENDING in statuses else ReservationStatus.CONFIRMED
 
 
-def publish_lease(
-    action: str, lease: Lease, *, actor, before=None, message: str = "", bookings=None, **extra
-) -> None:
+def publish_lease(action: str, lease: Lease, *, actor, before=None, message: str = "", bookings=None, **extra) -> None:
     """`bookings`: the lease's bookings as lease_bookings() gives them, when the caller holds them."""
     bookings = list(lease_bookings(lease)) if bookings is None else bookings
     publish(

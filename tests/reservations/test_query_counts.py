@@ -62,7 +62,8 @@ def test_reading_one_booking_and_one_resource(token_api, member, tree):
         assert count <= most, "\n".join(sql)
 
 
-LEASE_OF_TWO = 37  # issue 39: 52 before (the lease's full_clean, each machine's event fields and allocations read again)
+# issue 39: 52 before (the lease's full_clean, each machine's event fields and allocations read again)
+LEASE_OF_TWO = 37
 
 
 def test_leasing_two_machines(token_api, site_a):
