@@ -87,7 +87,19 @@ def project_for(owner, resource, exclude=()) -> Project | None:
                 {"project": f"No active project of {owner.get_username()} with id {picked} may book here."}
             )
         return project
+    if not _any_project_books_at(resource):
+        return None  # what default_project would find, without its query
     return default_project(owner, resource.site_id)
+
+
+def _any_project_books_at(resource) -> bool:
+    """From memory while the site's configuration version holds (a trigger on the projects' sites
+    raises it): most booking writes are at sites no project books at, and paid a query to find so."""
+    return config_cache.cached(
+        ("billing_any_project", resource.site_id),
+        config_version_for(resource),
+        lambda: Project.sites.through.objects.filter(site_id=resource.site_id).exists(),
+    )
 
 
 def project_options(user, site) -> list[tuple[int, str]]:

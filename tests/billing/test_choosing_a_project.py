@@ -8,7 +8,9 @@ from django.test import Client
 
 from billing import services
 from billing.models import BookingProject
+from reservations import services as bookings
 from reservations.models import Reservation
+from tenancy.models import Membership, Role
 from tests.reservations.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +140,22 @@ def test_the_find_and_book_page_offers_the_members_projects_and_charges_the_chos
     assert posted.status_code == 302, posted.content.decode()[:3000]
     assert {p.project for p in BookingProject.objects.all()} == {second}
     assert BookingProject.objects.count() == 2
+
+
+def test_a_site_no_project_books_at_skips_the_search_until_one_may(member, pi, gpus, site_a, site_b):
+    """Whether any project books at a site is kept per process by the site's configuration version
+    (issue 39); linking a project to the site raises it, so the next booking finds the default."""
+    for person in (pi, member):
+        Membership.objects.create(site=site_b, user=person, role=Role.MEMBER)
+    made = services.project_create(
+        actor=None, name="Elsewhere", code="ERC-202", pi=pi, sites=[site_b],
+        starts_on=date.today() - timedelta(days=30),
+    )  # fmt: skip
+    services.member_add(actor=pi, project=made, user=member)
+    services.default_project_set(actor=member, project=made)
+    first = bookings.reservation_create(actor=member, resource=gpus["gpu-0"], start=at(1, 9), end=at(1, 10))
+    assert not BookingProject.objects.filter(reservation=first).exists()
+
+    made.sites.add(site_a)
+    second = bookings.reservation_create(actor=member, resource=gpus["gpu-1"], start=at(1, 9), end=at(1, 10))
+    assert BookingProject.objects.get(reservation=second).project == made
