@@ -38,3 +38,13 @@ def test_fields_that_hold_fields_are_copied_whole():
     assert isinstance(children, serializers.ListField)
     assert children.child is not second.fields["children"].child
     assert children.child.parent is children
+
+
+def test_a_list_of_plain_values_gets_its_own_child_bound_to_it():
+    first, second = ResourceSerializer(), ResourceSerializer()
+    mine, theirs = first.fields["children"], second.fields["children"]
+    assert mine is not theirs and mine.child is not theirs.child
+    assert mine.child.parent is mine and theirs.child.parent is theirs
+    assert mine.parent is first and theirs.parent is second
+    mine.child.validators.append(lambda value: None)
+    assert len(theirs.child.validators) == len(mine.child.validators) - 1
