@@ -96,6 +96,18 @@ def outsider_api(outsider):
     return _client(outsider)
 
 
+@pytest.fixture
+def member_token_api(member):
+    """The member through a personal API token, as scripts call: the real authentication path
+    (the token with its site roles), for tests that count a request's statements."""
+    from accounts import services as accounts
+
+    _, token = accounts.api_token_create(actor=member, user=member, name="counts")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
 # --- The demo data of a known week -------------------------------------------------------------
 
 

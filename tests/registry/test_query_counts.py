@@ -6,9 +6,7 @@ the service's transaction is a savepoint inside the test's, as BEGIN and COMMIT 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from accounts import services as accounts
 from registry.models import Allocation
 
 pytestmark = pytest.mark.django_db
@@ -16,27 +14,21 @@ pytestmark = pytest.mark.django_db
 GIVEN_PORT, NEXT_FREE_PORT = 12, 13
 
 
-@pytest.fixture
-def token_api(member):
-    _, token = accounts.api_token_create(actor=member, user=member, name="counts")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
-
-
 def _body(site, **extra):
     return {"site": site.pk, "resource_name": "x", "owner_service": "svc", **extra}
 
 
-def test_allocating_a_given_port_and_the_next_free_one(token_api, site_a):
+def test_allocating_a_given_port_and_the_next_free_one(member_token_api, site_a):
     calls = (
         ("/api/system-resources/", {"resource_type": "port", "resource_value": "8000"}, GIVEN_PORT),
         ("/api/system-resources/allocate-next-port/", {"start_port": 8000, "end_port": 8100}, NEXT_FREE_PORT),
     )
-    token_api.post(calls[0][0], _body(site_a, resource_type="port", resource_value="7000"), format="json")  # warm
+    member_token_api.post(
+        calls[0][0], _body(site_a, resource_type="port", resource_value="7000"), format="json"
+    )  # warm
     for url, extra, most in calls:
         with CaptureQueriesContext(connection) as queries:
-            response = token_api.post(url, _body(site_a, **extra), format="json")
+            response = member_token_api.post(url, _body(site_a, **extra), format="json")
         assert response.status_code == 201, response.content
         assert len(queries.captured_queries) <= most, "\n".join(q["sql"][:90] for q in queries.captured_queries)
     assert sorted(Allocation.objects.values_list("port_number", flat=True)) == [7000, 8000, 8001]
