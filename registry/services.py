@@ -113,12 +113,15 @@ def _require_manager(actor, allocation: Allocation) -> None:
     raise PermissionDenied("Only the allocation's owner or a site administrator may change it.")
 
 
-def _serialize(kind: str, environment: str) -> None:
+def _serialize(kind: str, environment: str, *, equal_only_too: bool = True) -> None:
     """Claims that can collide without being equal (paths, networks, 'next free') take turns
-    per environment; plain duplicates are left to the unique index."""
-    family = "path" if kind in kinds.PATH_KINDS else "net" if kind in kinds.NETWORK_KINDS else kind
+    per environment; plain duplicates are left to the unique index. `equal_only_too`: whether a
+    kind that collides only by being equal takes turns as well (see _create)."""
+    family = "path" if kind in kinds.PATH_KINDS else "net" if kind in kinds.NETWORK_KINDS else None
+    if family is None and not equal_only_too:
+        return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"registry:{environment}:{family}"])
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"registry:{environment}:{family or kind}"])
 
 
 def _live(environment: str):
@@ -228,8 +231,7 @@ def _create(
         "environment": environment,
         "owner_service": owner_service,
     }
-    if take_turns or resource_type in kinds.PATH_KINDS or resource_type in kinds.NETWORK_KINDS:
-        _serialize(resource_type, environment)
+    _serialize(resource_type, environment, equal_only_too=take_turns)
     _check_overlaps(resource_type, value, environment, attempted)
     allocation = Allocation(
         site=site,
@@ -366,8 +368,7 @@ def conflict_resolve(*, actor, conflict: AllocationConflict, note: str) -> Alloc
 # count (no ORDER BY: the series comes in order and the nested loop keeps it, which is what lets
 # it stop early; a sort would probe the whole range first; and the series is made in a select list,
 # where it streams, not in FROM, where PostgreSQL makes all of it first: 65,535 rows, 3.6 ms, before
-# the first probe); for many, subtract the allocated set
-# from the range in one hashed set operation.
+# the first probe); for many, subtract the allocated set from the range in one hashed set operation.
 FEW_FREE_PORTS = """
 SELECT p FROM (SELECT generate_series(%(start)s::int, %(end)s::int) AS p) AS series
 LEFT JOIN LATERAL (
