@@ -13,9 +13,11 @@ search across a site's 200 resources.
 """
 
 import argparse
+import contextlib
 import os
 import random
 import statistics
+import threading
 import time
 from datetime import timedelta
 
@@ -39,7 +41,7 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import services as accounts  # noqa: E402
-from bench.support import fill_bookings, healthz_anchor, start_gunicorn, wrk  # noqa: E402
+from bench.support import fill_bookings, healthz_anchor, start_gunicorn, wrk_p95  # noqa: E402
 from resources.models import Resource, ResourceType  # noqa: E402
 from tenancy.models import Membership, Role, Site  # noqa: E402
 
@@ -53,23 +55,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bookings", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the filled database for the next run (and for EXPLAIN)"
+    )
     args = parser.parse_args()
     resources_per_site, sites_count = 200, 5
     per_resource = args.bookings // (resources_per_site * sites_count)
 
-    config = setup_databases(verbosity=0, interactive=False)
+    config = setup_databases(verbosity=0, interactive=False, keepdb=args.keep)
     try:
-        kind = ResourceType.objects.create(name="GPU", color="#f28e2b")
-        sites = [Site.objects.create(name=f"Site {i}", slug=f"site-{i}") for i in range(sites_count)]
-        for site in sites:
-            Resource.objects.bulk_create(
-                Resource(site=site, resource_type=kind, name=f"{site.slug}-node{n:03d}")
-                for n in range(resources_per_site)
-            )
-        owner = get_user_model().objects.create_user("bench", "bench@example.org")
-        Membership.objects.create(site=sites[0], user=owner, role=Role.MEMBER)
-        total, filled = fill_bookings(owner, per_resource, stagger=False)
-        print(f"{total:,} bookings over {sites_count * resources_per_site} resources, filled in {filled:.0f} s")
+        kind, sites, owner = _scene(resources_per_site, sites_count, per_resource)
 
         client = APIClient()
         client.force_authenticate(owner)
@@ -106,31 +101,8 @@ def main() -> None:
 
         _, token = accounts.api_token_create(actor=owner, user=owner, name="bench")
         connection.close()
-        server, base = start_gunicorn(production=True)
-        try:
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {token}"
-            session.get(base + week_url(0), timeout=30)
-            http_ms, sizes = [], []
-            for _ in range(args.requests):
-                t = time.perf_counter()
-                answer = session.get(base + week_url(rng.randrange(-60, 60)), timeout=30)
-                http_ms.append((time.perf_counter() - t) * 1000)
-                assert answer.status_code == 200, answer.text[:300]
-                sizes.append(len(answer.content))
-            # Under load (issue 39): wrk on one week, 4 connections; wrk reports p50 and p99 (p99 < 50 ms
-            # holds p95 under it too). Anchor: /healthz on the same server.
-            load = wrk(base + week_url(3), seconds=15, connections=4, headers=[f"Authorization: Bearer {token}"])
-            loaded = f"{load[0]:.1f} req/s, p50 {load[1]:.1f} ms, p99 {load[2]:.1f} ms, non-2xx {load[3]}"
-            anchor = healthz_anchor(base, connections=4)
-        finally:
-            server.terminate()
-            server.wait(10)
-        print(
-            f"week view over HTTP, DEBUG=0 gunicorn 3x sync, one client: p50 {statistics.median(http_ms):.1f} ms "
-            f"p95 {percentile(http_ms, 0.95):.1f} ms ({statistics.median(sizes) / 1024:.0f} KiB a week)"
-        )
-        print(f"week view over HTTP under wrk, 4 connections, 15 s: {loaded}; {anchor}")
+        for line in _over_http(token, week_url, rng, args.requests):
+            print(line)
 
         resources = list(Resource.objects.filter(site=site).values_list("pk", flat=True))
         availability_ms = []
@@ -169,7 +141,101 @@ def main() -> None:
         )
     finally:
         connection.close()
-        teardown_databases(config, verbosity=0)
+        if not args.keep:
+            teardown_databases(config, verbosity=0)
+
+
+def _over_http(token: str, week_url, rng, requests_count: int) -> list[str]:
+    """One client over random weeks (mostly first reads), then wrk on one week: with kept pages
+    (common.api.row_cache), with one of the week's bookings changed ten times a second meanwhile,
+    and with no page kept (ROW_LIST_CACHE_BYTES=0: every read made). Anchor: /healthz, same server."""
+    headers = [f"Authorization: Bearer {token}"]
+    lines = []
+    server, base = start_gunicorn(production=True)
+    try:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        session.get(base + week_url(0), timeout=30)
+        http_ms, sizes = [], []
+        for _ in range(requests_count):
+            t = time.perf_counter()
+            answer = session.get(base + week_url(rng.randrange(-60, 60)), timeout=30)
+            http_ms.append((time.perf_counter() - t) * 1000)
+            assert answer.status_code == 200, answer.text[:300]
+            sizes.append(len(answer.content))
+        lines.append(
+            f"week view over HTTP, DEBUG=0 gunicorn 3x sync, one client, random weeks: p50 "
+            f"{statistics.median(http_ms):.1f} ms p95 {percentile(http_ms, 0.95):.1f} ms "
+            f"({statistics.median(sizes) / 1024:.0f} KiB a week)"
+        )
+        lines.append("under wrk, 4 connections, one week, 15 s: " + _loaded(base + week_url(3), headers))
+        with _changing(week_url(3)) as changes:
+            loaded = _loaded(base + week_url(3), headers)
+        lines.append(f"  the same while one of its bookings changes 10 times a second ({changes[0]} changes): {loaded}")
+        lines.append("  " + healthz_anchor(base, connections=4))
+    finally:
+        server.terminate()
+        server.wait(10)
+    os.environ["ROW_LIST_CACHE_BYTES"] = "0"
+    server, base = start_gunicorn(production=True)
+    try:
+        lines.append("  the same with no page kept (ROW_LIST_CACHE_BYTES=0): " + _loaded(base + week_url(3), headers))
+        lines.append("  " + healthz_anchor(base, connections=4))
+    finally:
+        del os.environ["ROW_LIST_CACHE_BYTES"]
+        server.terminate()
+        server.wait(10)
+    return lines
+
+
+def _loaded(url: str, headers) -> str:
+    rps, p50, p95, p99, bad = wrk_p95(url, seconds=15, connections=4, headers=headers)
+    return f"{rps:.1f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, non-2xx {bad}"
+
+
+@contextlib.contextmanager
+def _changing(url: str):
+    """A thread renaming one booking of the week shown at `url` every 0.1 s; yields [changes made]."""
+    from reservations.models import Reservation
+
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.get(username="bench"))
+    pk = client.get(url).json()["results"][0]["id"]
+    connection.close()
+    stop, made = threading.Event(), [0]
+
+    def change():
+        while not stop.wait(0.1):
+            made[0] += 1
+            Reservation.objects.filter(pk=pk).update(title=f"job, changed {made[0]} times")
+        connection.close()
+
+    thread = threading.Thread(target=change)
+    thread.start()
+    try:
+        yield made
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _scene(resources_per_site: int, sites_count: int, per_resource: int):
+    """The sites, their GPUs and a member's bookings; a kept database from an earlier run is reused."""
+    owner = get_user_model().objects.filter(username="bench").first()
+    if owner is not None:
+        print("the kept database of an earlier run, not filled again")
+        return ResourceType.objects.get(name="GPU"), list(Site.objects.order_by("slug")), owner
+    kind = ResourceType.objects.create(name="GPU", color="#f28e2b")
+    sites = [Site.objects.create(name=f"Site {i}", slug=f"site-{i}") for i in range(sites_count)]
+    for site in sites:
+        Resource.objects.bulk_create(
+            Resource(site=site, resource_type=kind, name=f"{site.slug}-node{n:03d}") for n in range(resources_per_site)
+        )
+    owner = get_user_model().objects.create_user("bench", "bench@example.org")
+    Membership.objects.create(site=sites[0], user=owner, role=Role.MEMBER)
+    total, filled = fill_bookings(owner, per_resource, stagger=False)
+    print(f"{total:,} bookings over {sites_count * resources_per_site} resources, filled in {filled:.0f} s")
+    return kind, sites, owner
 
 
 if __name__ == "__main__":

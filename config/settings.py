@@ -271,6 +271,9 @@ STORAGES = {
 }
 
 # --- REST API ------------------------------------------------------------------------------------
+# Bytes of rendered booking-list pages each web process keeps, served again while their rows are
+# unchanged (common.api.row_cache); 0 keeps none.
+ROW_LIST_CACHE_BYTES = env_int("ROW_LIST_CACHE_BYTES", 32 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerAuthentication",

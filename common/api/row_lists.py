@@ -1,32 +1,43 @@
-"""Lists made from rows, not model instances (issue 17): the page is chosen on ids alone, in the
-list's order (an index can give it without sorting every visible row), then only that page is
-joined and read with `values_list()` and rendered by the serializer's `rows()`."""
+"""Lists made from rows, not model instances (issue 17): the filtered, ordered list is read with
+`values_list()` and rendered by the serializer's `rows()`. A page is that one query with LIMIT and
+OFFSET (the list's order comes off an index, and only the page's rows are joined and formatted);
+its count is asked only when the page alone does not tell it (see common.api.pagination).
 
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, BooleanField, F, Func, Value
+A view with `row_cache = True` keeps each rendered JSON page and serves it again while the list's
+rows are unchanged (see common.api.row_cache)."""
+
 from rest_framework.response import Response
 
-
-class _IsAnyOf(Func):
-    """`pk = ANY(%s)`, the ids as one array parameter: `pk__in` binds each id as its own
-    parameter, which cost 25 ms of Python for a page of 1,000."""
-
-    arg_joiner = " = ANY("
-    template = "(%(expressions)s))"
-    output_field = BooleanField()
-
-
-def _any_of(ids) -> _IsAnyOf:
-    return _IsAnyOf(F("pk"), Value(list(ids), output_field=ArrayField(BigIntegerField())))
+from common.api import row_cache
 
 
 class RowListMixin:
+    row_cache = False
+
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values_list("pk", flat=True))
-        if page is None:
-            values, render = self.get_serializer().rows(queryset)
-            return Response(render(values))
-        values, render = self.get_serializer().rows(self.get_queryset().filter(_any_of(page)).order_by())
-        by_id = {row["id"]: row for row in render(values)}
-        return self.get_paginated_response([by_id[pk] for pk in page])
+        serializer = self.get_serializer()
+        key = self._page_key(request, queryset)
+        if key is not None:
+            versions = row_cache.versions_of(queryset, serializer.row_plan())
+            found = row_cache.served(key, versions)
+            if found is not None:
+                return found
+        values, render = serializer.rows(queryset)
+        page = self._page(values, count=None if key is None else versions[0])
+        response = Response(render(values)) if page is None else self.get_paginated_response(render(page))
+        if key is not None:
+            row_cache.keep(key, versions, response)
+        return response
+
+    def _page(self, values, *, count):
+        if self.paginator is None:
+            return None
+        return self.paginator.paginate_queryset(values, self.request, view=self, count=count)
+
+    def _page_key(self, request, queryset) -> str | None:
+        """The kept page's key, or None when this list is not kept (or not as JSON)."""
+        renderer = getattr(request, "accepted_renderer", None)
+        if not self.row_cache or renderer is None or renderer.format != "json" or queryset.query.distinct:
+            return None
+        return row_cache.page_key(self, request)

@@ -157,7 +157,11 @@ class ReservationSerializer(ScopedRelationsMixin, ModelSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance is None:  # a new booking: what the apps above the core let it choose
+        request = self.context.get("request")
+        # A new booking: what the apps above the core let it choose. A list read takes no input
+        # (the browsable API's form and OPTIONS ask with POST), and building the fields for
+        # nothing was a tenth of a kept page.
+        if self.instance is None and (request is None or request.method not in ("GET", "HEAD")):
             add_choice_fields(self, "Only when creating.")
 
     def validate(self, attrs):

@@ -52,6 +52,8 @@ class ReservationViewSet(
     serializer_class = ReservationSerializer
     filterset_class = ReservationFilter
     ordering_fields = ["start", "end", "created"]
+    # A booking's row is its columns and those of its resource, site, type and users (see row_cache).
+    row_cache = True
 
     def get_queryset(self):
         return selectors.reservation_list(user=self.request.user).order_by("start", "pk")

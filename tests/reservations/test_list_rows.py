@@ -68,7 +68,7 @@ def test_the_api_list_uses_them(member_api, member, tree):
 
 
 def test_pages_follow_the_lists_order(member_api, member, tree):
-    """A page is chosen on ids in the list's order, then its rows are read: pages in a row give
+    """A page is the list read with LIMIT and OFFSET in its order: pages in a row give
     every booking once, in start order (and in reverse with ordering=-start)."""
     made = [
         bookings.reservation_create(actor=member, resource=r, start=at(day, hour), end=at(day, hour + 1))
