@@ -40,6 +40,8 @@ def test_one_task_sends_a_batch_in_order_and_stores_it_together(scene, receiver,
     assert DeliveryAttempt.objects.filter(succeeded=True).count() == 12
     inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "webhooks_deliveryattempt"')]
     assert len(inserts) == 1  # one INSERT for the batch's attempts
+    updates = [q for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE webhooks_delivery ")]
+    assert len(updates) == 2  # the claim, then the successes together
     assert deliver_batch(deliveries[5].pk) == "skipped"  # its own task finds it done
 
 
@@ -52,6 +54,23 @@ def test_a_batch_takes_one_event_per_subject_and_the_next_follows_in_order(scene
     assert second.status == DeliveryStatus.PENDING  # not in the first one's batch
     assert deliver_batch(second.pk) == "1 posted, 1 delivered"
     assert [json.loads(r["body"])["data"]["n"] for r in receiver.received()] == [0, 1]
+
+
+def test_a_batch_hands_on_each_subjects_next_event_in_one_statement(scene, receiver, monkeypatch):
+    from webhooks.queue import DELIVER
+
+    webhook, _ = hook(scene, f"{receiver.url}/ok")
+    firsts, seconds = [], []
+    for subject in (7001, 7002, 7003):
+        first, second = _events(scene, webhook, 2, key=subject)
+        firsts.append(first)
+        seconds.append(second)
+    sent = []
+    monkeypatch.setattr(DELIVER, "apply_async", lambda args, **options: sent.append(args[0]))
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver_batch(firsts[0].pk) == "3 posted, 3 delivered"  # one event of each subject
+    assert len([q for q in queries.captured_queries if "DISTINCT ON" in q["sql"]]) == 1
+    assert sorted(sent) == sorted(d.pk for d in seconds)  # each subject's next, handed on after commit
 
 
 def test_a_delivery_waiting_for_its_retry_is_not_taken(scene, receiver):

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
@@ -176,24 +176,44 @@ def retry_delay(attempt: int, retry_after: float | None) -> float | None:
     return delay
 
 
-def wake_next_in_line(delivery: Delivery) -> None:
-    """After commit: hand the next delivery of the same subject to a worker (the sweeper would
+def _column(name: str) -> str:
+    return Delivery._meta.get_field(name).column
+
+
+# The next undone delivery of each (webhook, subject), after the one just settled: one statement
+# for a whole batch.
+_NEXT_IN_LINE = f"""
+SELECT DISTINCT ON (v.webhook, v.subject) d.id
+FROM unnest(%(after)s::bigint[], %(webhooks)s::bigint[], %(subjects)s::text[]) AS v(after, webhook, subject)
+JOIN {Delivery._meta.db_table} d
+  ON d.{_column("webhook")} = v.webhook AND d.{_column("ordering_key")} = v.subject
+ AND d.id > v.after AND d.{_column("status")} = %(pending)s
+ORDER BY v.webhook, v.subject, d.id
+"""  # noqa: S608 - names from the model; every value is a parameter
+
+
+def wake_next_in_line(deliveries: list[Delivery]) -> None:
+    """After commit: hand the next delivery of each one's subject to a worker (the sweeper would
     find it too, seconds later)."""
-    if not delivery.ordering_key:
+    keyed = [d for d in deliveries if d.ordering_key]
+    if not keyed:
         return
-    following = (
-        Delivery.objects.filter(
-            webhook_id=delivery.webhook_id,
-            ordering_key=delivery.ordering_key,
-            pk__gt=delivery.pk,
-            status=DeliveryStatus.PENDING,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if following is not None:
-        transaction.on_commit(lambda: broker.send(DELIVER, (following,)))
+    params = {
+        "after": [d.pk for d in keyed],
+        "webhooks": [d.webhook_id for d in keyed],
+        "subjects": [d.ordering_key for d in keyed],
+        "pending": DeliveryStatus.PENDING,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_IN_LINE, params)
+        following = [row[0] for row in cursor.fetchall()]
+    def send():
+        for pk in following:
+            if not broker.send(DELIVER, (pk,)):
+                return  # broker down: the sweeper sends them
+
+    if following:
+        transaction.on_commit(send)
 
 
 def succeeded(outcome: Outcome) -> bool:
@@ -285,10 +305,22 @@ def record(delivery: Delivery, number: int, started, body: bytes, headers: dict,
                 if hook.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILED_EVENTS:
                     _disable(hook, f"{hook.consecutive_failures} events in a row could not be delivered.")
         if delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED):
-            wake_next_in_line(delivery)
+            wake_next_in_line([delivery])
     _log_attempt(delivery, number, outcome, attempt.next_retry_at)
     if next_delay is not None:
         transaction.on_commit(lambda: DELIVER.apply_async((delivery.pk,), countdown=next_delay))
+
+
+# A batch's successes in one UPDATE (Django's bulk_update writes a CASE per field and row, which
+# was half of a worker's time); the same fields `_settle` sets on a success.
+_SUCCEEDED = f"""
+UPDATE {Delivery._meta.db_table} d
+SET {_column("attempts")} = v.attempts, {_column("last_status_code")} = v.code, {_column("last_error")} = v.error,
+    {_column("lease_until")} = NULL, {_column("status")} = %(succeeded)s, {_column("delivered_at")} = v.at
+FROM unnest(%(ids)s::bigint[], %(attempts)s::int[], %(codes)s::int[], %(errors)s::text[], %(at)s::timestamptz[])
+  AS v(id, attempts, code, error, at)
+WHERE d.id = v.id
+"""  # noqa: S608 - names from the model; every value is a parameter
 
 
 def record_succeeded(sent: list[tuple[Delivery, int, object, bytes, dict, Outcome]]) -> None:
@@ -300,13 +332,21 @@ def record_succeeded(sent: list[tuple[Delivery, int, object, bytes, dict, Outcom
     for delivery, number, started, body, headers, outcome in sent:
         attempts.append(_settle(delivery, number, started, body, headers, outcome)[0])
     deliveries = [delivery for delivery, *_ in sent]
+    params = {
+        "succeeded": DeliveryStatus.SUCCEEDED,
+        "ids": [d.pk for d in deliveries],
+        "attempts": [d.attempts for d in deliveries],
+        "codes": [d.last_status_code for d in deliveries],
+        "errors": [d.last_error for d in deliveries],
+        "at": [d.delivered_at for d in deliveries],
+    }
     with transaction.atomic():
         DeliveryAttempt.objects.bulk_create(attempts)
-        Delivery.objects.bulk_update(deliveries, SETTLED_FIELDS)
+        with connection.cursor() as cursor:
+            cursor.execute(_SUCCEEDED, params)
         hooks = {d.webhook_id for d in deliveries}
         Webhook.objects.filter(pk__in=hooks, consecutive_failures__gt=0).update(consecutive_failures=0)
-        for delivery in deliveries:
-            wake_next_in_line(delivery)
+        wake_next_in_line(deliveries)
     for delivery, number, _, _, _, outcome in sent:
         _log_attempt(delivery, number, outcome)
 
