@@ -139,3 +139,22 @@ class TestCountWhenNeeded:
         assert api.get(f"/api/resources/?page_size=2&page={total + 5}").status_code == 404
         assert api.get("/api/resources/?page_size=2&page=0").status_code == 404
         assert api.get("/api/resources/?page_size=2&page=x").status_code == 404
+
+
+def test_every_filter_serves_what_it_makes(member_api, booked, tree, site_a):
+    for query in (
+        "search=gpu",
+        "search=secret",
+        "owner=member",
+        f"blocking={tree['gpu0'].pk}",
+        f"type={tree['gpu0'].resource_type_id}",
+        "status=confirmed&status=cancelled",
+        "mine=true",
+        f"start={at(1, 8).isoformat()}&end={at(1, 12).isoformat()}".replace("+", "%2B"),
+        "ordering=-start",
+        f"site={site_a.slug}",
+    ):
+        url = f"{URL}&{query}"
+        made = _fresh(member_api, url)
+        assert member_api.get(url).json() == made, query  # served from the kept page
+        assert member_api.get(url).json() == made, query

@@ -42,7 +42,10 @@ def test_one_task_sends_a_batch_in_order_and_stores_it_together(scene, receiver,
     assert len(inserts) == 1  # one INSERT for the batch's attempts
     updates = [q for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE webhooks_delivery ")]
     assert len(updates) == 2  # the claim, then the successes together
-    assert deliver_batch(deliveries[5].pk) == "skipped"  # its own task finds it done
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver_batch(deliveries[5].pk) == "skipped"  # its own task finds it done
+    assert len(queries.captured_queries) == 1  # the claim alone, taking nothing
+    assert not connection.in_atomic_block
 
 
 def test_a_batch_takes_one_event_per_subject_and_the_next_follows_in_order(scene, receiver):
