@@ -22,8 +22,9 @@ import time
 from datetime import timedelta
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Its own throw-away database, so that a bench and the test suite can run side by side.
-os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir")
+# Its own throw-away database, so that a bench and the test suite can run side by side (and a kept
+# fill survives the other benches).
+os.environ.setdefault("TEST_DATABASE_NAME", "bench_reservoir_calendar")
 
 from bench.production_env import use_production_settings
 

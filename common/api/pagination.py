@@ -1,5 +1,6 @@
 from django.core.paginator import PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
+from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -7,6 +8,12 @@ class CountWhenNeededPaginator(DjangoPaginator):
     """Django's paginator, reading the page before the count: a page with fewer rows than a page
     holds is the last one, so the count is what comes before it plus its rows, and the list's
     count query (as dear as reading the page itself) is made only for a full or an empty page."""
+
+    counted = None  # what to count instead of the page's rows (the list without the rows' joins)
+
+    @cached_property
+    def count(self):
+        return super().count if self.counted is None else self.counted.count()
 
     def page(self, number):
         try:
@@ -27,15 +34,17 @@ class CountWhenNeededPaginator(DjangoPaginator):
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
-    known_count = None
+    known_count = counted = None
 
-    def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None):
-        """`count`: the list's count when the caller already read it (common.api.row_lists)."""
-        self.known_count = count
+    def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None, counted=None):
+        """`count`: the list's count when the caller already read it; `counted`: what to count when
+        it did not, if not `queryset` itself (common.api.row_lists pages values with joins)."""
+        self.known_count, self.counted = count, counted
         return super().paginate_queryset(queryset, request, view)
 
     def django_paginator_class(self, object_list, per_page):
         paginator = CountWhenNeededPaginator(object_list, per_page)
+        paginator.counted = self.counted
         if self.known_count is not None:
             paginator.count = self.known_count
         return paginator

@@ -88,11 +88,37 @@ class PageCache:
 _pages = PageCache(settings.ROW_LIST_CACHE_BYTES)
 
 
-def page_key(view, request) -> str:
+def page_keys(view, request) -> tuple[str, str]:
+    """(this page's key, the key of the list it is a page of): what it is, for whom, in which zone."""
     user = request.user
     viewer = (user.pk, user.is_superuser, sorted(site_roles(user).items()), timezone.get_current_timezone_name())
-    raw = repr((type(view).__module__, type(view).__qualname__, request.get_full_path(), viewer))
-    return hashlib.sha256(raw.encode()).hexdigest()
+    page_param = view.paginator.page_query_param if view.paginator is not None else None
+    params = sorted((name, value) for name, value in request.query_params.lists() if name != page_param)
+    page = request.query_params.get(page_param) if page_param else None
+
+    def digest(*parts) -> str:
+        return hashlib.sha256(repr((type(view).__module__, type(view).__qualname__, *parts)).encode()).hexdigest()
+
+    whole = digest(request.path, params, viewer)
+    return digest(whole, page), whole
+
+
+# A kept page is checked against every row of its list, and what it saves is making the page: when the
+# list is this many times longer than its page, the check costs more than it saves (a page of 50 of
+# 10,000 bookings: 10 ms checking against 2 ms making it). Such lists are remembered and not kept.
+TOO_LONG = 20
+_too_long: OrderedDict = OrderedDict()
+
+
+def too_long(list_key: str) -> bool:
+    return list_key in _too_long
+
+
+def remember_too_long(list_key: str) -> None:
+    with _pages.lock:
+        _too_long[list_key] = None
+        if len(_too_long) > 4096:
+            _too_long.popitem(last=False)
 
 
 def versions_of(queryset, plan) -> tuple:

@@ -17,27 +17,34 @@ class RowListMixin:
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         serializer = self.get_serializer()
-        key = self._page_key(request, queryset)
+        key, whole = self._page_keys(request, queryset)
+        versions = None
         if key is not None:
             versions = row_cache.versions_of(queryset, serializer.row_plan())
             found = row_cache.served(key, versions)
             if found is not None:
                 return found
         values, render = serializer.rows(queryset)
-        page = self._page(values, count=None if key is None else versions[0])
+        page = self._page(values, count=None if versions is None else versions[0], counted=queryset)
         response = Response(render(values)) if page is None else self.get_paginated_response(render(page))
         if key is not None:
-            row_cache.keep(key, versions, response)
+            shown = self.paginator.get_page_size(request) if page is not None else None
+            if shown and versions[0] > row_cache.TOO_LONG * shown:
+                row_cache.remember_too_long(whole)
+            else:
+                row_cache.keep(key, versions, response)
         return response
 
-    def _page(self, values, *, count):
+    def _page(self, values, *, count, counted):
         if self.paginator is None:
             return None
-        return self.paginator.paginate_queryset(values, self.request, view=self, count=count)
+        return self.paginator.paginate_queryset(values, self.request, view=self, count=count, counted=counted)
 
-    def _page_key(self, request, queryset) -> str | None:
-        """The kept page's key, or None when this list is not kept (or not as JSON)."""
+    def _page_keys(self, request, queryset) -> tuple[str | None, str | None]:
+        """(the kept page's key, its list's key), or Nones when this list is not kept: not asked
+        as JSON, or known to be too long for keeping its pages to pay."""
         renderer = getattr(request, "accepted_renderer", None)
         if not self.row_cache or renderer is None or renderer.format != "json" or queryset.query.distinct:
-            return None
-        return row_cache.page_key(self, request)
+            return None, None
+        key, whole = row_cache.page_keys(self, request)
+        return (None, None) if row_cache.too_long(whole) else (key, whole)

@@ -107,6 +107,25 @@ def test_a_changed_role_or_time_zone_is_a_new_page(member_api, member, site_a, b
     assert zoned == _fresh(member_api)
 
 
+def test_a_list_much_longer_than_its_page_is_not_kept(member_api, booked, monkeypatch):
+    """Checking a kept page reads every row of the list: for a small page of a long list that costs
+    more than making the page, so such a list is remembered and read as if nothing were kept."""
+    from common.api import row_cache
+
+    monkeypatch.setattr(row_cache, "TOO_LONG", 2)
+    url = "/api/reservations/?page_size=1"  # 3 bookings: three times the page
+    first = member_api.get(url).json()
+    for page in ("", "&page=2"):  # the list is too long, whichever page
+        with CaptureQueriesContext(connection) as queries:
+            assert member_api.get(url + page).status_code == 200
+        assert not [q for q in queries.captured_queries if "hashtextextended" in q["sql"]]
+    assert member_api.get(url).json() == first
+    assert member_api.get("/api/reservations/?page_size=2").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        member_api.get("/api/reservations/?page_size=2")  # 1.5 times its page: kept
+    assert len(queries.captured_queries) == 2
+
+
 def test_other_formats_are_not_kept(member_api, booked):
     member_api.get(URL)
     page = member_api.get(URL + "&format=api", HTTP_ACCEPT="text/html")
