@@ -207,6 +207,7 @@ def wake_next_in_line(deliveries: list[Delivery]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_NEXT_IN_LINE, params)
         following = [row[0] for row in cursor.fetchall()]
+
     def send():
         for pk in following:
             if not broker.send(DELIVER, (pk,)):
