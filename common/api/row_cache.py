@@ -22,8 +22,6 @@ from django.db.models import BigIntegerField, Count, F, Func, Sum
 from django.http import HttpResponse
 from django.utils import timezone
 
-from tenancy.access import site_roles
-
 
 class _RowVersions(Func):
     """hashtextextended of a row's id, its xmin and the xmin of each joined row the plan reads a
@@ -89,9 +87,9 @@ _pages = PageCache(settings.ROW_LIST_CACHE_BYTES)
 
 
 def page_keys(view, request) -> tuple[str, str]:
-    """(this page's key, the key of the list it is a page of): what it is, for whom, in which zone."""
-    user = request.user
-    viewer = (user.pk, user.is_superuser, sorted(site_roles(user).items()), timezone.get_current_timezone_name())
+    """(this page's key, the key of the list it is a page of): what it is, for whom (the view's
+    `row_cache_viewer`: whatever decides what this viewer is shown), in which zone."""
+    viewer = (view.row_cache_viewer(request), timezone.get_current_timezone_name())
     page_param = view.paginator.page_query_param if view.paginator is not None else None
     params = sorted((name, value) for name, value in request.query_params.lists() if name != page_param)
     page = request.query_params.get(page_param) if page_param else None

@@ -4,7 +4,8 @@ OFFSET (the list's order comes off an index, and only the page's rows are joined
 its count is asked only when the page alone does not tell it (see common.api.pagination).
 
 A view with `row_cache = True` keeps each rendered JSON page and serves it again while the list's
-rows are unchanged (see common.api.row_cache)."""
+rows are unchanged (see common.api.row_cache); its `row_cache_viewer(request)` says what decides
+what a viewer is shown, for the key."""
 
 from rest_framework.response import Response
 
@@ -13,6 +14,9 @@ from common.api import row_cache
 
 class RowListMixin:
     row_cache = False
+
+    def row_cache_viewer(self, request):
+        raise NotImplementedError("a view with row_cache = True says what decides what a viewer is shown")
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
