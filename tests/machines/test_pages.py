@@ -39,6 +39,12 @@ def measured(site_admin, machine, member, booked):
     return {"booking": booking, "token": token}
 
 
+def _days_around(booking):
+    """The report's days around a booking that began an hour ago: from midnight to 1 a.m. UTC that
+    was yesterday, and "today" alone left it out."""
+    return (booking.start - timedelta(days=1)).date(), (booking.end + timedelta(days=1)).date()
+
+
 def test_the_booking_page_shows_its_use(measured, member):
     page = browser(member).get(f"/reservations/{measured['booking'].pk}/").content.decode()
     assert 'id="booking-usage"' in page
@@ -87,8 +93,8 @@ def test_the_dashboard_lists_agents_that_stopped_reporting(measured, site_admin)
 
 
 def test_the_report_puts_booked_beside_used(measured, site_admin):
-    today = timezone.now().date()
-    page = browser(site_admin).get(f"/reports/utilization/?start={today}&end={today}").content.decode()
+    start, end = _days_around(measured["booking"])
+    page = browser(site_admin).get(f"/reports/utilization/?start={start}&end={end}").content.decode()
     assert 'id="booked-vs-used"' in page
     row = page.split('data-group="people"')[1].split("</tr>")[0]
     assert "member" in row and ">2.0<" in row and ">0.75<" in row and "75 %" in row
@@ -115,10 +121,8 @@ def test_members_do_not_see_the_machines_admin(member):
 
 
 def test_booked_vs_used_comes_as_csv_too(measured, site_admin):
-    today = timezone.now().date()
-    answer = browser(site_admin).get(
-        f"/api/reports/utilization/export/?start={today}&end={today}&section=booked_vs_used"
-    )
+    start, end = _days_around(measured["booking"])
+    answer = browser(site_admin).get(f"/api/reports/utilization/export/?start={start}&end={end}&section=booked_vs_used")
     assert answer.status_code == 200, answer.content
     lines = answer.content.decode().splitlines()
     assert lines[0].endswith(
